@@ -1,0 +1,34 @@
+"""What every dataset returns: in-memory train/test tensors plus what a model and a report need."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import torch
+
+Task = Literal["classification", "regression"]
+
+
+@dataclass
+class Splits:
+    """Train and test tensors of one dataset, already on the CPU in float32.
+
+    Classification targets are int64 class indices of shape (n,); with ``out_features`` 1
+    the task is binary (one logit, trained with BCE), otherwise one logit per class.
+    Regression targets are float32 of shape (n, out_features). ``eval_sets`` holds extra named test sets that a
+    run evaluates and reports separately (the inversion test puts its inverted images
+    here). ``source`` names where the data came from and is recorded with the results.
+    """
+
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+    task: Task
+    in_features: int
+    out_features: int
+    source: str
+    eval_sets: dict[str, tuple[torch.Tensor, torch.Tensor]] = field(default_factory=dict)
+    image_shape: tuple[int, int] | None = None
+    notes: list[str] = field(default_factory=list)

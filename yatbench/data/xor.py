@@ -1,0 +1,59 @@
+"""Boolean XOR: the 4 corners, or Gaussian blobs around them.
+
+The smallest problem no single dot-product neuron can solve: the two classes sit on the
+diagonals of a square, so no line separates them. A run is *solved* when every test point
+is classified correctly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from yatbench.data.base import Splits
+from yatbench.errors import UserError
+
+ENCODINGS = ("pm1", "binary")
+
+
+@dataclass
+class XorConfig:
+    """``encoding``: corners at ±1 (``pm1``) or in {0,1} (``binary``).
+
+    ``noise`` 0 gives the 4 points, with train = test. ``noise`` > 0 draws ``n_train`` and
+    ``n_test`` points as Gaussian blobs (std ``noise``) around the corners, test drawn apart.
+    """
+
+    name: str = "xor"
+    encoding: str = "pm1"
+    noise: float = 0.0
+    n_train: int = 200
+    n_test: int = 200
+
+    def __post_init__(self) -> None:
+        if self.encoding not in ENCODINGS:
+            raise UserError(f"dataset.encoding={self.encoding!r} is not valid; choose one of {', '.join(ENCODINGS)}")
+        if self.noise < 0:
+            raise UserError(f"dataset.noise={self.noise} must be >= 0")
+        if self.n_train < 1 or self.n_test < 1:
+            raise UserError("dataset.n_train and dataset.n_test must be >= 1")
+
+    def load(self, seed: int) -> Splits:
+        low = -1.0 if self.encoding == "pm1" else 0.0
+        corners = torch.tensor([[low, low], [low, 1.0], [1.0, low], [1.0, 1.0]])
+        labels = torch.tensor([0, 1, 1, 0])
+        if self.noise == 0:
+            x_train, y_train, x_test, y_test = corners, labels, corners, labels
+        else:
+            gen = torch.Generator().manual_seed(seed)
+
+            def blobs(n: int) -> tuple[torch.Tensor, torch.Tensor]:
+                corner = torch.randint(0, 4, (n,), generator=gen)
+                x = corners[corner] + self.noise * torch.randn(n, 2, generator=gen)
+                return x, labels[corner]
+
+            x_train, y_train = blobs(self.n_train)
+            x_test, y_test = blobs(self.n_test)
+        return Splits(x_train, y_train, x_test, y_test, task="classification",
+                      in_features=2, out_features=1, source=f"synthetic:xor-{self.encoding}")

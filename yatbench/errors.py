@@ -1,0 +1,17 @@
+"""The one exception type that turns into a clear one-line message and an exit code."""
+
+from __future__ import annotations
+
+
+class UserError(Exception):
+    """Bad input from the user: printed as one line by the CLI, never as a traceback.
+
+    ``exit_code`` 2 is for input that was wrong before anything ran (unknown names,
+    malformed overrides, wrong types); 1 is for failures at run time (no data files,
+    an unwritable results folder).
+    """
+
+    def __init__(self, message: str, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.message = message
+        self.exit_code = exit_code

@@ -18,7 +18,8 @@ class Splits:
     the task is binary (one logit, trained with BCE), otherwise one logit per class.
     Regression targets are float32 of shape (n, out_features). ``eval_sets`` holds extra named test sets that a
     run evaluates and reports separately (the inversion test puts its inverted images
-    here). ``source`` names where the data came from and is recorded with the results.
+    here). ``source`` names where the data came from and is recorded with the results;
+    ``notes`` are lines the run prints and records (e.g. which MNIST source ``auto`` chose).
     """
 
     x_train: torch.Tensor
@@ -32,3 +33,5 @@ class Splits:
     eval_sets: dict[str, tuple[torch.Tensor, torch.Tensor]] = field(default_factory=dict)
     image_shape: tuple[int, int] | None = None
     notes: list[str] = field(default_factory=list)
+    # The inversion test also evaluates the model with its first-layer weights negated (w → −w).
+    weight_negation: bool = False

@@ -1,0 +1,40 @@
+"""What exists: the options of each config group, read from the YAML files on the search path."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from yatbench.config import search_dirs
+
+
+@dataclass
+class CatalogEntry:
+    """One config file: its option name, first comment line, and top-level settings."""
+
+    name: str
+    description: str
+    options: dict[str, Any]
+
+
+def list_group(group: str, user_dir: str | Path | None = None) -> list[CatalogEntry]:
+    """Every option of ``group`` (user folder first; a user file shadows a packaged one)."""
+    from omegaconf import OmegaConf
+
+    entries: dict[str, CatalogEntry] = {}
+    for folder in search_dirs(user_dir):
+        for path in sorted((folder / group).glob("*.yaml")):
+            if path.stem in entries:
+                continue
+            text = path.read_text()
+            comments = [line.lstrip("# ").strip() for line in text.splitlines() if line.startswith("#")]
+            values = OmegaConf.to_container(OmegaConf.create(text)) or {}
+            options = {k: v for k, v in values.items() if k not in ("_target_", "name", "defaults")}
+            entries[path.stem] = CatalogEntry(path.stem, comments[0] if comments else "", options)
+    return sorted(entries.values(), key=lambda e: e.name)
+
+
+def names(group: str, user_dir: str | Path | None = None) -> list[str]:
+    """The option names of one group."""
+    return [entry.name for entry in list_group(group, user_dir)]

@@ -1,0 +1,135 @@
+"""The ``yatbench`` command line: run, list (and sweep, report, bench as they land).
+
+Only typer is imported at start-up so that ``--help`` answers at once; torch, Hydra and
+pandas are imported inside the command that needs them.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from yatbench.errors import UserError
+
+app = typer.Typer(
+    help="Yat-product (ⵟ) neurons beside dot-product networks: runs, sweeps and reports.\n\n"
+    "Example: yatbench run xor --model yat",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+ConfigDirOption = Annotated[
+    Path | None,
+    typer.Option("--config-dir", help="Your own config folder, searched before yatbench's "
+                 "(add conf/dataset/*.yaml, conf/model/*.yaml, ...). Also YATBENCH_CONFIG_DIR."),
+]
+OverridesArg = Annotated[
+    list[str] | None,
+    typer.Argument(help="Hydra overrides, e.g. trainer.epochs=5 model.hidden=[32] seed=3 device=cpu",
+                   show_default=False),
+]
+
+
+@app.command(context_settings={"ignore_unknown_options": True})
+def run(
+    dataset: Annotated[str, typer.Argument(help="Dataset: xor, compositional, mnist, fashion_mnist, inversion "
+                                           "(see `yatbench list`)")],
+    overrides: OverridesArg = None,
+    model: Annotated[str, typer.Option("--model", "-m", help="Model: linear, relu, attention, yat")] = "yat",
+    force: Annotated[bool, typer.Option("--force", help="Rerun even if this exact run is already complete")] = False,
+    config_dir: ConfigDirOption = None,
+) -> None:
+    """Train one model on one dataset and write its run folder under results/.
+
+    Examples:
+
+      yatbench run xor --model yat
+
+      yatbench run mnist --model relu model.hidden=[128] trainer.epochs=3
+
+      yatbench run compositional -m attention model.experts=3 seed=4 device=cpu
+    """
+    from yatbench.config import compose_config, validate
+    from yatbench.run import execute
+
+    spec = validate(compose_config([f"dataset={dataset}", f"model={model}", *(overrides or [])], config_dir))
+    outcome = execute(spec, force=force)
+    print_run(outcome.record, outcome.run_dir, outcome.skipped)
+
+
+def print_run(record: dict[str, Any], run_dir: Path, skipped: bool) -> None:
+    """A short table of one run's metrics."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    for note in record.get("notes", []):
+        console.print(f"[yellow]note:[/] {note}")
+    title = f"{record['dataset']} · {record['model']} · seed {record['seed']} · {record['params']} params"
+    table = Table(title=title, show_header=True, header_style="bold")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    table.add_row("status", record["status"] + (f" (epoch {record['diverged_epoch']})"
+                                                if record.get("diverged_epoch") else ""))
+    for key, value in record["metrics"].items():
+        if key == "headline" or (key.endswith("_loss") and not key.startswith(("train", "test"))):
+            continue
+        table.add_row(key, f"{value:.4f}" if isinstance(value, float) else str(value))
+    table.add_row("device", record["device"])
+    table.add_row("train time", f"{record['train_time_s']:.2f} s")
+    console.print(table)
+    verb = "already complete, skipped (use --force to rerun)" if skipped else "written"
+    console.print(f"run folder {verb}: {run_dir}")
+
+
+GROUPS = {"dataset": "datasets", "model": "models", "device": "devices", "trainer": "trainers",
+          "sweep": "sweep presets"}
+
+
+@app.command("list")
+def list_configs(
+    group: Annotated[str | None, typer.Argument(help="Only this group: dataset, model, device, trainer, sweep")] = None,
+    config_dir: ConfigDirOption = None,
+) -> None:
+    """List the datasets, models, devices, trainers and sweep presets, with their options.
+
+    Example: yatbench list model
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from yatbench.catalog import list_group
+
+    if group is not None and group not in GROUPS:
+        raise UserError(f"unknown group {group!r}; valid groups: {', '.join(GROUPS)}")
+    console = Console()
+    for name in [group] if group else GROUPS:
+        table = Table(title=f"{GROUPS[name]} ({name}=NAME)", show_lines=False, title_justify="left")
+        table.add_column("name", style="bold")
+        table.add_column("what it is")
+        table.add_column("options (defaults)")
+        for entry in list_group(name, config_dir):
+            options = "  ".join(f"{k}={v}" for k, v in entry.options.items())
+            table.add_row(entry.name, entry.description, options)
+        console.print(table)
+
+
+def main() -> None:
+    """Entry point: bad input ends in one line on stderr and a non-zero exit, never a traceback."""
+    try:
+        app()
+    except UserError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

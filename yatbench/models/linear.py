@@ -1,0 +1,32 @@
+"""One Linear layer: the dot-product classifier every other model must beat."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+
+class LinearNet(nn.Module):
+    """ŷ = W x + b. With one output per class this is multinomial logistic regression."""
+
+    def __init__(self, in_features: int, out_features: int) -> None:
+        super().__init__()
+        self.linear = nn.Linear(in_features, out_features)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.linear(x)
+
+    def input_weights(self) -> list[nn.Parameter]:
+        return [self.linear.weight]
+
+
+@dataclass
+class LinearConfig:
+    """No options: its size is fixed by the data (in × out + out parameters)."""
+
+    name: str = "linear"
+
+    def build(self, in_features: int, out_features: int) -> LinearNet:
+        return LinearNet(in_features, out_features)

@@ -1,0 +1,72 @@
+"""Yat layers stacked with no activation and no normalisation, then a Linear readout.
+
+Each layer computes ⵟ(w, x) = α·(w·x + b)² / (‖w − x‖² + ε) per neuron (see
+``yatbench/nn/yat.py``): the square and the inverse-distance already make the unit
+non-linear, so nothing sits between layers. Yat outputs are non-negative, hence the
+Linear readout; ``readout: none`` drops it and makes the last Yat layer the output —
+one neuron per class whose scores are the logits and whose weights are class prototypes
+that can be drawn as images.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+import torch
+from torch import nn
+
+from yatbench.errors import UserError
+from yatbench.nn.yat import YatLayer
+
+READOUTS = ("linear", "none")
+
+
+class YatNet(nn.Module):
+    """x → Yat(hidden[0]) → … → Yat(hidden[-1]) → Linear, or ends in Yat(out) with no readout."""
+
+    def __init__(self, in_features: int, out_features: int, hidden: list[int], readout: str,
+                 bias: str, alpha: str, epsilon: float) -> None:
+        super().__init__()
+        widths = [in_features, *hidden] if readout == "linear" else [in_features, *hidden, out_features]
+        self.yat = nn.Sequential(*(
+            YatLayer(fan_in, fan_out, bias=bias, alpha=alpha, epsilon=epsilon)
+            for fan_in, fan_out in pairwise(widths)
+        ))
+        self.readout = nn.Linear(widths[-1], out_features) if readout == "linear" else nn.Identity()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.readout(self.yat(x))
+
+    def input_weights(self) -> list[nn.Parameter]:
+        return [self.yat[0].weight]
+
+
+@dataclass
+class YatConfig:
+    """``hidden``: Yat layer widths; ``readout``: ``linear`` or ``none`` (prototype classifier).
+
+    ``bias`` (inside | outside | none), ``alpha`` (learnable | none | a number) and
+    ``epsilon`` are the Yat layer's options, shared by every layer.
+    """
+
+    name: str = "yat"
+    hidden: list[int] = field(default_factory=lambda: [1])
+    readout: str = "linear"
+    bias: str = "inside"
+    alpha: str = "learnable"
+    epsilon: float = 1e-5
+
+    def __post_init__(self) -> None:
+        if self.readout not in READOUTS:
+            raise UserError(f"model.readout={self.readout!r} is not valid; choose one of {', '.join(READOUTS)}")
+        if any(width < 1 for width in self.hidden):
+            raise UserError(f"model.hidden={list(self.hidden)} must hold positive widths, e.g. model.hidden=[8]")
+        if self.readout == "linear" and not self.hidden:
+            raise UserError("model.hidden=[] needs model.readout=none (a Yat layer must come before the readout)")
+        if self.epsilon <= 0:
+            raise UserError(f"model.epsilon={self.epsilon} must be > 0")
+
+    def build(self, in_features: int, out_features: int) -> YatNet:
+        return YatNet(in_features, out_features, list(self.hidden), self.readout,
+                      self.bias, self.alpha, self.epsilon)

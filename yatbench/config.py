@@ -186,9 +186,13 @@ def _as_dict(built: Any, node: DictConfig) -> dict[str, Any]:
 
 def config_hash(resolved: dict[str, Any]) -> str:
     """Short hash of the normalised config, leaving out execution-only settings."""
-    content = {k: v for k, v in resolved.items() if k not in EXECUTION_ONLY}
-    for group, keys in EXECUTION_ONLY.items():
-        if keys and group in content:
-            content[group] = {k: v for k, v in content[group].items() if k not in keys}
+    content = {}
+    for key, value in resolved.items():
+        if key in EXECUTION_ONLY:
+            skipped = EXECUTION_ONLY[key]
+            if skipped is None:
+                continue
+            value = {k: v for k, v in value.items() if k not in skipped}
+        content[key] = value
     blob = json.dumps(content, sort_keys=True, default=str)
     return hashlib.sha1(blob.encode()).hexdigest()[:8]

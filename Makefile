@@ -1,0 +1,37 @@
+# yatbench — `make help` lists the targets. Every target creates the virtual environment first if needed.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+WORKERS ?= 2
+
+.DEFAULT_GOAL := help
+.PHONY: help venv demo test lint bench clean
+
+help: ## Show the targets and what they do
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+venv: $(STAMP) ## Create .venv and install yatbench with its test tools (torch comes from pip)
+
+demo: $(STAMP) ## The main job: the `default` sweep on offline data, then the report and its comparison
+	$(BIN)/yatbench sweep default
+	$(BIN)/yatbench report
+
+test: $(STAMP) ## Lint, then the whole test suite on $(WORKERS) processes
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -n $(WORKERS)
+
+lint: $(STAMP) ## Lint only
+	$(BIN)/ruff check .
+
+bench: $(STAMP) ## Layer speed and memory against Linear+ReLU, and trainer throughput (CSV in results/bench/)
+	$(BIN)/yatbench bench
+
+clean: ## Remove the virtual environment and every result
+	rm -rf $(VENV) results/*/ results/.partial

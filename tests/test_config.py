@@ -1,0 +1,82 @@
+"""Config composition and validation: real Hydra configs, every bad input a one-line UserError."""
+
+from __future__ import annotations
+
+import pytest
+
+from yatbench.config import compose_config, config_hash, validate
+from yatbench.errors import UserError
+
+
+def spec(*overrides: str):
+    return validate(compose_config(list(overrides)))
+
+
+def test_defaults_are_one_yat_neuron_on_xor() -> None:
+    run = spec()
+    assert (run.dataset.name, run.model.name) == ("xor", "yat")
+    assert run.model.hidden == [1] and run.model.readout == "linear"
+    assert run.trainer.epochs == 2000  # conf/dataset_trainer/xor.yaml
+
+
+def test_per_dataset_model_sizes_apply() -> None:
+    assert spec("dataset=xor", "model=relu").model.hidden == [2]
+    mnist_yat = spec("dataset=mnist", "model=yat").model
+    assert mnist_yat.hidden == [] and mnist_yat.readout == "none"
+    assert spec("dataset=inversion", "model=yat").model.readout == "none"
+    assert spec("dataset=fashion_mnist", "model=relu").model.hidden == [10]
+    assert spec("dataset=mnist").trainer.batch_size == 64
+
+
+def test_overrides_reach_the_built_dataclasses() -> None:
+    run = spec("model=relu", "model.hidden=[32,8]", "trainer.epochs=5", "seed=7", "dataset.encoding=binary")
+    assert run.model.hidden == [32, 8] and run.trainer.epochs == 5 and run.seed == 7
+    assert run.dataset.encoding == "binary"
+
+
+def test_run_id_is_stable_and_ignores_execution_only_settings() -> None:
+    base = spec("trainer.epochs=5")
+    assert base.run_id == spec("trainer.epochs=5").run_id
+    assert base.run_id == spec("trainer.epochs=5", "trainer.progress=false", "results_dir=elsewhere").run_id
+    assert base.run_id != spec("trainer.epochs=6").run_id
+    assert base.run_id.startswith("xor-yat-s0-")
+    # Normalised: the string "5" and the int 5 are the same config.
+    assert base.run_id == spec("trainer.epochs='5'").run_id
+    assert config_hash(base.resolved) == base.run_id.rsplit("-", 1)[1]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        (["dataset=xr"], "unknown dataset 'xr'; valid choices: compositional, fashion_mnist, inversion, mnist, xor"),
+        (["model=yta"], "unknown model 'yta'; valid choices: attention, linear, relu, yat"),
+        (["device=tpu"], "unknown device 'tpu'; valid choices: auto, cpu, cuda, mps"),
+        (["trainer.foo=1"], "unknown config key 'trainer.foo'"),
+        (["trainer.epochs=abc"], "trainer.epochs='abc' is not a valid integer"),
+        (["trainer.lr=fast"], "trainer.lr='fast' is not a valid float"),
+        (["trainer.epochs=-3"], "trainer.epochs=-3 must be >= 1"),
+        (["trainer.optimizer=lbfgs"], "trainer.optimizer='lbfgs' is not valid; choose one of adam, adamw, sgd"),
+        (["model=relu", "model.hidden=[-4]"], "model.hidden=[-4] must hold positive widths"),
+        (["model.readout=softmax"], "model.readout='softmax' is not valid; choose one of linear, none"),
+        (["model.hidden=[1"], "malformed override 'model.hidden=[1'"),
+        (["seed=abc"], "seed='abc' is not an integer"),
+        (["seed=-1"], "seed=-1 must be >= 0"),
+        (["dataset=xor,compositional"], "use `yatbench sweep`"),
+    ],
+)
+def test_bad_input_is_one_clear_line(overrides: list[str], expected: str) -> None:
+    with pytest.raises(UserError) as info:
+        spec(*overrides)
+    assert expected in info.value.message
+    assert "\n" not in info.value.message
+    assert info.value.exit_code == 2
+
+
+def test_user_config_folder_adds_a_dataset(tmp_path) -> None:
+    (tmp_path / "dataset").mkdir()
+    (tmp_path / "dataset" / "xor_noisy.yaml").write_text(
+        "defaults:\n  - xor\n  - _self_\nname: xor_noisy\nnoise: 0.3\n")
+    run = validate(compose_config(["dataset=xor_noisy"], user_dir=tmp_path))
+    assert run.dataset.name == "xor_noisy" and run.dataset.noise == 0.3
+    with pytest.raises(UserError, match="does not exist"):
+        compose_config([], user_dir=tmp_path / "missing")

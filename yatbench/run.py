@@ -134,3 +134,12 @@ def execute(spec: RunSpec, force: bool = False) -> RunOutcome:
     label = f"{spec.dataset.name} · {spec.model.name} · seed {spec.seed}"
     result = train(model, splits, spec.trainer, device, spec.seed, label=label)
     return finish(spec, splits, model, device, result, started, replace=force)
+
+
+def execute_many(specs: list[RunSpec], force: bool = False) -> list[RunOutcome]:
+    """Run a group of validated configs, in order; the unit of work a sweep hands to a worker.
+
+    A sweep groups runs that differ only by seed into one call, so that small models can be
+    trained together (see ``trainer.seed_batching``).
+    """
+    return [execute(spec, force=force) for spec in specs]

@@ -80,3 +80,19 @@ def test_user_config_folder_adds_a_dataset(tmp_path) -> None:
     assert run.dataset.name == "xor_noisy" and run.dataset.noise == 0.3
     with pytest.raises(UserError, match="does not exist"):
         compose_config([], user_dir=tmp_path / "missing")
+
+
+def test_run_id_follows_the_data_an_auto_source_resolves_to(tmp_path) -> None:
+    from yatbench.data._images import IDX_FILES
+
+    bundled = spec("dataset=mnist", f"dataset.data_dir={tmp_path}")
+    assert bundled.resolved["data"] == {"source": "bundled"}
+    # Where the data folder is does not change the run; which data it holds does.
+    assert bundled.run_id == spec("dataset=mnist", f"dataset.data_dir={tmp_path / 'elsewhere'}").run_id
+    raw = tmp_path / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for stem in IDX_FILES.values():
+        (raw / stem).write_bytes(b"")
+    full = spec("dataset=mnist", f"dataset.data_dir={tmp_path}")
+    assert full.resolved["data"] == {"source": "torchvision"}
+    assert full.run_id != bundled.run_id

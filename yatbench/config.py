@@ -29,7 +29,9 @@ from yatbench.errors import UserError
 PACKAGE_DIR = Path(__file__).resolve().parent
 USER_CONFIG_ENV = "YATBENCH_CONFIG_DIR"
 # Settings that change how a run executes but not what it computes: left out of the run id.
-EXECUTION_ONLY = {"results_dir": None, "trainer": ("progress", "seed_batching")}
+# Where data files live is left out too: what identifies the data is the source a dataset
+# resolves to (its ``data_identity()``), recorded under ``data``.
+EXECUTION_ONLY = {"results_dir": None, "trainer": ("progress", "seed_batching"), "dataset": ("data_dir", "download")}
 
 
 def config_dir() -> Path:
@@ -175,6 +177,8 @@ def validate(cfg: DictConfig) -> RunSpec:
         "seed": seed,
         "results_dir": str(cfg.results_dir),
     }
+    if hasattr(dataset, "data_identity"):
+        resolved["data"] = {"source": dataset.data_identity()}
     return RunSpec(dataset, model, trainer, device, seed, Path(str(cfg.results_dir)), resolved)
 
 

@@ -158,6 +158,20 @@ class MnistConfig:
                 return f"{kind}:{folder}", files
         return None
 
+    def data_identity(self) -> str:
+        """Which data a run will read, found without loading it: part of the run id.
+
+        ``auto`` switches to the full set once its files appear, and that must be a new run.
+        """
+        if self.source == "bundled":
+            return "bundled"
+        found = self._find_files()
+        if found is not None:
+            return found[0].split(":", 1)[0]
+        if self.download:
+            return "download"
+        return "bundled" if self.source == "auto" and "bundled" in self.sources else "missing"
+
     def _download(self) -> str | None:
         """Let torchvision fetch the files into ``data_dir``; the error as one line, or None."""
         root = resolve_data_dir(self.data_dir)

@@ -1,0 +1,322 @@
+"""Layer benchmark: what a Yat layer costs next to Linear+ReLU, in time and in memory kept for backward.
+
+For each shape (batch, in, out) the contenders run forward + backward on the same input
+(``x.requires_grad=True``, as for a hidden layer, so every contender does one GEMM forward and
+two backward) with the same random output gradient, and ``set_to_none`` gradients between steps:
+
+- ``linear_relu`` — ``nn.Linear`` followed by ReLU: the baseline every ratio is relative to;
+- ``yat`` — this project's :class:`yatbench.nn.YatLayer` (custom autograd.Function);
+- ``yat_reference`` — the same formula through plain autograd (:func:`yatbench.nn.yat_reference`);
+- ``nmn`` — ``nmn.torch.nmn.YatNMN`` when ``nmn`` is installed (skipped otherwise);
+- ``yat_compiled`` — ``torch.compile`` of the YatLayer, only when asked (``compile=True``); a row
+  with a note is reported instead if compiling fails.
+
+Timing: the contenders are interleaved within every repeat (the order rotates), each timing
+sample runs ``inner`` steps (calibrated so a baseline sample lasts ≳ 20 ms), CUDA is synchronised
+around every sample, and the reported ratio is the median over repeats of the per-repeat ratio to
+the baseline — robust to a machine whose load drifts.
+
+Memory: the tensors autograd saves for backward are counted with
+``torch.autograd.graph.saved_tensors_hooks``, one count per unique storage (a transposed view of the
+weight counts once), identically for every contender. ``saved_ratio`` counts everything saved;
+``saved_ratio_no_params`` leaves out the storages of the module's own parameters, which any layer
+keeps alive anyway.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import torch
+from torch import Tensor, nn
+
+from yatbench.nn.yat import YatLayer, yat_reference
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from rich.table import Table
+
+__all__ = [
+    "DEFAULT_SHAPES",
+    "format_table",
+    "layer_benchmark",
+    "saved_tensor_bytes",
+    "write_csv",
+]
+
+DEFAULT_SHAPES: list[tuple[int, int, int]] = [(256, 784, 256), (4096, 64, 64), (1024, 784, 512)]
+BASELINE = "linear_relu"
+COLUMNS = [
+    "batch",
+    "in_features",
+    "out_features",
+    "contender",
+    "median_ms",
+    "time_ratio",
+    "saved_bytes",
+    "saved_ratio",
+    "saved_ratio_no_params",
+    "device",
+    "threads",
+    "repeats",
+    "inner",
+    "note",
+]
+
+
+class _ReferenceYat(nn.Module):
+    """The plain-autograd formula, holding the same parameters as a YatLayer."""
+
+    def __init__(self, layer: YatLayer) -> None:
+        super().__init__()
+        self.layer = layer
+
+    def forward(self, x: Tensor) -> Tensor:
+        lay = self.layer
+        return yat_reference(x, lay.weight, lay.bias, lay.alpha, lay.epsilon, lay.bias_mode)
+
+
+def saved_tensor_bytes(step: Callable[[], Tensor], exclude: list[Tensor] | None = None) -> int:
+    """Bytes of the unique storages autograd saves for backward while ``step()`` builds its graph.
+
+    ``step`` runs the forward pass and returns its output (kept alive until counting is done);
+    storages shared with a tensor in ``exclude`` (e.g. the parameters) are not counted.
+    """
+    excluded = {_storage_key(t) for t in (exclude or [])}
+    seen: dict[tuple[Any, ...], int] = {}
+
+    def pack(t: Tensor) -> Tensor:
+        key = _storage_key(t)
+        if key not in excluded:
+            seen[key] = t.untyped_storage().nbytes()
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        out = step()
+    del out
+    return sum(seen.values())
+
+
+def _storage_key(t: Tensor) -> tuple[Any, ...]:
+    return (t.device.type, t.device.index, t.untyped_storage().data_ptr())
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def _contenders(
+    n_in: int, n_out: int, device: torch.device, compile_yat: bool
+) -> tuple[dict[str, nn.Module], dict[str, str]]:
+    """Modules to compare, all in fp32 on ``device``, Yat contenders sharing one set of parameters."""
+    notes: dict[str, str] = {}
+    yat = YatLayer(n_in, n_out).to(device)
+    mods: dict[str, nn.Module] = {
+        BASELINE: nn.Sequential(nn.Linear(n_in, n_out), nn.ReLU()).to(device),
+        "yat": yat,
+        "yat_reference": _ReferenceYat(yat),
+    }
+    try:
+        from nmn.torch.nmn import YatNMN
+    except Exception:  # nmn is an optional test oracle, not a dependency
+        notes["nmn"] = "nmn not installed"
+    else:
+        ref = YatNMN(n_in, n_out).to(device)
+        ref.load_state_dict(yat.state_dict())
+        mods["nmn"] = ref
+    if compile_yat:
+        try:
+            mods["yat_compiled"] = torch.compile(yat)
+        except Exception as exc:  # pragma: no cover - depends on the installation
+            notes["yat_compiled"] = f"torch.compile unavailable: {type(exc).__name__}: {exc}"
+    return mods, notes
+
+
+def layer_benchmark(
+    shapes: list[tuple[int, int, int]] | None = None,
+    device: str = "cpu",
+    repeats: int = 21,
+    threads: int | None = 2,
+    compile: bool = False,
+    min_sample_s: float = 0.02,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Time forward+backward and count saved-for-backward bytes of Yat contenders vs Linear+ReLU.
+
+    Args:
+        shapes: (batch, in_features, out_features) triples; default :data:`DEFAULT_SHAPES`.
+        device: torch device string ("cpu", "cuda", "cuda:1", ...).
+        repeats: timing samples per contender (interleaved); the median is reported.
+        threads: ``torch.set_num_threads`` for the run (restored afterwards); None leaves it.
+        compile: also time ``torch.compile(YatLayer)`` (a failure becomes a note, not an error).
+        min_sample_s: calibrate the steps per sample so a baseline sample lasts about this long.
+        seed: seeds parameters, inputs and output gradients.
+
+    Returns:
+        One row per (shape, contender) with the columns in :data:`COLUMNS`; the baseline's
+        ratios are 1. Time ratios are medians over repeats of the per-repeat ratio to the baseline.
+    """
+    import pandas as pd
+
+    dev = torch.device(device)
+    shapes = list(shapes) if shapes is not None else list(DEFAULT_SHAPES)
+    old_threads = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(int(threads))
+    rows: list[dict[str, Any]] = []
+    try:
+        for batch, n_in, n_out in shapes:
+            rows.extend(_bench_shape(batch, n_in, n_out, dev, max(1, repeats), compile, min_sample_s, seed))
+    finally:
+        torch.set_num_threads(old_threads)
+    for row in rows:
+        row["threads"] = torch.get_num_threads() if threads is None else int(threads)
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _bench_shape(
+    batch: int,
+    n_in: int,
+    n_out: int,
+    dev: torch.device,
+    repeats: int,
+    compile_yat: bool,
+    min_sample_s: float,
+    seed: int,
+) -> list[dict[str, Any]]:
+    torch.manual_seed(seed)
+    mods, notes = _contenders(n_in, n_out, dev, compile_yat)
+    x = torch.randn(batch, n_in, device=dev, requires_grad=True)
+    g = torch.randn(batch, n_out, device=dev)
+
+    def make_step(mod: nn.Module) -> Callable[[], None]:
+        params = [p for p in mod.parameters() if p.requires_grad]
+
+        def step() -> None:
+            mod(x).backward(g)
+            x.grad = None
+            for p in params:
+                p.grad = None
+
+        return step
+
+    steps = {name: make_step(mod) for name, mod in mods.items()}
+    # Warm up (and compile) every contender; a failing one is dropped with a note.
+    for name in list(steps):
+        try:
+            for _ in range(3):
+                steps[name]()
+            _sync(dev)
+        except Exception as exc:
+            notes[name] = f"failed: {type(exc).__name__}: {str(exc).splitlines()[0][:120]}"
+            del steps[name]
+
+    # Steps per sample, from the baseline's speed.
+    _sync(dev)
+    t0 = time.perf_counter()
+    steps[BASELINE]()
+    _sync(dev)
+    once = max(time.perf_counter() - t0, 1e-6)
+    inner = max(1, math.ceil(min_sample_s / once))
+
+    names = list(steps)
+    samples: dict[str, list[float]] = {n: [] for n in names}
+    for r in range(repeats):
+        order = names[r % len(names) :] + names[: r % len(names)]
+        for name in order:
+            fn = steps[name]
+            _sync(dev)
+            t0 = time.perf_counter()
+            for _ in range(inner):
+                fn()
+            _sync(dev)
+            samples[name].append((time.perf_counter() - t0) / inner)
+
+    base_t = samples[BASELINE]
+    saved: dict[str, tuple[int, int]] = {}
+    for name in names:
+        mod = mods[name]
+        saved[name] = (
+            saved_tensor_bytes(lambda mod=mod: mod(x)),
+            saved_tensor_bytes(lambda mod=mod: mod(x), exclude=list(mod.parameters())),
+        )
+
+    rows = []
+    for name in [*names, *[n for n in notes if n not in names]]:
+        row: dict[str, Any] = {
+            "batch": batch,
+            "in_features": n_in,
+            "out_features": n_out,
+            "contender": name,
+            "device": str(dev),
+            "repeats": repeats,
+            "inner": inner,
+            "note": notes.get(name, ""),
+        }
+        if name in samples:
+            ratios = [t / b for t, b in zip(samples[name], base_t, strict=True)]
+            row.update(
+                median_ms=_median(samples[name]) * 1e3,
+                time_ratio=_median(ratios),
+                saved_bytes=saved[name][0],
+                saved_ratio=saved[name][0] / saved[BASELINE][0],
+                saved_ratio_no_params=saved[name][1] / saved[BASELINE][1],
+            )
+        rows.append(row)
+    return rows
+
+
+def _median(values: list[float]) -> float:
+    s = sorted(values)
+    mid = len(s) // 2
+    return s[mid] if len(s) % 2 else 0.5 * (s[mid - 1] + s[mid])
+
+
+def format_table(df: pd.DataFrame, title: str | None = None) -> Table:
+    """A rich Table of a :func:`layer_benchmark` result, one row per (shape, contender)."""
+    from rich.table import Table
+
+    first = df.iloc[0] if len(df) else None
+    if title is None and first is not None:
+        title = f"Layer forward+backward vs Linear+ReLU ({first['device']}, {first['threads']} threads)"
+    table = Table(title=title)
+    for col, justify in [
+        ("shape (batch, in, out)", "left"),
+        ("contender", "left"),
+        ("median ms", "right"),
+        ("time ratio", "right"),
+        ("saved MB", "right"),
+        ("saved ratio", "right"),
+        ("saved ratio w/o params", "right"),
+        ("note", "left"),
+    ]:
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+
+    def num(v: Any, fmt: str) -> str:
+        return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else format(v, fmt)
+
+    for _, r in df.iterrows():
+        table.add_row(
+            f"({r['batch']}, {r['in_features']}, {r['out_features']})",
+            str(r["contender"]),
+            num(r["median_ms"], ".3f"),
+            num(r["time_ratio"], ".2f"),
+            num(r["saved_bytes"] / 1e6 if r["saved_bytes"] == r["saved_bytes"] else None, ".3f"),
+            num(r["saved_ratio"], ".3f"),
+            num(r["saved_ratio_no_params"], ".3f"),
+            str(r["note"] or ""),
+        )
+    return table
+
+
+def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
+    """Write a benchmark result as CSV (creating the folder); returns the path written."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    df.to_csv(out, index=False)
+    return out

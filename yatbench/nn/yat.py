@@ -116,14 +116,15 @@ class _YatFunction(torch.autograd.Function):
         # z = x Wᵀ (+ b): the single GEMM, fused with the bias like Linear's addmm.
         z = torch.addmm(bias, x, weight.t()) if inside else x @ weight.t()
         xx = torch.linalg.vector_norm(x, dim=-1).square()  # ‖x‖², (N,), no N×d temporary
-        # ‖w‖² + 2b, (m,): D = ‖x‖² + ‖w‖² − 2s = ‖x‖² + (‖w‖² + 2b) − 2z, so z alone suffices.
+        # wb = ‖w‖² + 2b + ε, (m,): D + ε = ‖x‖² + ‖w‖² − 2s + ε = ‖x‖² + wb − 2z, so z alone
+        # suffices, and max(D, 0) + ε = max(D + ε, ε) folds ε into the vector.
         wb = torch.linalg.vector_norm(weight, dim=-1).square()
-        if inside:
-            wb = wb + 2 * bias
-        # y = z² / (D + ε), built in one N×m buffer: D, clamp, + ε, 1/·, · z, · z.
-        y = torch.add(wb, z, alpha=-2.0).add_(xx.unsqueeze(-1))
-        y = y.clamp_(min=0.0) if inplace else y.clamp(min=0.0)  # (vmap has no clamp_ rule)
-        y.add_(epsilon).reciprocal_().mul_(z).mul_(z)
+        wb = wb + (2 * bias + epsilon) if inside else wb + epsilon
+        den = torch.add(wb, z, alpha=-2.0).add_(xx.unsqueeze(-1))  # D + ε before the clamp
+        if inplace:  # y = z² / (D + ε), built in den's buffer
+            y = torch.div(z, den.clamp_min_(epsilon), out=den).mul_(z)
+        else:  # (vmap has no clamp_ rule; out= is not allowed under transforms)
+            y = z / den.clamp_min(epsilon) * z
         if alpha is not None:
             y = y.mul_(alpha) if inplace else y * alpha
         if outside and bias is not None:
@@ -161,10 +162,13 @@ class _YatFunction(torch.autograd.Function):
         x, weight, alpha, z, xx, wb = ctx.saved_tensors
         need_x, need_w, need_b, need_a = ctx.needs_input_grad[:4]
         inplace = _plain(g, x, weight, alpha, z)
-        u = torch.add(wb, z, alpha=-2.0).add_(xx.unsqueeze(-1))  # D' (before the clamp)
-        clamped = u < 0  # where the clamp was active, D' gets no gradient
-        u = u.clamp_(min=0.0) if inplace else u.clamp(min=0.0)
-        u.add_(ctx.epsilon).reciprocal_().mul_(z)  # u = z / (D + ε)
+        eps = ctx.epsilon
+        u = torch.add(wb, z, alpha=-2.0).add_(xx.unsqueeze(-1))  # D' + ε (before the clamp)
+        clamped = u < eps  # where the clamp was active, D' gets no gradient
+        if inplace:
+            u = torch.div(z, u.clamp_min_(eps), out=u)  # u = z / (D + ε)
+        else:
+            u = z / u.clamp_min(eps)
         gu = g * u
         grad_a = None
         if alpha is not None and need_a:
@@ -208,16 +212,18 @@ def yat_product(
     compute = torch.float32 if out_dtype in _HALF else out_dtype
     if isinstance(alpha, (int, float)):
         alpha = torch.full((1,), float(alpha), dtype=compute, device=x.device)
-    lead = x.shape[:-1]
-    x2 = x.reshape(-1, x.shape[-1]).to(compute)
-    weight = weight.to(compute)
-    bias = bias.to(compute) if bias is not None else None
-    alpha = alpha.to(compute) if alpha is not None else None
+    flat = x.dim() != 2
+    x2 = x.reshape(-1, x.shape[-1]) if flat else x
+    x2, weight, bias, alpha = (_as(t, compute) for t in (x2, weight, bias, alpha))
     y = _YatFunction.apply(x2, weight, bias, alpha, float(epsilon), bias_mode == "outside")[0]
     if out_dtype in _HALF:
         info = torch.finfo(out_dtype)
         y = y.clamp(min=info.min, max=info.max).to(out_dtype)
-    return y.reshape(*lead, weight.shape[0])
+    return y.reshape(*x.shape[:-1], weight.shape[0]) if flat else y
+
+
+def _as(t: Tensor | None, dtype: torch.dtype) -> Tensor | None:
+    return t if t is None or t.dtype == dtype else t.to(dtype)
 
 
 def _parse_alpha(alpha: str | float) -> str | float:

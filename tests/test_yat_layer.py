@@ -201,6 +201,39 @@ def test_finite_at_x_equals_w(bias: str) -> None:
         assert ((yr.diagonal().double() - truth).abs() / truth <= bound).all()
 
 
+def test_clamped_entries_get_the_clamp_gradient() -> None:
+    """At x = w, rounding drives some D + ε below ε: those entries are clamped and pass no gradient
+    through the distance, exactly as autograd through clamp_min does on the same expression (so
+    this also covers the fast path's mask branch). float64 keeps the cancellation benign."""
+    torch.manual_seed(11)
+    layer = YatLayer(32, 64).double()
+    with torch.no_grad():
+        layer.weight.mul_(30.0)
+    # x a hair away from w: the true distance (~1e-16) is below the rounding of the expansion, and
+    # its gradient 2(x − w) is non-zero, so a missing mask would show.
+    x = layer.weight.detach() + 1e-9 * torch.randn(64, 32, dtype=torch.float64)
+    w, b, a, eps = layer.weight, layer.bias, layer.alpha, layer.epsilon
+
+    def mimic(xi: torch.Tensor) -> torch.Tensor:  # the fast path's expression, via autograd
+        z = torch.addmm(b, xi, w.t())
+        wb = torch.linalg.vector_norm(w, dim=-1).square() + (2 * b + eps)
+        pre = torch.add(wb, z, alpha=-2.0) + torch.linalg.vector_norm(xi, dim=-1).square()[:, None]
+        return z * z / pre.clamp_min(eps) * a, pre
+
+    x1, x2 = x.clone().requires_grad_(), x.clone().requires_grad_()
+    y_ref, pre = mimic(x1)
+    assert (pre < eps).any() and (pre >= eps).any()  # both branches of the clamp are exercised
+    y = layer(x2)
+    assert torch.isfinite(y).all()
+    g = torch.rand_like(y)
+    grads_ref = torch.autograd.grad((y_ref * g).sum(), [x1, w, b, a])
+    grads = torch.autograd.grad((y * g).sum(), [x2, w, b, a])
+    assert _rel(y.detach(), y_ref.detach()) <= 1e-5
+    for g_fast, g_ref in zip(grads, grads_ref, strict=True):
+        assert torch.isfinite(g_fast).all()
+        assert _rel(g_fast, g_ref) <= 1e-6
+
+
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
 def test_half_precision_inputs(dtype: torch.dtype) -> None:
     torch.manual_seed(8)

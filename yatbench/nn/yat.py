@@ -164,7 +164,12 @@ class _YatFunction(torch.autograd.Function):
         inplace = _plain(g, x, weight, alpha, z)
         eps = ctx.epsilon
         u = torch.add(wb, z, alpha=-2.0).add_(xx.unsqueeze(-1))  # D' + ε (before the clamp)
-        clamped = u < eps  # where the clamp was active, D' gets no gradient
+        # Where the clamp was active (only under cancellation, x ≈ w) D' gets no gradient. On the
+        # CPU, one reduction tells whether any entry was clamped and usually spares the mask; on
+        # accelerators the mask is always built (reading the flag back would synchronise).
+        clamped: Tensor | None = None
+        if not (inplace and u.device.type == "cpu" and bool(u.min() >= eps)):
+            clamped = u < eps
         if inplace:
             u = torch.div(z, u.clamp_min_(eps), out=u)  # u = z / (D + ε)
         else:
@@ -180,7 +185,9 @@ class _YatFunction(torch.autograd.Function):
             grad_b = g.sum(0) if ctx.outside else k.sum(0)
         grad_x = grad_w = None
         if need_x or need_w:
-            v = (u.mul_(k) if inplace else u * k).masked_fill_(clamped, 0.0)
+            v = u.mul_(k) if inplace else u * k
+            if clamped is not None:
+                v = v.masked_fill_(clamped, 0.0)
             v_rows, v_cols = v.sum(1, keepdim=True), v.sum(0).unsqueeze(-1)
             h = v.add_(k)
             if need_x:

@@ -358,7 +358,7 @@ def test_layer_benchmark_smoke(tmp_path) -> None:
 
     df = layer_benchmark([(8, 6, 4)], repeats=2, threads=1, min_sample_s=0.0)
     assert list(df.columns) == COLUMNS
-    timed = df[df["note"] == ""]
+    timed = df[df["median_ms"].notna()]
     assert {"linear_relu", "yat", "yat_reference"} <= set(timed["contender"])
     assert (timed["median_ms"] > 0).all() and (timed["time_ratio"] > 0).all()
     assert (timed["saved_bytes"] > 0).all() and (timed["saved_ratio"] > 0).all()

@@ -304,6 +304,14 @@ def test_bad_bias_mode_in_function() -> None:
         yat_product(torch.randn(2, 3), torch.randn(4, 3), bias_mode="sideways")
 
 
+def test_double_backward_refused() -> None:
+    layer = YatLayer(4, 3)
+    x = torch.randn(5, 4, requires_grad=True)
+    (gx,) = torch.autograd.grad(layer(x).sum(), x, create_graph=True)
+    with pytest.raises(RuntimeError):  # never a silently wrong second derivative
+        gx.sum().backward()
+
+
 # --- torch.func -----------------------------------------------------------------------------
 
 

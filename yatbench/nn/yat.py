@@ -22,15 +22,17 @@ Defaults follow ``nmn.torch.nmn.YatNMN`` (nmn ≥ 0.3) exactly: bias inside the 
 ε = 1e-5, a learnable α of shape (1,) initialised to 1 and applied as a plain product (nmn has no
 extra sqrt(out)/log(1+out) factor on the learnable α; its ``constant_alpha=True`` option uses √2,
 which is not our default), xavier-normal weight of shape (out, in), bias U(−1/√d, 1/√d), the
-distance computed from the bias-free dot product and clamped at 0 before ε is added, and fp16 /
-bf16 inputs computed in fp32 and cast back (saturating at the dtype's range).
+distance computed from the bias-free dot product and clamped at 0 before ε is added (here as
+max(D + ε, ε), the same number), and fp16 / bf16 inputs computed in fp32 and cast back
+(saturating at the dtype's range).
 
 Speed. Linear+ReLU costs one GEMM forward and two backward and keeps one N×m tensor for
 backward. ``_YatFunction`` below has the same shape of cost: it keeps x, W (which autograd keeps
-for Linear too), the N×m tensor z, and two vectors (‖x‖², ‖w‖² + 2b); backward recomputes the
-elementwise quantities from z and does the two GEMMs. The gradient derivation is in the comments
-of ``_YatFunction.backward``. Double backward is *not* supported through the fast path (use
-``yat_reference`` if you need it); ``torch.func.grad``/``vmap``/``functional_call`` are.
+for Linear too), the N×m tensor z, and two vectors (‖x‖², ‖w‖² + 2b + ε); backward recomputes
+the elementwise quantities from z and does the two GEMMs. The gradient derivation is in the
+comments of ``_YatFunction.backward``. Double backward is *not* supported through the fast path
+(it raises; use ``yat_reference`` if you need it); ``torch.func.grad``/``vmap``/
+``functional_call`` are.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from typing import Any
 
 import torch
 from torch import Tensor, nn
+from torch.autograd.function import once_differentiable
 
 from yatbench.errors import UserError
 
@@ -143,6 +146,7 @@ class _YatFunction(torch.autograd.Function):
         ctx.has_bias = bias is not None
 
     @staticmethod
+    @once_differentiable  # a second derivative would miss the saved intermediates: refuse it
     def backward(ctx: Any, g: Tensor | None, *_unused: Any) -> tuple[Tensor | None, ...]:
         # Notation (per element n, j; G = ∂L/∂y):
         #   s = x·w,  z = s + b (inside) or s,  D' = ‖x‖² + ‖w‖² − 2s,  D = max(0, D'),

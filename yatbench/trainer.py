@@ -67,6 +67,9 @@ class TrainResult:
     train_time_s: float
     diverged_epoch: int | None = None
     notes: list[str] = field(default_factory=list)
+    # Set when the run was trained in a seed-batched group: group size, the group's training time
+    # (``train_time_s`` is its share) and the backend (see ``yatbench/seed_batch.py``).
+    seed_batch: dict[str, Any] | None = None
 
 
 def make_optimizer(params: Any, cfg: TrainerConfig) -> torch.optim.Optimizer:
@@ -104,9 +107,36 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, splits: Splits)
     model.train()
     loss = loss_function(splits)(output, loss_target(y, splits)).item()
     if splits.task == "classification":
-        return {"loss": loss, "accuracy": (predict_classes(output) == y).float().mean().item()}
-    variance = y.float().var(unbiased=False).item()
+        return set_metrics(splits.task, loss, accuracy=(predict_classes(output) == y).float().mean().item())
+    return set_metrics(splits.task, loss, variance=y.float().var(unbiased=False).item())
+
+
+def set_metrics(task: str, loss: float, accuracy: float = float("nan"),
+                variance: float = float("nan")) -> dict[str, float]:
+    """One set's metrics from its loss and accuracy (classification) or target variance (regression).
+
+    Shared by :func:`evaluate` and the seed-batched trainer, so both report the same numbers.
+    """
+    if task == "classification":
+        return {"loss": loss, "accuracy": accuracy}
     return {"loss": loss, "mse": loss, "r2": 1.0 - loss / variance if variance > 0 else float("nan")}
+
+
+def final_metrics(task: str, evaluated: dict[str, dict[str, float]], history: list[dict[str, float]]) -> dict[str, Any]:
+    """The metrics of a finished run from its per-set evaluations (``train``, ``test``, eval sets, in order).
+
+    Classification adds ``solved`` (every test point right) and ``steps_to_solve`` (the step of the
+    first history row with test accuracy 1).
+    """
+    metrics: dict[str, Any] = {}
+    for name, result in evaluated.items():
+        metrics.update({f"{name}_{k}": v for k, v in result.items()})
+    if task == "classification":
+        metrics["solved"] = metrics["test_accuracy"] == 1.0
+        solved_at = [row["step"] for row in history if row["test_accuracy"] == 1.0]
+        metrics["steps_to_solve"] = solved_at[0] if metrics["solved"] and solved_at else None
+    metrics["headline"] = "accuracy" if task == "classification" else "mse"
+    return metrics
 
 
 @contextmanager
@@ -142,7 +172,6 @@ def train(model: nn.Module, splits: Splits, cfg: TrainerConfig, device: torch.de
     n_train = x_train.shape[0]
     batch_size = cfg.batch_size if 0 < cfg.batch_size < n_train else n_train
     order_gen = torch.Generator().manual_seed(seed)
-    headline = "accuracy" if splits.task == "classification" else "mse"
 
     history: list[dict[str, float]] = []
     steps, status, diverged_epoch = 0, "ok", None
@@ -176,14 +205,9 @@ def train(model: nn.Module, splits: Splits, cfg: TrainerConfig, device: torch.de
 
     metrics: dict[str, Any] = {}
     if status == "ok":
-        metrics.update({f"train_{k}": v for k, v in evaluate(model, x_train, y_train, splits).items()})
-        metrics.update({f"test_{k}": v for k, v in evaluate(model, x_test, y_test, splits).items()})
+        evaluated = {"train": evaluate(model, x_train, y_train, splits),
+                     "test": evaluate(model, x_test, y_test, splits)}
         for name, (x_eval, y_eval) in splits.eval_sets.items():
-            result = evaluate(model, x_eval.to(device), y_eval.to(device), splits)
-            metrics.update({f"{name}_{k}": v for k, v in result.items()})
-        if splits.task == "classification":
-            metrics["solved"] = metrics["test_accuracy"] == 1.0
-            solved_at = [row["step"] for row in history if row["test_accuracy"] == 1.0]
-            metrics["steps_to_solve"] = solved_at[0] if metrics["solved"] and solved_at else None
-        metrics["headline"] = headline
+            evaluated[name] = evaluate(model, x_eval.to(device), y_eval.to(device), splits)
+        metrics = final_metrics(splits.task, evaluated, history)
     return TrainResult(status, history, metrics, steps, train_time, diverged_epoch)

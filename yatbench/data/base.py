@@ -33,5 +33,7 @@ class Splits:
     eval_sets: dict[str, tuple[torch.Tensor, torch.Tensor]] = field(default_factory=dict)
     image_shape: tuple[int, int] | None = None
     notes: list[str] = field(default_factory=list)
+    # XOR-style tasks: record whether every test point is right ("solved") and from which step.
+    track_solved: bool = False
     # The inversion test also evaluates the model with its first-layer weights negated (w → −w).
     weight_negation: bool = False

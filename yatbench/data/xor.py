@@ -56,4 +56,4 @@ class XorConfig:
             x_train, y_train = blobs(self.n_train)
             x_test, y_test = blobs(self.n_test)
         return Splits(x_train, y_train, x_test, y_test, task="classification",
-                      in_features=2, out_features=1, source=f"synthetic:xor-{self.encoding}")
+                      in_features=2, out_features=1, source=f"synthetic:xor-{self.encoding}", track_solved=True)

@@ -119,6 +119,29 @@ def list_configs(
         console.print(table)
 
 
+@app.command()
+def report(
+    results_dir: Annotated[Path, typer.Option("--results-dir", "-r", help="Folder holding the run folders")] = Path(
+        "results"),
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Where the report goes "
+                                             "[default: <results-dir>/report]")] = None,
+) -> None:
+    """Read every run under results/ and write tables, figures and an index page to results/report/.
+
+    The page (index.html, self-contained; index.md) shows who wins by how much, with n and
+    95% intervals, and tests the claims of the seed texts. Never needs training data.
+
+    Example: yatbench report --results-dir results
+    """
+    if not results_dir.is_dir():
+        raise UserError(f"results directory {results_dir} does not exist; run `yatbench sweep default` first "
+                        "(or pass --results-dir)", 2)
+    from yatbench.report import build_report
+    from yatbench.report.console import print_report
+
+    print_report(build_report(results_dir, out))
+
+
 def main() -> None:
     """Entry point: bad input ends in one line on stderr and a non-zero exit, never a traceback."""
     try:

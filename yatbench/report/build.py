@@ -1,0 +1,177 @@
+"""``yatbench report`` end to end: read the runs, write tables, figures, claims and the index page.
+
+Never needs training data: it reads run folders (metrics.json, config.yaml, history.csv,
+model.pt) and regenerates only the synthetic XOR and compositional data from their configs.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from yatbench.report.claims import NOT_ENOUGH, Claim, all_claims, claims_frame, verdict_counts
+from yatbench.report.context import Context
+from yatbench.report.figures import Figure, all_figures
+from yatbench.report.load import REPORT_DIR, RunTable, load_runs, main_variants
+from yatbench.report.page import Block, bullets, heading, para, untested_block, verdict_table, write_page
+from yatbench.report.stats import METHODS
+from yatbench.report.tables import Table, all_tables, seed_range, write_table
+
+EXPECTED = {  # what `yatbench sweep default` runs; the other presets add to it
+    "xor": ("linear", "relu", "attention", "yat"),
+    "compositional": ("linear", "relu", "attention", "yat"),
+    "inversion": ("linear", "relu", "attention", "yat"),
+}
+
+
+@dataclass
+class Report:
+    """What a report run produced, for the terminal summary and the tests."""
+
+    out_dir: Path
+    index_md: Path
+    index_html: Path
+    table: RunTable
+    tables: list[Table]
+    figures: list[Figure]
+    claims: list[Claim]
+    missing: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def missing_runs(table: RunTable) -> list[str]:
+    """Plain lines naming the datasets and models with no runs, each with the command that adds them."""
+    runs = table.runs
+    lines = []
+    for dataset, models in EXPECTED.items():
+        present = set(runs[runs["dataset"] == dataset]["model"]) if not runs.empty else set()
+        if not present:
+            lines.append(f"no {dataset} runs — `yatbench sweep default dataset={dataset}`")
+            continue
+        absent = [m for m in models if m not in present]
+        if absent:
+            lines.append(f"{dataset}: no runs of {', '.join(absent)} — "
+                         f"`yatbench sweep default dataset={dataset} model={','.join(absent)}`")
+    if not runs.empty:
+        for (dataset, model, label), frame in runs.groupby(["dataset", "model", "variant_label"], sort=False):
+            if frame["seed"].nunique() < 3:
+                lines.append(f"{dataset} · {model}{' · ' + label if label else ''}: only "
+                             f"{frame['seed'].nunique()} seed(s) — no spread or verdict from fewer than 3")
+    return lines
+
+
+def build_report(results_dir: Path, out_dir: Path | None = None) -> Report:
+    """Read every run under ``results_dir`` and write the report into ``out_dir`` (default results/report)."""
+    out_dir = out_dir or results_dir / REPORT_DIR
+    table = load_runs(results_dir)
+    if out_dir.exists():  # a fresh folder: no figure from an earlier report survives unexplained
+        shutil.rmtree(out_dir)
+    out_dir.mkdir(parents=True)
+    ctx = Context(table, main_variants(table.runs), out_dir)
+    tables = all_tables(table) if not table.empty else []
+    for tab in tables:
+        write_table(tab, out_dir)
+    if not table.empty:
+        table.runs.to_csv(out_dir / "runs.csv", index=False)
+    figures = all_figures(ctx)
+    claims = all_claims(ctx)
+    claims_frame(claims).to_csv(out_dir / "claims.csv", index=False)
+    missing = missing_runs(table)
+    blocks = page_blocks(ctx, tables, figures, claims, missing)
+    md, html_path = write_page(blocks, out_dir, "yatbench report: Yat-product neurons vs dot-product networks")
+    return Report(out_dir, md, html_path, table, tables, figures, claims, missing, ctx.skipped)
+
+
+def _inventory(table: RunTable) -> pd.DataFrame:
+    rows = []
+    for (dataset, model, label), frame in table.runs.groupby(["dataset", "model", "variant_label"], sort=False):
+        rows.append({"dataset": dataset, "model": model, "setting": label or "—", "runs": len(frame),
+                     "seeds": seed_range(frame["seed"].tolist()),
+                     "status": ", ".join(f"{k} {v}" for k, v in frame["status"].value_counts().items()),
+                     "data source": ", ".join(sorted(set(map(str, frame["source"].dropna())))),
+                     "device": ", ".join(sorted(set(map(str, frame["device"].dropna())))),
+                     "variant id": frame["variant"].iloc[0]})
+    return pd.DataFrame(rows)
+
+
+def page_blocks(ctx: Context, tables: list[Table], figures: list[Figure], claims: list[Claim],
+                missing: list[str]) -> list[Block]:
+    """The page, top to bottom: verdicts, what was run, tables and figures by topic, claims in full."""
+    table = ctx.table
+    runs = table.runs
+    by_name = {t.name: t for t in tables}
+    by_section: dict[str, list[Figure]] = {}
+    for fig in figures:
+        by_section.setdefault(fig.section, []).append(fig)
+    counts = verdict_counts(claims)
+    blocks: list[Block] = []
+    n_runs = len(runs)
+    datasets = ", ".join(dict.fromkeys(runs["dataset"])) if n_runs else "none"
+    blocks.append(para(f"Results folder `{table.results_dir}`: **{n_runs} runs** ({datasets}). "
+                       f"Claims tested: {counts['supported']} supported, {counts['contradicted']} contradicted, "
+                       f"{counts[NOT_ENOUGH]} without enough data. Every number below names its runs and seeds; "
+                       "all runs with their config columns are in `runs.csv`."))
+    blocks.append(heading("Verdicts at a glance"))
+    blocks.append(para("Each claim from the seed texts that these runs (or the formula) can test; the full "
+                       "measurement, decision rule and numbers are in the Claims section at the end."))
+    blocks.append(Block("frame", verdict_table(claims)))
+    if missing or table.broken:
+        blocks.append(heading("What is missing"))
+        if missing:
+            blocks.append(bullets(missing))
+        if table.broken:
+            blocks.append(para(f"{len(table.broken)} run folder(s) could not be read and were skipped:"))
+            blocks.append(bullets([f"`{name}`: {reason}" for name, reason in table.broken]))
+    blocks.append(heading("How to read the numbers"))
+    blocks.append(para(METHODS + " Rows group runs that differ only by seed; 'setting' names what sets a "
+                       "configuration apart from the others of the same dataset and model. Figures and "
+                       "comparisons use one configuration per model: the dataset and training settings shared "
+                       "by most runs, and the parameter-matched default sizes where those were run."))
+    if "summary" in by_name:
+        blocks.append(heading("Who wins: headline metric by dataset and model"))
+        blocks.append(Block("table", by_name["summary"]))
+    sections = [
+        ("xor", "XOR", ["xor"], "One Yat neuron against dot-product nets on the classic non-linearly-separable "
+                                "problem (seeds/004)."),
+        ("yat", "What a single Yat neuron computes", [], "The ⵟ response of one neuron, and how several neurons "
+                                                         "split the plane under a softmax (seeds/000)."),
+        ("compositional", "Compositional toy", [], "Five linear laws z = a_k·x switched by a second input y "
+                                                   "(a reconstruction of seeds/001)."),
+        ("mnist", "MNIST: prototypes and inversion", ["inversion"], "What the classifiers learn, and how they "
+                                                                   "read inverted digits (seeds/002)."),
+        ("budget", "Quality against parameter count", [], "The param_budget sweep: does Yat need fewer "
+                                                          "parameters (seeds/003)?"),
+        ("curves", "Learning curves", [], "Training loss and test metric per epoch."),
+    ]
+    for section, title, table_names, intro in sections:
+        figs = by_section.get(section, [])
+        tabs = [by_name[n] for n in table_names if n in by_name]
+        if not figs and not tabs:
+            continue
+        blocks.append(heading(title))
+        blocks.append(para(intro))
+        for tab in tabs:
+            blocks.append(Block("table", tab))
+        for fig in figs:
+            blocks.append(Block("figure", fig))
+    if n_runs:
+        blocks.append(heading("Runs behind every number"))
+        blocks.append(para("Each configuration, the seeds it was run with, and where its data came from. "
+                           "Per-run values: `runs.csv`; run folders: "
+                           "`<results>/<dataset>-<model>-s<seed>-<hash>/`."))
+        blocks.append(Block("frame", _inventory(table)))
+    if ctx.skipped:
+        blocks.append(para("Skipped while drawing: " + "; ".join(ctx.skipped)))
+    blocks.append(heading("Claims"))
+    blocks.append(para("Verdicts are decided by the stated numerical rule on 95% intervals, never by wording: "
+                       "**supported** when the interval lies on the claimed side, **contradicted** when it lies on "
+                       "the other side, **not enough data** when runs are missing, fewer than 3 seeds exist, or the "
+                       "interval straddles the threshold. Claims about the formula itself are checked in float64."))
+    for claim in claims:
+        blocks.append(Block("claim", claim))
+    blocks.append(heading("Claims these runs cannot test", 3))
+    blocks.append(untested_block())
+    return blocks

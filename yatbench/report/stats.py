@@ -1,0 +1,139 @@
+"""The statistics the report uses, each one stated on the page (see ``METHODS``).
+
+- mean ± sample standard deviation (ddof = 1) over seeds, with n;
+- 95% confidence interval of a mean: Student t, mean ± t₀.₉₇₅,ₙ₋₁ · s/√n;
+- 95% interval of a success rate k/n: Wilson score interval;
+- 95% interval of a difference of two success rates: Newcombe's hybrid score interval
+  (method 10 of Newcombe 1998, built from the two Wilson intervals);
+- 95% interval of a difference of two means: Welch's t interval (unequal variances,
+  Welch–Satterthwaite degrees of freedom).
+
+Everything here is plain arithmetic on numbers the runs recorded; scipy (installed with
+mlxtend) supplies only the t and normal quantiles.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from scipy import stats as _st
+
+LEVEL = 0.95
+Z = float(_st.norm.ppf(0.5 + LEVEL / 2))  # 1.959963984540054
+
+METHODS = (
+    "Spread is the sample standard deviation over seeds (ddof = 1). "
+    "A 95% interval of a mean uses Student's t (mean ± t·s/√n, n − 1 degrees of freedom); "
+    "a success rate k/n uses the Wilson score interval; the difference of two success rates uses "
+    "Newcombe's hybrid score interval; the difference of two means uses Welch's t interval "
+    "(unequal variances). No interval is given from fewer than 2 seeds, and no verdict from fewer than 3."
+)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """n, mean, sample std and the t interval of the mean of a set of values (NaN where undefined)."""
+
+    n: int
+    mean: float
+    std: float
+    lo: float
+    hi: float
+
+    def fmt(self, digits: int = 3) -> str:
+        """``mean ± std`` (or the single value, or an em dash when empty)."""
+        if self.n == 0:
+            return "—"
+        if self.n == 1 or math.isnan(self.std):
+            return f"{self.mean:.{digits}f}"
+        return f"{self.mean:.{digits}f} ± {self.std:.{digits}f}"
+
+    def fmt_ci(self, digits: int = 3) -> str:
+        """``[lo, hi]`` of the 95% interval, or an em dash."""
+        if self.n < 2 or math.isnan(self.lo):
+            return "—"
+        return f"[{self.lo:.{digits}f}, {self.hi:.{digits}f}]"
+
+
+def clean(values: Iterable[float | None]) -> list[float]:
+    """The finite numbers among ``values`` (None, NaN and ±inf dropped)."""
+    out = []
+    for value in values:
+        if value is None:
+            continue
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            continue
+        if math.isfinite(number):
+            out.append(number)
+    return out
+
+
+def summarize(values: Iterable[float | None], level: float = LEVEL) -> Summary:
+    """Mean, sample std and Student-t interval of the finite values."""
+    xs = clean(values)
+    n = len(xs)
+    if n == 0:
+        return Summary(0, math.nan, math.nan, math.nan, math.nan)
+    mean = math.fsum(xs) / n
+    if n == 1:
+        return Summary(1, mean, math.nan, math.nan, math.nan)
+    std = math.sqrt(math.fsum((x - mean) ** 2 for x in xs) / (n - 1))
+    half = float(_st.t.ppf(0.5 + level / 2, n - 1)) * std / math.sqrt(n)
+    return Summary(n, mean, std, mean - half, mean + half)
+
+
+def wilson(successes: int, n: int, z: float = Z) -> tuple[float, float]:
+    """Wilson score interval of a proportion successes/n; (nan, nan) when n = 0."""
+    if n <= 0:
+        return (math.nan, math.nan)
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def newcombe_diff(k1: int, n1: int, k2: int, n2: int, z: float = Z) -> tuple[float, float, float]:
+    """p1 − p2 and its Newcombe hybrid score interval (from the two Wilson intervals)."""
+    if n1 <= 0 or n2 <= 0:
+        return (math.nan, math.nan, math.nan)
+    p1, p2 = k1 / n1, k2 / n2
+    l1, u1 = wilson(k1, n1, z)
+    l2, u2 = wilson(k2, n2, z)
+    diff = p1 - p2
+    lo = diff - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
+    hi = diff + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+    return (diff, lo, hi)
+
+
+def welch_diff(a: Iterable[float | None], b: Iterable[float | None],
+               level: float = LEVEL) -> tuple[float, float, float]:
+    """mean(a) − mean(b) and Welch's t interval; NaN bounds when either side has < 2 values.
+
+    Two samples with zero variance give a zero-width interval at the difference.
+    """
+    xa, xb = clean(a), clean(b)
+    if not xa or not xb:
+        return (math.nan, math.nan, math.nan)
+    sa, sb = summarize(xa), summarize(xb)
+    diff = sa.mean - sb.mean
+    if sa.n < 2 or sb.n < 2:
+        return (diff, math.nan, math.nan)
+    va, vb = sa.std**2 / sa.n, sb.std**2 / sb.n
+    se = math.sqrt(va + vb)
+    if se == 0:
+        return (diff, diff, diff)
+    df = (va + vb) ** 2 / (va**2 / (sa.n - 1) + vb**2 / (sb.n - 1))
+    half = float(_st.t.ppf(0.5 + level / 2, df)) * se
+    return (diff, diff - half, diff + half)
+
+
+def fmt_interval(lo: float, hi: float, digits: int = 3) -> str:
+    """``[lo, hi]`` or an em dash when undefined."""
+    if lo is None or hi is None or math.isnan(lo) or math.isnan(hi):
+        return "—"
+    return f"[{lo:.{digits}f}, {hi:.{digits}f}]"

@@ -1,0 +1,52 @@
+"""One look for every report figure: Okabe–Ito colours (colour-blind safe), print-size fonts, 130 dpi."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+DPI = 130
+MODEL_COLORS = {"yat": "#0072B2", "linear": "#E69F00", "relu": "#009E73", "attention": "#CC79A7"}
+EXTRA_COLORS = ["#D55E00", "#56B4E9", "#F0E442", "#000000"]
+TRUTH_COLOR = "#222222"
+MARKERS = {"yat": "o", "linear": "s", "relu": "^", "attention": "D"}
+RC = {
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.labelsize": 10,
+    "legend.fontsize": 9,
+    "xtick.labelsize": 9,
+    "ytick.labelsize": 9,
+    "figure.titlesize": 12,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "savefig.dpi": DPI,
+    "savefig.bbox": "tight",
+    "image.interpolation": "nearest",
+}
+
+
+def pyplot() -> Any:
+    """matplotlib.pyplot on the Agg backend with the report style applied."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update(RC)
+    return plt
+
+
+def color(model: str, index: int = 0) -> str:
+    """The model's colour; unknown models take the spare colours in turn."""
+    return MODEL_COLORS.get(model, EXTRA_COLORS[index % len(EXTRA_COLORS)])
+
+
+def save(fig: Any, path: Path) -> Path:
+    """Write the figure as PNG and close it."""
+    plt = pyplot()
+    fig.savefig(path, dpi=DPI, facecolor="white")
+    plt.close(fig)
+    return path

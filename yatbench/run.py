@@ -79,6 +79,7 @@ def make_record(spec: RunSpec, splits: Splits, model: nn.Module, device: torch.d
         "train_time_s": round(result.train_time_s, 4),
         "diverged_epoch": result.diverged_epoch,
         "seed_batched": seed_batched,
+        "seed_batch": result.seed_batch,  # group size, group training time and backend; None when single
         "metrics": result.metrics,
         "notes": [*splits.notes, *result.notes],
         "versions": {"yatbench": __version__, "torch": torch.__version__, "python": platform.python_version()},
@@ -140,6 +141,9 @@ def execute_many(specs: list[RunSpec], force: bool = False) -> list[RunOutcome]:
     """Run a group of validated configs, in order; the unit of work a sweep hands to a worker.
 
     A sweep groups runs that differ only by seed into one call, so that small models can be
-    trained together (see ``trainer.seed_batching``).
+    trained together (see ``trainer.seed_batching`` and ``yatbench/seed_batch.py``): completed
+    runs are skipped per seed, and each seed still gets its own run folder.
     """
-    return [execute(spec, force=force) for spec in specs]
+    from yatbench.seed_batch import execute_grouped
+
+    return execute_grouped(specs, force=force)

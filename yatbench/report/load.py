@@ -33,6 +33,9 @@ REQUIRED = ("run_id", "dataset", "model", "seed", "status", "metrics")
 # Config keys that do not change what a run computes (or that each run differs by): not a variant.
 NOT_VARIANT = {"seed", "results_dir", "device.name", "trainer.progress", "trainer.seed_batching"}
 MODEL_ORDER = ["yat", "linear", "relu", "attention"]
+# The columns every table has, even with no runs (so an empty folder still filters cleanly).
+BASE_COLUMNS = (*REQUIRED, "task", "params", "device", "source", "train_time_s", "folder", "variant",
+                "variant_label")
 
 
 @dataclass
@@ -134,7 +137,7 @@ def load_runs(results_dir: Path) -> RunTable:
                 continue
             rows.append(row)
             configs[row["run_id"]] = config
-    runs = pd.DataFrame(rows)
+    runs = pd.DataFrame(rows) if rows else pd.DataFrame(columns=list(BASE_COLUMNS))
     if not runs.empty:
         runs = _label_variants(runs)
         order = {name: i for i, name in enumerate(MODEL_ORDER)}

@@ -31,6 +31,10 @@ def list_group(group: str, user_dir: str | Path | None = None) -> list[CatalogEn
             comments = [line.lstrip("# ").strip() for line in text.splitlines() if line.startswith("#")]
             values = OmegaConf.to_container(OmegaConf.create(text)) or {}
             options = {k: v for k, v in values.items() if k not in ("_target_", "name", "defaults")}
+            if group == "sweep":  # a grid is long: show its size and axes instead
+                from yatbench.sweep.grid import preset_options
+
+                options = preset_options(path.stem, user_dir)
             entries[path.stem] = CatalogEntry(path.stem, comments[0] if comments else "", options)
     return sorted(entries.values(), key=lambda e: e.name)
 

@@ -87,8 +87,50 @@ def print_run(record: dict[str, Any], run_dir: Path, skipped: bool) -> None:
     console.print(f"run folder {verb}: {run_dir}")
 
 
+@app.command(context_settings={"ignore_unknown_options": True})
+def sweep(
+    preset: Annotated[str, typer.Argument(help="Sweep preset: default, xor, param_budget, paper "
+                                          "(conf/sweep/; see `yatbench list sweep`)")] = "default",
+    overrides: Annotated[list[str] | None, typer.Argument(
+        help="Hydra overrides and sweep syntax: model=yat,relu seed='range(20)' trainer.epochs=5; "
+             "executor.KEY=VALUE sets the executor (executor.partition=gpu)", show_default=False)] = None,
+    force: Annotated[bool, typer.Option("--force", help="Rerun runs that are already complete")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the grid's size and what is done; run nothing")]
+    = False,
+    executor: Annotated[str | None, typer.Option("--executor", "-e", help="inprocess, local (default: worker "
+                        "processes), slurm, submitit_local (conf/executor/)", show_default=False)] = None,
+    workers: Annotated[int | None, typer.Option("--workers", "-j", min=1, help="Worker processes of the local "
+                       "executor (default: number of cores)", show_default=False)] = None,
+    config_dir: ConfigDirOption = None,
+) -> None:
+    """Run a grid of runs: a preset, narrowed or widened by Hydra sweep syntax, in parallel.
+
+    Complete runs are skipped: run the same command again after an interruption and it finishes the rest.
+
+    A run that fails is recorded and the sweep goes on; it ends with a table of failures and exit code 1.
+
+    Examples:
+
+      yatbench sweep            (the default preset, 60 runs: what `make demo` runs)
+
+      yatbench sweep xor seed='range(20)'
+
+      yatbench sweep dataset=xor,compositional model=yat,relu --dry-run
+
+      yatbench sweep param_budget --executor slurm executor.partition=gpu executor.gpus_per_node=1 device=cuda
+    """
+    from yatbench.sweep.runner import run_sweep
+
+    arguments = list(overrides or [])
+    if "=" in preset:  # `yatbench sweep model=yat`: no preset named, the first word is an override
+        arguments, preset = [preset, *arguments], "default"
+    result = run_sweep(preset, arguments, force=force, dry_run=dry_run, executor=executor, workers=workers,
+                       user_dir=config_dir)
+    raise typer.Exit(result.exit_code)
+
+
 GROUPS = {"dataset": "datasets", "model": "models", "device": "devices", "trainer": "trainers",
-          "sweep": "sweep presets"}
+          "sweep": "sweep presets", "executor": "sweep executors"}
 
 
 @app.command("list")

@@ -1,0 +1,10 @@
+"""``yatbench sweep``: a grid of runs, executed in parallel, resumable, with failures kept apart.
+
+- :mod:`yatbench.sweep.grid` reads a preset (``conf/sweep/<name>.yaml``), applies the command
+  line's Hydra sweep syntax and composes + validates every point before anything runs;
+- :mod:`yatbench.sweep.jobs` groups the runs into jobs and runs one job (in any process);
+- :mod:`yatbench.sweep.executors` runs the jobs: in this process, on a pool of local worker
+  processes, or through submitit (SLURM, or its local executor);
+- :mod:`yatbench.sweep.runner` ties them together: resume counts, progress, summary, exit code;
+- :mod:`yatbench.sweep.params` counts and matches parameter budgets for the presets.
+"""

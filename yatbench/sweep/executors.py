@@ -1,0 +1,213 @@
+"""Where a sweep's jobs run: in this process, on local worker processes, or through submitit.
+
+The choice is a config file, ``conf/executor/<name>.yaml`` (a user's config folder may add
+more), picked by ``--executor NAME``, else the preset's ``executor:``, else ``local``; single
+settings change with ``executor.KEY=VALUE`` on the command line (``--workers N`` for the pool
+size). Executor settings decide how runs execute, never what they compute: they are not part
+of any run id.
+
+- ``inprocess``: one job after another in this process (debugging, tiny grids).
+- ``local``: a pool of worker processes on this machine (started once with ``spawn`` and reused
+  for many jobs; each sets torch to ``threads`` threads, by default cores / workers).
+- ``slurm`` / ``submitit_local``: submitit job arrays, on a SLURM cluster or as local
+  processes. The local form runs the identical code path, and is what the tests use.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from yatbench.config import search_dirs
+from yatbench.errors import UserError
+from yatbench.sweep.jobs import Job, RunReport, failed_reports, run_job
+
+KINDS = ("inprocess", "local", "submitit")
+CLUSTERS = ("slurm", "local")
+
+
+@dataclass
+class ExecutorConfig:
+    """Settings of one executor (``conf/executor/<name>.yaml``); see the module docstring."""
+
+    kind: str = "local"
+    workers: int | None = None  # local / submitit_local: parallel processes; null = number of cores
+    threads: int | None = None  # torch threads per worker; null = cores / workers (at least 1)
+    cluster: str = "slurm"  # submitit: slurm | local
+    folder: str | None = None  # submitit logs and pickles; null = <results_dir>/.submitit
+    partition: str | None = None  # slurm partition; null = the cluster's default
+    timeout_min: int = 60  # time limit of one array task
+    gpus_per_node: int = 0
+    cpus_per_task: int = 1
+    mem_gb: float | None = None  # null = the cluster's default
+    array_parallelism: int = 64  # slurm array tasks running at once; the grid is cut into this many jobs
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise UserError(f"executor.kind={self.kind!r} is not valid; choose one of {', '.join(KINDS)}")
+        if self.cluster not in CLUSTERS:
+            raise UserError(f"executor.cluster={self.cluster!r} is not valid; choose one of {', '.join(CLUSTERS)}")
+        for key in ("workers", "threads", "timeout_min", "cpus_per_task", "array_parallelism"):
+            value = getattr(self, key)
+            if value is not None and value < 1:
+                raise UserError(f"executor.{key}={value} must be >= 1")
+        if self.gpus_per_node < 0:
+            raise UserError(f"executor.gpus_per_node={self.gpus_per_node} must be >= 0")
+
+
+def cores() -> int:
+    """CPU cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+def executor_names(user_dir: str | Path | None = None) -> list[str]:
+    return sorted({p.stem for d in search_dirs(user_dir) for p in (d / "executor").glob("*.yaml")})
+
+
+def load_executor_config(name: str, settings: dict[str, Any] | None = None,
+                         user_dir: str | Path | None = None) -> ExecutorConfig:
+    """``conf/executor/<name>.yaml`` with ``settings`` on top, validated into an ExecutorConfig."""
+    from omegaconf import OmegaConf
+
+    from yatbench.config import build_node
+
+    path = next((d / "executor" / f"{name}.yaml" for d in search_dirs(user_dir)
+                 if (d / "executor" / f"{name}.yaml").is_file()), None)
+    if path is None:
+        raise UserError(f"unknown executor {name!r}; valid choices: {', '.join(executor_names(user_dir))}")
+    node = OmegaConf.merge(OmegaConf.load(path), OmegaConf.create(settings or {}))
+    return build_node(node, "executor")
+
+
+class InProcess:
+    """Every job in this process, one after another."""
+
+    slots = 1
+    jobs_per_slot = 1
+
+    def __init__(self, cfg: ExecutorConfig) -> None:
+        self.description = "in this process"
+
+    def run(self, jobs: list[Job]) -> Iterator[tuple[Job, list[RunReport]]]:
+        for job in jobs:
+            yield job, run_job(job)
+
+
+def _init_worker(threads: int) -> None:
+    """Pool worker start: set torch's threads and import the run code once, not per job."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the sweep's to handle: it stops the pool
+    import torch
+
+    import yatbench.run  # noqa: F401
+
+    torch.set_num_threads(threads)
+
+
+class LocalPool:
+    """A pool of worker processes on this machine, reused across jobs."""
+
+    jobs_per_slot = 4
+
+    def __init__(self, cfg: ExecutorConfig) -> None:
+        self.slots = cfg.workers or cores()
+        self.threads = cfg.threads or max(1, cores() // self.slots)
+        self.description = f"on {self.slots} local worker processes ({self.threads} torch thread"\
+                           f"{'s' if self.threads > 1 else ''} each)"
+
+    def run(self, jobs: list[Job]) -> Iterator[tuple[Job, list[RunReport]]]:
+        if not jobs:
+            return
+        context = multiprocessing.get_context("spawn")  # fork after torch started threads is unsafe
+        pool = ProcessPoolExecutor(max_workers=min(self.slots, len(jobs)), mp_context=context,
+                                   initializer=_init_worker, initargs=(self.threads,))
+        pending: dict[Future[list[RunReport]], Job] = {pool.submit(run_job, job): job for job in jobs}
+        try:
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    job = pending.pop(future)
+                    try:
+                        yield job, future.result()
+                    except Exception as exc:  # the worker process died (killed, out of memory)
+                        yield job, failed_reports(job, f"worker process failed: {type(exc).__name__}: {exc}")
+        finally:
+            if pending:  # interrupted: stop the workers now rather than after their current jobs
+                for process in list(getattr(pool, "_processes", {}).values()):
+                    process.terminate()
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+class Submitit:
+    """submitit job arrays: SLURM (``cluster: slurm``) or local processes (``cluster: local``)."""
+
+    jobs_per_slot = 1
+    poll_s = 0.5
+
+    def __init__(self, cfg: ExecutorConfig, results_dir: Path) -> None:
+        try:
+            import submitit
+        except ImportError:
+            raise UserError("the submitit executor needs the submitit package: pip install 'yatbench[slurm]'") from None
+        self.cfg = cfg
+        self.folder = Path(cfg.folder) if cfg.folder else results_dir / ".submitit"
+        if cfg.cluster == "local":
+            self.slots = cfg.workers or cores()
+            self.threads = cfg.threads or max(1, cores() // self.slots)
+        else:
+            self.slots = cfg.array_parallelism
+            self.threads = cfg.threads or cfg.cpus_per_task
+        self.executor = submitit.AutoExecutor(folder=str(self.folder / "%j"), cluster=cfg.cluster)
+        params: dict[str, Any] = {"timeout_min": cfg.timeout_min, "gpus_per_node": cfg.gpus_per_node,
+                                  "cpus_per_task": cfg.cpus_per_task, "name": "yatbench-sweep",
+                                  "slurm_array_parallelism": cfg.array_parallelism}
+        if cfg.mem_gb is not None:
+            params["mem_gb"] = cfg.mem_gb
+        if cfg.partition:
+            params["slurm_partition"] = cfg.partition
+        self.executor.update_parameters(**params)
+        where = "SLURM" + (f" partition {cfg.partition}" if cfg.partition else "") if cfg.cluster == "slurm" \
+            else "local processes"
+        self.description = f"through submitit on {where} (up to {self.slots} at once; logs in {self.folder})"
+
+    def run(self, jobs: list[Job]) -> Iterator[tuple[Job, list[RunReport]]]:
+        if not jobs:
+            return
+        jobs = [replace(job, threads=self.threads) for job in jobs]
+        submitted = self.executor.map_array(run_job, jobs)
+        pending = dict(zip(submitted, jobs, strict=True))
+        try:
+            while pending:
+                finished = [s for s in pending if s.done()]
+                if not finished:
+                    time.sleep(self.poll_s)
+                for array_task in finished:
+                    job = pending.pop(array_task)
+                    try:
+                        yield job, array_task.result()
+                    except Exception as exc:  # the task died, timed out or could not start
+                        reason = str(exc).strip().splitlines()
+                        yield job, failed_reports(job, f"submitit job {array_task.job_id} failed: "
+                                                       f"{reason[-1] if reason else type(exc).__name__}")
+        finally:
+            for array_task in pending:
+                array_task.cancel(check=False)
+
+
+def make_executor(cfg: ExecutorConfig, results_dir: Path) -> InProcess | LocalPool | Submitit:
+    """The executor object for validated settings (fails now, with one line, if submitit is missing)."""
+    if cfg.kind == "inprocess":
+        return InProcess(cfg)
+    if cfg.kind == "local":
+        return LocalPool(cfg)
+    return Submitit(cfg, results_dir)

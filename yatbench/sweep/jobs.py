@@ -1,0 +1,153 @@
+"""Jobs: the runs a worker gets in one call, and running them so that one failure stays one failure.
+
+Runs that differ only by their seed form a group, handed whole to
+:func:`yatbench.run.execute_many` (which may train them together); big groups are cut into
+chunks so that every worker stays busy. :func:`run_job` is what executes in a worker process
+(or in-process, or in a SLURM task): it never raises for a failing run. It catches the error,
+writes ``<results>/.failed/<run_id>.json`` (not a run folder, so the run is retried by the
+next sweep) and reports the run as ``failed`` with its message.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import time
+import traceback
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from yatbench.config import RunSpec, config_hash
+
+FAILED_DIR = ".failed"
+
+
+@dataclass
+class RunReport:
+    """What the sweep learns about one run: its status, and its metrics record when it finished."""
+
+    run_id: str
+    status: str  # ok | diverged | failed
+    skipped: bool = False
+    message: str = ""
+    record: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Job:
+    """A list of runs for one worker call (all from one group of seeds, or one run)."""
+
+    specs: list[RunSpec]
+    force: bool = False
+    threads: int | None = None  # torch threads to use, where the process has not set them already
+
+    @property
+    def run_ids(self) -> list[str]:
+        return [spec.run_id for spec in self.specs]
+
+
+def seedless_key(spec: RunSpec) -> str:
+    """Everything about a run except its seed: runs with equal keys form one group."""
+    return f"{spec.dataset.name}-{spec.model.name}-" + config_hash(
+        {k: v for k, v in spec.resolved.items() if k != "seed"})
+
+
+def make_jobs(specs: list[RunSpec], slots: int, force: bool = False, jobs_per_slot: int = 4) -> list[Job]:
+    """Group runs by :func:`seedless_key`, and cut groups so there are about ``jobs_per_slot × slots`` jobs.
+
+    Groups larger than ``len(specs) / (jobs_per_slot × slots)`` runs are cut into equal chunks of
+    about that size; smaller groups stay whole, so cheap runs that can be trained together (XOR's
+    hundred seeds) are, and parallel workers still have enough jobs to stay busy.
+    """
+    groups: dict[str, list[RunSpec]] = {}
+    for spec in specs:
+        groups.setdefault(seedless_key(spec), []).append(spec)
+    size = max(1, math.ceil(len(specs) / max(1, slots * jobs_per_slot)))
+    jobs = []
+    for group in groups.values():
+        n_chunks = math.ceil(len(group) / size)
+        per_chunk = math.ceil(len(group) / n_chunks)
+        jobs.extend(Job(group[i:i + per_chunk], force) for i in range(0, len(group), per_chunk))
+    return jobs
+
+
+def run_job(job: Job) -> list[RunReport]:
+    """Run one job's specs through ``execute_many``; a failing run is reported, never raised.
+
+    If the group as a whole raises, its runs are retried one by one, so that one bad run does not
+    take its group with it (runs the group already finished are not run again).
+    """
+    from yatbench.run import execute_many
+
+    if job.threads:
+        import torch
+
+        torch.set_num_threads(job.threads)
+    started = time.time()
+    try:
+        return [_report(outcome) for outcome in execute_many(job.specs, force=job.force)]
+    except Exception:
+        if len(job.specs) == 1:
+            return [_failed(job.specs[0], traceback.format_exc())]
+    reports = []
+    for spec in job.specs:
+        force = job.force and not _finished_since(spec, started)
+        try:
+            (outcome,) = execute_many([spec], force=force)
+            reports.append(_report(outcome))
+        except Exception:
+            reports.append(_failed(spec, traceback.format_exc()))
+    return reports
+
+
+def _finished_since(spec: RunSpec, started: float) -> bool:
+    metrics = spec.results_dir / spec.run_id / "metrics.json"
+    return metrics.is_file() and metrics.stat().st_mtime >= started
+
+
+def _report(outcome: Any) -> RunReport:
+    record = outcome.record
+    if record.get("status") == "ok":
+        failure_record_path(outcome.run_dir.parent, record["run_id"]).unlink(missing_ok=True)
+    message = f"diverged at epoch {record.get('diverged_epoch')}" if record.get("status") == "diverged" else ""
+    return RunReport(record["run_id"], record.get("status", "ok"), outcome.skipped, message, record)
+
+
+def _failed(spec: RunSpec, trace: str) -> RunReport:
+    """Record a run that raised: last line of its traceback as the message, whole trace on disk."""
+    lines = [line for line in trace.strip().splitlines() if line.strip()]
+    message = lines[-1] if lines else "unknown error"
+    if message.startswith("yatbench.errors.UserError: "):
+        message = message.removeprefix("yatbench.errors.UserError: ")
+    record = {"run_id": spec.run_id, "status": "failed", "dataset": spec.dataset.name, "model": spec.model.name,
+              "seed": spec.seed, "message": message, "traceback": trace, "host": platform.node(),
+              "pid": os.getpid(), "failed_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    try:
+        write_failure_record(spec.results_dir, record)
+    except OSError:
+        pass  # the report still carries the failure to the sweep
+    return RunReport(spec.run_id, "failed", False, message, {k: v for k, v in record.items() if k != "traceback"})
+
+
+def failure_record_path(results_dir: Path, run_id: str) -> Path:
+    """``<results>/.failed/<run_id>.json``: why the last attempt at a run failed."""
+    return results_dir / FAILED_DIR / f"{run_id}.json"
+
+
+def write_failure_record(results_dir: Path, record: dict[str, Any]) -> None:
+    """Write the failure record atomically (temporary name, then rename)."""
+    path = failure_record_path(results_dir, record["run_id"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}")
+    temporary.write_text(json.dumps(record, indent=2, default=str) + "\n")
+    os.replace(temporary, path)
+
+
+def failed_reports(job: Job, message: str) -> list[RunReport]:
+    """Reports for every run of a job whose worker died or could not be reached."""
+    return [_failed(spec, message) for spec in job.specs]

@@ -1,0 +1,178 @@
+"""Run a sweep: expand and validate the grid, skip what is done, execute the rest, sum up.
+
+Nothing runs before the whole grid is validated and the executor is ready, so bad input is one
+line and exit 2. A complete run folder is never redone (unless ``force``), which makes a sweep
+resumable: kill it at any moment and the same command finishes the rest. Run folders appear
+atomically (see :mod:`yatbench.results`), so two sweeps on one results folder may at worst
+both train a run, and the second finisher's copy is dropped.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from yatbench.config import RunSpec
+from yatbench.errors import UserError
+from yatbench.results import PARTIAL_DIR, ensure_writable, is_complete, read_metrics
+from yatbench.sweep.executors import ExecutorConfig, load_executor_config, make_executor
+from yatbench.sweep.grid import Grid, build_grid, parse_overrides
+from yatbench.sweep.jobs import RunReport, make_jobs, seedless_key
+from yatbench.sweep.summary import print_comparison, print_failures, print_summary
+
+EXECUTOR_PREFIX = "executor."
+STALE_PARTIAL_S = 600.0
+
+
+@dataclass
+class SweepResult:
+    """Every run of the grid with what happened to it in this sweep."""
+
+    grid: Grid
+    executor: str
+    already_done: list[RunReport] = field(default_factory=list)
+    ran: list[RunReport] = field(default_factory=list)
+    wall_s: float = 0.0
+
+    @property
+    def failures(self) -> list[RunReport]:
+        return [r for r in [*self.already_done, *self.ran] if r.status != "ok"]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failures else 0
+
+
+def split_executor_overrides(overrides: list[str]) -> tuple[list[str], list[str]]:
+    """``executor.KEY=VALUE`` settings apart from the run overrides."""
+    settings = [o for o in overrides if o.startswith(EXECUTOR_PREFIX)]
+    return [o for o in overrides if not o.startswith(EXECUTOR_PREFIX)], settings
+
+
+def executor_config(grid: Grid, name: str | None, settings: list[str], workers: int | None,
+                    user_dir: str | Path | None) -> ExecutorConfig:
+    """``--executor`` > the preset's ``executor:`` > ``local``; then the preset's, the command line's settings."""
+    from omegaconf import OmegaConf
+
+    block = grid.preset.executor
+    preset_name = block if isinstance(block, str) else (block or {}).get("name")
+    chosen = name or preset_name or "local"
+    merged: dict[str, Any] = {}
+    if isinstance(block, dict) and chosen == preset_name:
+        merged.update({k: v for k, v in block.items() if k != "name"})
+    for key, values in parse_overrides(settings, "executor settings").items():
+        if len(values) != 1:
+            raise UserError(f"{key} takes one value, not a sweep ({','.join(values)})")
+        merged.update(OmegaConf.to_container(OmegaConf.from_dotlist([f"{key}={values[0]}"]))["executor"])
+    if workers is not None:
+        merged["workers"] = workers
+    cfg = load_executor_config(chosen, merged, user_dir)
+    if workers is not None and cfg.kind == "inprocess":
+        raise UserError(f"--workers sets a pool size, but executor {chosen!r} runs everything in this process")
+    return cfg
+
+
+def remove_stale_partials(results_dir: Path, older_than_s: float = STALE_PARTIAL_S) -> None:
+    """Drop temporary run folders left by killed runs (``.partial/``, untouched for 10 minutes).
+
+    Writing a run folder takes seconds, so an old one belongs to a process that died; age, not a
+    process id, decides, because sweeps on other machines may share the results folder.
+    """
+    partial_dir = results_dir / PARTIAL_DIR
+    if not partial_dir.is_dir():
+        return
+    now = time.time()
+    for leftover in partial_dir.iterdir():
+        try:
+            if now - leftover.stat().st_mtime <= older_than_s:
+                continue
+            if leftover.is_dir():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                leftover.unlink()
+        except OSError:
+            pass  # another sweep removed it first
+
+
+def previous_report(spec: RunSpec) -> RunReport:
+    record = read_metrics(spec.results_dir / spec.run_id)
+    status = record.get("status", "ok")
+    message = f"diverged at epoch {record.get('diverged_epoch')} (earlier sweep)" if status == "diverged" else ""
+    return RunReport(spec.run_id, status, True, message, record)
+
+
+def run_sweep(preset: str, overrides: list[str], *, force: bool = False, dry_run: bool = False,
+              executor: str | None = None, workers: int | None = None,
+              user_dir: str | Path | None = None, console: Console | None = None) -> SweepResult:
+    """Expand, validate, resume and execute a sweep; print its plan, progress and summary."""
+    console = console or Console(highlight=False, soft_wrap=True)
+    run_overrides, settings = split_executor_overrides(overrides)
+    grid = build_grid(preset, run_overrides, user_dir)
+    cfg = executor_config(grid, executor, settings, workers, user_dir)
+    results_dirs = list(dict.fromkeys(spec.results_dir for spec in grid.specs)) or [Path("results")]
+    pool = make_executor(cfg, results_dirs[0])
+
+    result = SweepResult(grid, pool.description)
+    todo = []
+    for spec in grid.specs:
+        if not force and is_complete(spec.results_dir / spec.run_id):
+            result.already_done.append(previous_report(spec))
+        else:
+            todo.append(spec)
+    groups = len({seedless_key(s) for s in grid.specs})
+    console.print(f"sweep [bold]{grid.preset.name}[/]: {len(grid.specs)} runs ({groups} configurations × seeds), "
+                  f"{len(result.already_done)} already done, {len(todo)} to run"
+                  + (" (--force: rerunning all)" if force else ""))
+    if dry_run or not todo:
+        if todo:
+            console.print(f"dry run: would run {len(todo)} runs {pool.description}; nothing was run")
+        else:
+            print_failures(console, result.failures)
+            print_comparison(console, result.already_done, grid.specs)
+        return result
+    for folder in results_dirs:
+        ensure_writable(folder)
+        remove_stale_partials(folder)
+    jobs = make_jobs(todo, pool.slots, force, pool.jobs_per_slot)
+    console.print(f"running {len(jobs)} jobs {pool.description}")
+
+    started = time.perf_counter()
+    with progress(len(todo), grid.preset.name) as advance:
+        for _job, reports in pool.run(jobs):
+            result.ran.extend(reports)
+            advance(len(reports), sum(r.status != "ok" for r in result.ran))
+    result.wall_s = time.perf_counter() - started
+    print_summary(console, result)
+    print_failures(console, result.failures)
+    print_comparison(console, [*result.already_done, *result.ran], grid.specs)
+    return result
+
+
+@contextmanager
+def progress(total: int, label: str) -> Iterator[Callable[[int, int], None]]:
+    """An overall bar (done / total, failures, ETA) on stderr; silent when stderr is not a terminal."""
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield lambda n, failures: None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(TextColumn("sweep {task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("[red]{task.fields[failures]}"), TimeElapsedColumn(), TextColumn("eta"),
+                  TimeRemainingColumn(), console=console) as bar:
+        task = bar.add_task(label, total=total, failures="")
+        yield lambda n, failures: bar.update(task, advance=n, failures=f"{failures} failed" if failures else "")

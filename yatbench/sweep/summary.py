@@ -1,0 +1,106 @@
+"""What a sweep prints at the end: counts and time, the failures, and a compact comparison.
+
+The comparison is deliberately small (one headline metric per configuration, mean ± std over
+seeds with n); ``yatbench report`` reads every run folder and writes the full tables and figures.
+"""
+
+from __future__ import annotations
+
+import statistics
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from yatbench.config import RunSpec
+from yatbench.sweep.jobs import FAILED_DIR, RunReport, seedless_key
+
+if TYPE_CHECKING:
+    from yatbench.sweep.runner import SweepResult
+
+HIDDEN_KEYS = ("seed", "results_dir", "trainer.progress", "trainer.seed_batching")
+
+
+def print_summary(console: Console, result: SweepResult) -> None:
+    """Runs in the grid, skipped, run now by status, wall time and time spent training."""
+    ran = result.ran
+    by_status = {s: sum(r.status == s for r in ran) for s in ("ok", "diverged", "failed")}
+    train_s = sum(r.record.get("train_time_s") or 0.0 for r in ran)
+    table = Table(title=f"sweep {result.grid.preset.name}", title_justify="left", show_header=False)
+    table.add_column("", style="bold")
+    table.add_column("", justify="right")
+    table.add_row("runs in the grid", str(len(result.grid.specs)))
+    table.add_row("already done (skipped)", str(len(result.already_done)))
+    table.add_row("run now: ok / diverged / failed", " / ".join(str(by_status[s]) for s in by_status))
+    table.add_row("wall time", f"{result.wall_s:.1f} s")
+    table.add_row("training time, summed over runs", f"{train_s:.1f} s")
+    table.add_row("executor", result.executor)
+    console.print(table)
+
+
+def print_failures(console: Console, failures: list[RunReport]) -> None:
+    """One row per run that raised or diverged; details of raised runs are under results/.failed/."""
+    if not failures:
+        return
+    table = Table(title=f"{len(failures)} runs failed or diverged", title_justify="left", title_style="bold red")
+    table.add_column("run")
+    table.add_column("status")
+    table.add_column("message", overflow="fold")
+    for report in failures:
+        table.add_row(escape(report.run_id), report.status, escape(report.message[:300]))
+    console.print(table)
+    if any(r.status == "failed" for r in failures):
+        console.print(f"tracebacks: <results_dir>/{FAILED_DIR}/<run>.json; failed runs are retried by the next sweep")
+
+
+def _flat(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            flat.update(_flat(value, f"{prefix}{key}."))
+        elif key != "_target_":
+            flat[f"{prefix}{key}"] = str(value)
+    return flat
+
+
+def print_comparison(console: Console, reports: list[RunReport], specs: list[RunSpec]) -> None:
+    """Dataset × model (× what else differs): n, parameters, headline metric mean ± std over seeds."""
+    by_id = {spec.run_id: spec for spec in specs}
+    groups: dict[str, list[dict[str, Any]]] = {}
+    group_spec: dict[str, RunSpec] = {}
+    for report in reports:
+        spec = by_id.get(report.run_id)
+        if spec is None or report.status != "ok" or not report.record.get("metrics"):
+            continue
+        key = seedless_key(spec)
+        groups.setdefault(key, []).append(report.record)
+        group_spec.setdefault(key, spec)
+    if not groups:
+        return
+    order = {seedless_key(spec): i for i, spec in reversed(list(enumerate(specs)))}
+    flats = {key: _flat(spec.resolved) for key, spec in group_spec.items()}
+    rows = []
+    for key in sorted(groups, key=order.__getitem__):
+        records, spec = groups[key], group_spec[key]
+        siblings = [k for k, s in group_spec.items() if (s.dataset.name, s.model.name) == (spec.dataset.name,
+                                                                                          spec.model.name)]
+        varying = sorted({name for k in siblings for name, value in flats[k].items()
+                          if any(flats[o].get(name) != value for o in siblings)} - set(HIDDEN_KEYS))
+        settings = " ".join(f"{name.split('.', 1)[-1]}={flats[key].get(name)}" for name in varying)
+        headline = records[0]["metrics"].get("headline", "accuracy")
+        values = [r["metrics"].get(f"test_{headline}") for r in records]
+        values = [float(v) for v in values if isinstance(v, (int, float))]
+        spread = f"{statistics.mean(values):.4f} ± {statistics.stdev(values) if len(values) > 1 else 0.0:.4f}" \
+            if values else "-"
+        params = "/".join(str(p) for p in sorted({r.get("params") for r in records}))
+        rows.append([spec.dataset.name, spec.model.name, settings, str(len(records)), params, headline, spread])
+    table = Table(title="comparison over seeds (full report: yatbench report)", title_justify="left")
+    columns = ["dataset", "model", "settings", "n", "params", "test", "mean ± std"]
+    keep = [i for i, column in enumerate(columns) if column != "settings" or any(row[i] for row in rows)]
+    for i in keep:
+        table.add_column(columns[i], justify="right" if columns[i] in ("n", "params", "mean ± std") else "left",
+                         no_wrap=columns[i] != "settings")
+    for row in rows:
+        table.add_row(*(escape(row[i]) for i in keep))
+    console.print(table)

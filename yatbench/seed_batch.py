@@ -28,10 +28,11 @@ How a group trains (:func:`train_seed_batch`):
 Eligibility (:func:`execute_grouped`, used by ``yatbench.run.execute_many``): with
 ``trainer.seed_batching=auto`` (the default), pending runs whose resolved configs are equal apart
 from the seed form a group; a group of two or more distinct seeds is trained together when the
-per-seed work of one step is small — parameters × batch size ≤ :data:`SMALL_WORK` (2^20, e.g. XOR,
-the compositional toy, and a 784→10 classifier with batch 64) — and every seed's data has the same
-shapes. Groups are cut into chunks of at most ``GROUP_WORK // work`` seeds (memory bound). Anything
-else runs one by one through ``yatbench.run.execute``; ``trainer.seed_batching=off`` forces that.
+per-seed work of one step is small — parameters × batch size ≤ :data:`SMALL_WORK` (2^21: XOR, the
+compositional toy, and the ≈17k-parameter MNIST models of the default preset at batch 64) — and every
+seed's data has the same shapes. Groups are cut into chunks of at most ``GROUP_WORK // work`` seeds
+(a memory bound). Anything else runs one by one through ``yatbench.run.execute``;
+``trainer.seed_batching=off`` forces that.
 Each run still gets its own folder, metrics and history, and records ``seed_batched`` and
 ``seed_batch`` (group size, the group's training time — ``train_time_s`` is its 1/S share — and
 the backend).
@@ -39,6 +40,7 @@ the backend).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import time
@@ -74,6 +76,7 @@ if TYPE_CHECKING:
 __all__ = [
     "GROUP_WORK",
     "SMALL_WORK",
+    "XOR_PRESET_MODELS",
     "bench_seed_batch",
     "execute_grouped",
     "stacked_supported",
@@ -81,8 +84,10 @@ __all__ = [
 ]
 
 # A run is "small" when parameters × batch size (≈ multiply-adds of one forward step) is at most this:
-# then a step is dominated by per-operation overhead and batching seeds pays.
-SMALL_WORK = 2**20
+# then a step is dominated by per-operation overhead and batching seeds pays. 2^21 takes in the
+# MNIST-size models of the default preset (≈17k parameters, batch 64), where 5 seeds together
+# measured 1.0–1.8× faster than one by one on one CPU thread; XOR and the compositional toy are far below.
+SMALL_WORK = 2**21
 # At most this much work (seeds × parameters × batch) per stacked step: bounds a group's memory.
 GROUP_WORK = 2**28
 
@@ -448,38 +453,62 @@ def _run_group(specs: list[RunSpec], force: bool) -> list[RunOutcome]:
 # --------------------------------------------------------------------------- benchmark
 
 
-def bench_seed_batch(seeds: int = 100, epochs: int = 2000, models: Sequence[str] = ("yat", "relu"),
-                     encoding: str = "pm1", single_seeds: int = 3) -> list[dict[str, Any]]:
+# The model configurations of the ``xor`` sweep preset (conf/sweep/xor.yaml).
+XOR_PRESET_MODELS: tuple[tuple[str, ...], ...] = (
+    ("model=yat", "model.hidden=[1]"),
+    ("model=relu", "model.hidden=[2]"),
+    ("model=relu", "model.hidden=[4]"),
+    ("model=relu", "model.hidden=[16]"),
+    ("model=linear",),
+)
+
+
+def bench_seed_batch(seeds: int = 100, epochs: int = 2000,
+                     models: Sequence[Sequence[str]] = XOR_PRESET_MODELS, encoding: str = "pm1",
+                     single_seeds: int = 3, device: str = "cpu") -> list[dict[str, Any]]:
     """Seed-batched vs one-by-one training time on 4-point XOR, for the same work.
 
-    For each model, ``seeds`` seeds of the default XOR config are trained together for ``epochs``
-    steps, and ``single_seeds`` of them one by one through ``trainer.train``; the one-by-one time of
-    all ``seeds`` is extrapolated from the per-seed mean. Returns one row per model.
+    For each model (a list of config overrides), ``seeds`` seeds of the XOR config are trained
+    together for ``epochs`` full-batch steps by :func:`train_seed_batch`, and ``single_seeds`` of
+    them one by one by ``trainer.train``; the one-by-one time of all ``seeds`` is extrapolated from
+    the per-seed mean. Only training is timed (no data loading, no run folders). One row per model:
+    seconds, ms per step, ``batched_vs_one_seed`` (S seeds together / one seed alone) and
+    ``speedup`` (S seeds one by one / together).
     """
     from yatbench.config import compose_config, validate
+    from yatbench.device import resolve_device
     from yatbench.run import build_model
     from yatbench.trainer import train
 
-    rows = []
-    device = torch.device("cpu")
-    for model in models:
-        cfg = compose_config(["dataset=xor", f"dataset.encoding={encoding}", f"model={model}",
-                              f"trainer.epochs={epochs}", "trainer.progress=false"])
-        spec = validate(cfg)
-        splits = spec.dataset.load(0)
-        built = [build_model(_with_seed(spec, s), splits, device) for s in range(seeds)]
+    def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+        if torch_device.type == "cuda":
+            torch.cuda.synchronize()
         start = time.perf_counter()
-        results = train_seed_batch(built, splits, spec.trainer, device, list(range(seeds)))
-        batched = time.perf_counter() - start
+        out = fn()
+        if torch_device.type == "cuda":
+            torch.cuda.synchronize()
+        return time.perf_counter() - start, out
+
+    torch_device = resolve_device(device)
+    rows = []
+    for overrides in models:
+        spec = validate(compose_config(["dataset=xor", f"dataset.encoding={encoding}", *overrides,
+                                        f"trainer.epochs={epochs}", "trainer.progress=false"]))
+        splits = spec.dataset.load(0)
+        warm = [build_model(_with_seed(spec, s), splits, torch_device) for s in range(2)]
+        train_seed_batch(warm, splits, dataclasses.replace(spec.trainer, epochs=10), torch_device, [0, 1])
+        built = [build_model(_with_seed(spec, s), splits, torch_device) for s in range(seeds)]
+        batched, results = timed(lambda built=built, spec=spec, splits=splits: train_seed_batch(
+            built, splits, spec.trainer, torch_device, list(range(seeds))))
         single = []
         for s in range(single_seeds):
-            one = build_model(_with_seed(spec, s), splits, device)
-            start = time.perf_counter()
-            train(one, splits, spec.trainer, device, s)
-            single.append(time.perf_counter() - start)
+            one = build_model(_with_seed(spec, s), splits, torch_device)
+            single.append(timed(lambda one=one, s=s, spec=spec, splits=splits: train(
+                one, splits, spec.trainer, torch_device, s))[0])
         one_seed = sum(single) / len(single)
-        rows.append({"model": model, "seeds": seeds, "epochs": epochs, "batched_s": round(batched, 3),
-                     "one_seed_s": round(one_seed, 3), "one_by_one_s": round(one_seed * seeds, 3),
+        rows.append({"model": " ".join(o.split("=", 1)[1] for o in overrides), "seeds": seeds, "steps": epochs,
+                     "batched_s": round(batched, 3), "one_seed_s": round(one_seed, 3),
+                     "one_by_one_s": round(one_seed * seeds, 2),
                      "batched_vs_one_seed": round(batched / one_seed, 2),
                      "speedup": round(one_seed * seeds / batched, 1),
                      "batched_ms_per_step": round(1e3 * batched / epochs, 3),
@@ -490,6 +519,4 @@ def bench_seed_batch(seeds: int = 100, epochs: int = 2000, models: Sequence[str]
 
 def _with_seed(spec: RunSpec, seed: int) -> RunSpec:
     """A copy of ``spec`` with another seed (for the benchmark: nothing is written)."""
-    import dataclasses
-
     return dataclasses.replace(spec, seed=seed, resolved={**spec.resolved, "seed": seed})

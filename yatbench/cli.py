@@ -184,6 +184,70 @@ def report(
     print_report(build_report(results_dir, out))
 
 
+THROUGHPUT_CASES = [("mnist", "yat", ["trainer.epochs=2"]), ("xor", "yat", ["trainer.epochs=500"])]
+
+
+def _parse_shapes(text: str) -> list[tuple[int, int, int]]:
+    shapes = []
+    for item in text.split(","):
+        parts = item.lower().split("x")
+        if len(parts) != 3 or not all(p.strip().isdigit() and int(p) > 0 for p in parts):
+            raise UserError(f"--shapes item {item!r} is not BATCHxINxOUT with positive integers, e.g. 256x784x256")
+        batch, fan_in, fan_out = (int(p) for p in parts)
+        shapes.append((batch, fan_in, fan_out))
+    return shapes
+
+
+@app.command()
+def bench(
+    device: Annotated[str, typer.Option(help="cpu or cuda")] = "cpu",
+    shapes: Annotated[str, typer.Option(help="Comma-separated BATCHxINxOUT")] = "256x784x256,4096x64x64,1024x784x512",
+    repeats: Annotated[int, typer.Option(min=3, help="Interleaved repeats per shape (median reported)")] = 21,
+    threads: Annotated[int, typer.Option(min=1, help="torch CPU threads")] = 2,
+    compile_layer: Annotated[bool, typer.Option("--compile", help="Also time torch.compile of the Yat layer")] = False,
+    throughput: Annotated[bool, typer.Option(help="Also compare the trainer with a hand-written loop")] = True,
+    out: Annotated[Path, typer.Option(help="Folder for the CSV files")] = Path("results/bench"),
+) -> None:
+    """Measure the Yat layer against Linear+ReLU (time and bytes kept for backward) and the trainer's throughput.
+
+    Ratios are medians of per-repeat ratios with the contenders interleaved in one process.
+
+    Examples:
+
+      yatbench bench
+
+      yatbench bench --shapes 256x784x256 --repeats 31 --no-throughput
+
+      yatbench bench --device cuda --compile
+    """
+    from rich.console import Console
+
+    if device not in ("cpu", "cuda"):
+        raise UserError(f"--device {device!r} is not valid; choose cpu or cuda")
+    shape_list = _parse_shapes(shapes)
+    import pandas as pd
+    import torch
+
+    from yatbench.bench import format_table, layer_benchmark, write_csv
+    from yatbench.device import resolve_device
+    from yatbench.throughput import trainer_throughput
+
+    resolve_device(device)
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=140)  # a file or a pipe: keep the table's columns readable
+    torch.set_num_threads(threads)
+    layer = layer_benchmark(shape_list, device=device, repeats=repeats, threads=threads, compile=compile_layer)
+    console.print(format_table(layer, title=f"Yat layer vs Linear+ReLU · {device} · {threads} threads"))
+    console.print(f"layer table: {write_csv(layer, out / 'layer.csv')}")
+    if throughput:
+        rows = [trainer_throughput(d, m, o, repeats=3, device=device) for d, m, o in THROUGHPUT_CASES]
+        frame = pd.DataFrame(rows)
+        console.print(frame[["dataset", "model", "epochs", "batch_size", "trainer_samples_per_s",
+                             "hand_loop_samples_per_s", "throughput_ratio"]].round(3).to_string(index=False))
+        console.print(f"throughput table: {write_csv(frame, out / 'throughput.csv')}")
+
+
 def main() -> None:
     """Entry point: bad input ends in one line on stderr and a non-zero exit, never a traceback."""
     try:

@@ -68,6 +68,7 @@ class Claim:
     command: str = ""
     notes: list[str] = field(default_factory=list)
     short: str = ""
+    headline: str = ""  # the deciding number in a few words, for the verdict overview
 
 
 # ------------------------------------------------------------------ helpers
@@ -108,6 +109,9 @@ def _compare_means(claim: Claim, a: list[float], b: list[float], names: tuple[st
                           f"needs ≥ {MIN_SEEDS} seeds each")
         return
     diff, lo, hi = welch_diff(b, a) if lower_is_better else welch_diff(a, b)
+    gain = "lower" if lower_is_better else "higher"
+    claim.headline = (f"{names[0]}'s {unit} {gain} by {diff:+.{digits}f}, "
+                      f"95% CI {fmt_interval(lo, hi, digits)}")
     claim.evidence = (f"{names[0]} {sa.fmt(digits)} vs {names[1]} {sb.fmt(digits)} {unit} (mean ± std, n = {sa.n}, "
                       f"{sb.n}); advantage of {names[0]} = {diff:+.{digits}f}, "
                       f"Welch 95% CI {fmt_interval(lo, hi, digits)}")
@@ -117,6 +121,8 @@ def _compare_means(claim: Claim, a: list[float], b: list[float], names: tuple[st
 def _threshold(claim: Claim, values: list[float], threshold: float, above: bool, name: str, digits: int = 3) -> None:
     """Claim 'mean is above (or below) threshold': decided by the Student-t 95% CI of the mean."""
     s = summarize(values)
+    if s.n:
+        claim.headline = f"{name} {s.mean:.{digits}f}, 95% CI {s.fmt_ci(digits)} vs {threshold:g}"
     claim.evidence = (f"{name} = {s.fmt(digits)} (mean ± std, n = {s.n}), 95% CI {s.fmt_ci(digits)}; "
                       f"threshold {threshold:g}")
     if s.n < MIN_SEEDS:
@@ -154,6 +160,7 @@ def xor_single_neuron(ctx: Context, encoding: str) -> Claim:
     k, n = _solved(frame)
     lo, hi = wilson(k, n)
     claim.evidence = f"solved {k} / {n} seeds, Wilson 95% {fmt_interval(lo, hi, 2)}"
+    claim.headline = claim.evidence if n else ""
     if n >= MIN_SEEDS:
         claim.verdict = SUPPORTED if lo >= 0.5 else CONTRADICTED if hi < 0.5 else NOT_ENOUGH
     return claim
@@ -182,6 +189,7 @@ def xor_vs_relu(ctx: Context) -> Claim:
     diff, lo, hi = newcombe_diff(k1, n1, k2, n2)
     claim.evidence = (f"yat {k1}/{n1} vs relu 2-2-1 {k2}/{n2} solved; difference {diff:+.2f}, "
                       f"Newcombe 95% {fmt_interval(lo, hi, 2)}")
+    claim.headline = claim.evidence
     claim.verdict = SUPPORTED if lo > 0 else CONTRADICTED if hi < 0 else NOT_ENOUGH
     return claim
 
@@ -264,8 +272,9 @@ def compositional_fewer_params(ctx: Context) -> Claim:
     if yat_at_ is not None and relu_at is not None and not (yat_wins or relu_wins):
         claim.notes.append("both fit at the same budget (sizes within 5%): finer budgets would be needed to "
                            "tell them apart")
-    claim.evidence += (f" Fits at: yat {int(yat_at_) if yat_at_ else 'none'}, "
-                       f"relu {int(relu_at) if relu_at else 'none'} params.")
+    claim.headline = (f"R² ≥ {R2_TARGET} at: yat {int(yat_at_) if yat_at_ else 'none'}, "
+                      f"relu {int(relu_at) if relu_at else 'none'} params")
+    claim.evidence += f" {claim.headline}."
     return claim
 
 
@@ -277,6 +286,16 @@ def _prototype_arms(ctx: Context) -> tuple[str, pd.DataFrame, pd.DataFrame]:
             return dataset, yat, ctx.same_setting(dataset, "linear", yat)
     empty = ctx.table.runs.iloc[0:0]
     return "mnist", empty, empty
+
+
+def _describe_yat(frame: pd.DataFrame) -> str:
+    """``hidden [22], linear readout, 17,501 params`` for a group of Yat runs."""
+    if frame.empty:
+        return "no runs"
+    run = frame.iloc[0]
+    hidden = run.get("model.hidden", "?")
+    readout = run.get("model.readout", "?")
+    return f"hidden {hidden}, {readout} readout, {int(run['params']):,} params"
 
 
 PROTOTYPE_CLASSIFIER = "the Yat prototype classifier (model.hidden=[] model.readout=none: one Yat neuron per digit)"
@@ -336,8 +355,7 @@ def inversion_robust(ctx: Context, key: str, name: str) -> Claim:
     which = PROTOTYPE_CLASSIFIER
     if yat.empty:
         yat = ctx.runs_of("inversion", "yat")
-        label = ctx.variants.get(("inversion", "yat"), "")
-        which = f"the compared Yat net ({label or 'default settings'})"
+        which = f"the compared Yat net ({_describe_yat(yat)})"
     linear = ctx.same_setting("inversion", "linear", yat)
     claim = Claim(
         f"inversion_{key}",
@@ -352,6 +370,9 @@ def inversion_robust(ctx: Context, key: str, name: str) -> Claim:
     )
     claim.short = f"Yat is robust to {name.split(',')[0]} inversion"
     claim.runs = f"{_runs_text(yat, 'yat')}; {_runs_text(linear, 'linear')}"
+    if which != PROTOTYPE_CLASSIFIER and not yat.empty:
+        claim.notes.append("measured on a Yat net with a linear readout; the seed's setting, one Yat neuron per "
+                           f"digit, comes from `{SWEEP['paper']}`")
     values = col(yat, f"retention_{key}").tolist()
     _threshold(claim, values, ROBUST_RETENTION, above=True, name="yat retention")
     lin_values = col(linear, f"retention_{key}").tolist()
@@ -382,6 +403,7 @@ def yat_bound(ctx: Context) -> Claim:
         lines.append(f"w = {w}: max ⵟ = {measured:.6f}, ‖w‖⁴/ε = {peak['seed_bound']:.6f}, "
                      f"‖w‖⁴/ε + ‖w‖² = {peak['design_bound']:.6f}")
     claim.verdict = CONTRADICTED if exceeded else SUPPORTED
+    claim.headline = "max ⵟ = ‖w‖⁴/ε + ‖w‖² (float64)" if exceeded else "max ⵟ ≤ ‖w‖⁴/ε"
     low = ". The landscape is bounded, but the stated bound is slightly low: the maximum is ‖w‖⁴/ε + ‖w‖²."
     claim.evidence = "; ".join(lines) + (low if exceeded else "")
     claim.runs = "formula only (yatbench.nn.yat.yat_reference), no runs"
@@ -404,6 +426,7 @@ def yat_zero_set(ctx: Context) -> Claim:
     shifted = yat_at(w, b, (-0.25, -0.25))
     ortho0 = yat_at(w, 0.0, (1.0, -1.0))
     claim.verdict = CONTRADICTED if (ortho != 0 or shifted == 0) else SUPPORTED
+    claim.headline = f"b = 0.5: ⵟ(w, x ⊥ w) = {ortho:.3g}; zero set is w·x + b = 0"
     claim.evidence = (f"b = 0.5: ⵟ(w, x ⊥ w) = {ortho:.4g} ≠ 0, while ⵟ(w, (−0.25, −0.25)) = {shifted:.3g} although "
                       f"w·x = −0.5 ≠ 0. With b = 0: ⵟ(w, x ⊥ w) = {ortho0:.3g}. The zero set is the hyperplane "
                       "w·x + b = 0: the claim holds only without a bias.")
@@ -427,6 +450,7 @@ def territories_sharpen(ctx: Context) -> Claim:
     values = [sharp[t] for t in TERRITORY_TAUS]
     strictly = all(a > b for a, b in pairwise(values))
     claim.verdict = SUPPORTED if strictly and values[0] >= 0.95 else CONTRADICTED
+    claim.headline = "mean max P: " + ", ".join(f"{v:.2f}" for v in values) + " at τ = 0.1, 1, 10"
     claim.evidence = ", ".join(f"τ = {t:g}: {v:.3f}" for t, v in zip(TERRITORY_TAUS, values, strict=True)) + \
         " (uniform over 4 neurons would be 0.25)"
     claim.runs = "formula only, no runs"

@@ -162,8 +162,10 @@ def _claim_html(claim: Claim) -> str:
 
 def verdict_table(claims: list[Claim]) -> pd.DataFrame:
     """One line per claim for the top of the page."""
-    return pd.DataFrame([{"verdict": f"{VERDICT_STYLE[c.verdict][1]} {c.verdict}", "claim": c.statement,
-                          "source": c.source.split(";")[0]} for c in claims])
+    return pd.DataFrame([{"verdict": f"{VERDICT_STYLE[c.verdict][1]} {c.verdict}", "claim": c.short or c.statement,
+                          "deciding number": c.headline or "—",
+                          "source": c.source.split(" (")[0],
+                          "more data": f"`{c.command}`" if c.command else ""} for c in claims])
 
 
 def untested_block() -> Block:

@@ -320,10 +320,12 @@ def prototypes_look_like_digits(ctx: Context) -> Claim:
     claim.runs = f"{_runs_text(yat, 'yat')}; {_runs_text(linear, 'linear')}"
     a = col(yat, "prototype_class_abs_corr").dropna().tolist()
     b = col(linear, "prototype_class_abs_corr").dropna().tolist()
-    if not yat.empty and not a:
-        claim.notes.append("these runs do not record prototype_class_abs_corr: it needs "
-                           "yatbench.analysis.prototype_metrics called at run time; rerun with --force after that")
     _compare_means(claim, a, b, ("yat", "linear"), "|corr|")
+    if not yat.empty and not a:  # the runs exist; the measurement does not
+        claim.notes.append("these runs do not record prototype_class_abs_corr: it needs "
+                           "yatbench.analysis.prototype_metrics called at run time, then the runs redone")
+        claim.headline = "runs lack the run-time metric prototype_class_abs_corr"
+        claim.command = f"{SWEEP['paper']} (after run.py records the metric; --force redoes existing runs)"
     return claim
 
 
@@ -492,8 +494,8 @@ def all_claims(ctx: Context) -> list[Claim]:
     claims = []
     for make in makers:
         claim = make()
-        if claim.verdict != NOT_ENOUGH or not claim.command:
-            claim.command = claim.command if claim.verdict == NOT_ENOUGH else ""
+        if claim.verdict != NOT_ENOUGH:  # the command is only shown where it would supply missing data
+            claim.command = ""
         claims.append(claim)
     return claims
 

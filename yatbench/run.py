@@ -15,6 +15,7 @@ from omegaconf import OmegaConf
 from torch import nn
 
 from yatbench import __version__
+from yatbench.analysis import prototype_metrics
 from yatbench.config import RunSpec
 from yatbench.data.base import Splits
 from yatbench.device import resolve_device, seed_everything
@@ -113,8 +114,10 @@ def finish(spec: RunSpec, splits: Splits, model: nn.Module, device: torch.device
 
     ``started`` is the ``time.perf_counter()`` reading when the run began (data loading included).
     """
-    if result.status == "ok" and splits.weight_negation:
-        result.metrics.update(weight_negation_metrics(model, splits, device))
+    if result.status == "ok":
+        if splits.weight_negation:
+            result.metrics.update(weight_negation_metrics(model, splits, device))
+        result.metrics.update(prototype_metrics(model, splits))
     add_retention(result.metrics, [*splits.eval_sets, "weight_negated"])
     record = make_record(spec, splits, model, device, result, seed_batched)
     record["total_time_s"] = round(time.perf_counter() - started, 4)

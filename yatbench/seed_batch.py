@@ -346,7 +346,7 @@ def train_seed_batch(models: list[nn.Module], splits: Splits | Sequence[Splits],
         evaluated = {"train": evaluate_all(train_set), "test": evaluate_all(test_set)}
         for name in first.eval_sets:
             evaluated[name] = evaluate_all(make(name))
-        finals = {i: final_metrics(task, {k: v[i] for k, v in evaluated.items()}, histories[i]) for i in active}
+        finals = {i: final_metrics(first, {k: v[i] for k, v in evaluated.items()}, histories[i]) for i in active}
 
     info = {"seeds": size, "group_train_time_s": round(group_time, 4), "backend": backend}
     results = []

@@ -122,16 +122,18 @@ def set_metrics(task: str, loss: float, accuracy: float = float("nan"),
     return {"loss": loss, "mse": loss, "r2": 1.0 - loss / variance if variance > 0 else float("nan")}
 
 
-def final_metrics(task: str, evaluated: dict[str, dict[str, float]], history: list[dict[str, float]]) -> dict[str, Any]:
+def final_metrics(splits: Splits, evaluated: dict[str, dict[str, float]],
+                  history: list[dict[str, float]]) -> dict[str, Any]:
     """The metrics of a finished run from its per-set evaluations (``train``, ``test``, eval sets, in order).
 
-    Classification adds ``solved`` (every test point right) and ``steps_to_solve`` (the step of the
-    first history row with test accuracy 1).
+    XOR-style data (``splits.track_solved``) adds ``solved`` (every test point right) and
+    ``steps_to_solve`` (the step of the first history row with test accuracy 1).
     """
+    task = splits.task
     metrics: dict[str, Any] = {}
     for name, result in evaluated.items():
         metrics.update({f"{name}_{k}": v for k, v in result.items()})
-    if task == "classification":
+    if splits.track_solved:
         metrics["solved"] = metrics["test_accuracy"] == 1.0
         solved_at = [row["step"] for row in history if row["test_accuracy"] == 1.0]
         metrics["steps_to_solve"] = solved_at[0] if metrics["solved"] and solved_at else None
@@ -209,5 +211,5 @@ def train(model: nn.Module, splits: Splits, cfg: TrainerConfig, device: torch.de
                      "test": evaluate(model, x_test, y_test, splits)}
         for name, (x_eval, y_eval) in splits.eval_sets.items():
             evaluated[name] = evaluate(model, x_eval.to(device), y_eval.to(device), splits)
-        metrics = final_metrics(splits.task, evaluated, history)
+        metrics = final_metrics(splits, evaluated, history)
     return TrainResult(status, history, metrics, steps, train_time, diverged_epoch)

@@ -88,16 +88,35 @@ def load_executor_config(name: str, settings: dict[str, Any] | None = None,
     return build_node(node, "executor")
 
 
-class InProcess:
-    """Every job in this process, one after another."""
+class Executor:
+    """Runs a sweep's jobs and yields each job's reports as it finishes.
 
-    slots = 1
-    jobs_per_slot = 1
+    ``slots`` jobs run at once; :func:`yatbench.sweep.jobs.make_jobs` cuts the grid into about
+    ``jobs_per_slot × slots`` jobs, merged into at most ``max_jobs`` where that is set.
+    """
+
+    slots: int = 1
+    jobs_per_slot: int = 1
+    max_jobs: int | None = None
+    description: str = ""
+
+    def start(self) -> None:
+        """Get ready ahead of the jobs (start worker processes); optional."""
+
+    def close(self) -> None:
+        """Release what :meth:`start` or :meth:`run` took (idempotent)."""
+
+    def run(self, jobs: list[Job], results_dir: Path) -> Iterator[tuple[Job, list[RunReport]]]:
+        raise NotImplementedError
+
+
+class InProcess(Executor):
+    """Every job in this process, one after another."""
 
     def __init__(self, cfg: ExecutorConfig) -> None:
         self.description = "in this process"
 
-    def run(self, jobs: list[Job]) -> Iterator[tuple[Job, list[RunReport]]]:
+    def run(self, jobs: list[Job], results_dir: Path) -> Iterator[tuple[Job, list[RunReport]]]:
         for job in jobs:
             yield job, run_job(job)
 
@@ -114,7 +133,11 @@ def _init_worker(threads: int) -> None:
     torch.set_num_threads(threads)
 
 
-class LocalPool:
+def _ready() -> None:
+    """A no-op task: submitting one per worker makes the pool start its processes now."""
+
+
+class LocalPool(Executor):
     """A pool of worker processes on this machine, reused across jobs."""
 
     jobs_per_slot = 4
@@ -124,14 +147,28 @@ class LocalPool:
         self.threads = cfg.threads or max(1, cores() // self.slots)
         self.description = f"on {self.slots} local worker processes ({self.threads} torch thread"\
                            f"{'s' if self.threads > 1 else ''} each)"
+        self.pool: ProcessPoolExecutor | None = None
 
-    def run(self, jobs: list[Job]) -> Iterator[tuple[Job, list[RunReport]]]:
-        if not jobs:
-            return
-        context = multiprocessing.get_context("spawn")  # fork after torch started threads is unsafe
-        pool = ProcessPoolExecutor(max_workers=min(self.slots, len(jobs)), mp_context=context,
-                                   initializer=_init_worker, initargs=(self.threads,))
-        pending: dict[Future[list[RunReport]], Job] = {pool.submit(run_job, job): job for job in jobs}
+    def start(self) -> None:
+        if self.pool is None:
+            context = multiprocessing.get_context("spawn")  # fork after torch started threads is unsafe
+            self.pool = ProcessPoolExecutor(max_workers=self.slots, mp_context=context,
+                                            initializer=_init_worker, initargs=(self.threads,))
+            for _ in range(self.slots):
+                self.pool.submit(_ready)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            for process in list((getattr(self.pool, "_processes", None) or {}).values()):
+                if process.is_alive():
+                    process.terminate()
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+    def run(self, jobs: list[Job], results_dir: Path) -> Iterator[tuple[Job, list[RunReport]]]:
+        self.start()
+        assert self.pool is not None
+        pending: dict[Future[list[RunReport]], Job] = {self.pool.submit(run_job, job): job for job in jobs}
         try:
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -143,31 +180,37 @@ class LocalPool:
                         yield job, failed_reports(job, f"worker process failed: {type(exc).__name__}: {exc}")
         finally:
             if pending:  # interrupted: stop the workers now rather than after their current jobs
-                for process in list(getattr(pool, "_processes", {}).values()):
-                    process.terminate()
-            pool.shutdown(wait=True, cancel_futures=True)
+                self.close()
 
 
-class Submitit:
+class Submitit(Executor):
     """submitit job arrays: SLURM (``cluster: slurm``) or local processes (``cluster: local``)."""
 
-    jobs_per_slot = 1
     poll_s = 0.5
 
-    def __init__(self, cfg: ExecutorConfig, results_dir: Path) -> None:
+    def __init__(self, cfg: ExecutorConfig) -> None:
         try:
-            import submitit
+            import submitit  # noqa: F401
         except ImportError:
             raise UserError("the submitit executor needs the submitit package: pip install 'yatbench[slurm]'") from None
         self.cfg = cfg
-        self.folder = Path(cfg.folder) if cfg.folder else results_dir / ".submitit"
-        if cfg.cluster == "local":
+        if cfg.cluster == "local":  # submitit starts every local job at once: one job per worker
             self.slots = cfg.workers or cores()
             self.threads = cfg.threads or max(1, cores() // self.slots)
-        else:
+            self.max_jobs: int | None = self.slots
+        else:  # SLURM runs array_parallelism tasks at once and queues the rest
             self.slots = cfg.array_parallelism
             self.threads = cfg.threads or cfg.cpus_per_task
-        self.executor = submitit.AutoExecutor(folder=str(self.folder / "%j"), cluster=cfg.cluster)
+            self.max_jobs = None
+        where = "SLURM" + (f" partition {cfg.partition}" if cfg.partition else "") if cfg.cluster == "slurm" \
+            else "local processes"
+        self.description = f"through submitit on {where} (up to {self.slots} at once)"
+
+    def _executor(self, folder: Path) -> Any:
+        import submitit
+
+        cfg = self.cfg
+        executor = submitit.AutoExecutor(folder=str(folder), cluster=cfg.cluster)
         params: dict[str, Any] = {"timeout_min": cfg.timeout_min, "gpus_per_node": cfg.gpus_per_node,
                                   "cpus_per_task": cfg.cpus_per_task, "name": "yatbench-sweep",
                                   "slurm_array_parallelism": cfg.array_parallelism}
@@ -175,16 +218,16 @@ class Submitit:
             params["mem_gb"] = cfg.mem_gb
         if cfg.partition:
             params["slurm_partition"] = cfg.partition
-        self.executor.update_parameters(**params)
-        where = "SLURM" + (f" partition {cfg.partition}" if cfg.partition else "") if cfg.cluster == "slurm" \
-            else "local processes"
-        self.description = f"through submitit on {where} (up to {self.slots} at once; logs in {self.folder})"
+        executor.update_parameters(**params)
+        return executor
 
-    def run(self, jobs: list[Job]) -> Iterator[tuple[Job, list[RunReport]]]:
+    def run(self, jobs: list[Job], results_dir: Path) -> Iterator[tuple[Job, list[RunReport]]]:
+        """Submit the jobs as one array (logs in ``folder``, else ``<results_dir>/.submitit``), then poll."""
         if not jobs:
             return
+        folder = Path(self.cfg.folder) if self.cfg.folder else results_dir / ".submitit"
         jobs = [replace(job, threads=self.threads) for job in jobs]
-        submitted = self.executor.map_array(run_job, jobs)
+        submitted = self._executor(folder).map_array(run_job, jobs)
         pending = dict(zip(submitted, jobs, strict=True))
         try:
             while pending:
@@ -204,10 +247,10 @@ class Submitit:
                 array_task.cancel(check=False)
 
 
-def make_executor(cfg: ExecutorConfig, results_dir: Path) -> InProcess | LocalPool | Submitit:
+def make_executor(cfg: ExecutorConfig) -> Executor:
     """The executor object for validated settings (fails now, with one line, if submitit is missing)."""
     if cfg.kind == "inprocess":
         return InProcess(cfg)
     if cfg.kind == "local":
         return LocalPool(cfg)
-    return Submitit(cfg, results_dir)
+    return Submitit(cfg)

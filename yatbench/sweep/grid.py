@@ -265,9 +265,13 @@ def compose_points(points: list[dict[str, str]], user_dir: str | Path | None = N
     return list(specs.values())
 
 
-def build_grid(preset_name: str, overrides: list[str], user_dir: str | Path | None = None) -> Grid:
-    """Preset + command-line overrides → every run of the sweep, validated; raises one UserError."""
-    preset = load_preset(preset_name, user_dir)
+def build_grid(preset: str | Preset, overrides: list[str], user_dir: str | Path | None = None) -> Grid:
+    """Preset (or its name) + command-line overrides → every run of the sweep, validated.
+
+    Raises one :class:`UserError` for any bad input, before anything runs.
+    """
+    if isinstance(preset, str):
+        preset = load_preset(preset, user_dir)
     cli = parse_overrides(overrides, "command line", user_dir)
     check_group_values(cli, user_dir)
     axes, entries = apply_command_line(preset, cli)

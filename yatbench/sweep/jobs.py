@@ -57,12 +57,14 @@ def seedless_key(spec: RunSpec) -> str:
         {k: v for k, v in spec.resolved.items() if k != "seed"})
 
 
-def make_jobs(specs: list[RunSpec], slots: int, force: bool = False, jobs_per_slot: int = 4) -> list[Job]:
+def make_jobs(specs: list[RunSpec], slots: int, force: bool = False, jobs_per_slot: int = 4,
+              max_jobs: int | None = None) -> list[Job]:
     """Group runs by :func:`seedless_key`, and cut groups so there are about ``jobs_per_slot × slots`` jobs.
 
     Groups larger than ``len(specs) / (jobs_per_slot × slots)`` runs are cut into equal chunks of
     about that size; smaller groups stay whole, so cheap runs that can be trained together (XOR's
-    hundred seeds) are, and parallel workers still have enough jobs to stay busy.
+    hundred seeds) are, and parallel workers still have enough jobs to stay busy. ``max_jobs``
+    merges jobs (whole groups stay together) where each job costs a process start.
     """
     groups: dict[str, list[RunSpec]] = {}
     for spec in specs:
@@ -73,7 +75,15 @@ def make_jobs(specs: list[RunSpec], slots: int, force: bool = False, jobs_per_sl
         n_chunks = math.ceil(len(group) / size)
         per_chunk = math.ceil(len(group) / n_chunks)
         jobs.extend(Job(group[i:i + per_chunk], force) for i in range(0, len(group), per_chunk))
-    return jobs
+    return jobs if max_jobs is None or len(jobs) <= max_jobs else pack_jobs(jobs, max_jobs)
+
+
+def pack_jobs(jobs: list[Job], max_jobs: int) -> list[Job]:
+    """Merge jobs into ``max_jobs`` of about equal run counts (largest first into the smallest)."""
+    bins: list[list[RunSpec]] = [[] for _ in range(max_jobs)]
+    for job in sorted(jobs, key=lambda j: len(j.specs), reverse=True):
+        min(bins, key=len).extend(job.specs)
+    return [Job(specs, jobs[0].force) for specs in bins if specs]
 
 
 def run_job(job: Job) -> list[RunReport]:

@@ -22,8 +22,8 @@ from rich.console import Console
 from yatbench.config import RunSpec
 from yatbench.errors import UserError
 from yatbench.results import PARTIAL_DIR, ensure_writable, is_complete, read_metrics
-from yatbench.sweep.executors import ExecutorConfig, load_executor_config, make_executor
-from yatbench.sweep.grid import Grid, build_grid, parse_overrides
+from yatbench.sweep.executors import Executor, ExecutorConfig, load_executor_config, make_executor
+from yatbench.sweep.grid import Grid, Preset, build_grid, load_preset, parse_overrides
 from yatbench.sweep.jobs import RunReport, make_jobs, seedless_key
 from yatbench.sweep.summary import print_comparison, print_failures, print_summary
 
@@ -56,12 +56,12 @@ def split_executor_overrides(overrides: list[str]) -> tuple[list[str], list[str]
     return [o for o in overrides if not o.startswith(EXECUTOR_PREFIX)], settings
 
 
-def executor_config(grid: Grid, name: str | None, settings: list[str], workers: int | None,
+def executor_config(preset: Preset, name: str | None, settings: list[str], workers: int | None,
                     user_dir: str | Path | None) -> ExecutorConfig:
     """``--executor`` > the preset's ``executor:`` > ``local``; then the preset's, the command line's settings."""
     from omegaconf import OmegaConf
 
-    block = grid.preset.executor
+    block = preset.executor
     preset_name = block if isinstance(block, str) else (block or {}).get("name")
     chosen = name or preset_name or "local"
     merged: dict[str, Any] = {}
@@ -112,13 +112,28 @@ def run_sweep(preset: str, overrides: list[str], *, force: bool = False, dry_run
               executor: str | None = None, workers: int | None = None,
               user_dir: str | Path | None = None, console: Console | None = None) -> SweepResult:
     """Expand, validate, resume and execute a sweep; print its plan, progress and summary."""
+    started = time.perf_counter()
     console = console or Console(highlight=False, soft_wrap=True)
     run_overrides, settings = split_executor_overrides(overrides)
-    grid = build_grid(preset, run_overrides, user_dir)
-    cfg = executor_config(grid, executor, settings, workers, user_dir)
-    results_dirs = list(dict.fromkeys(spec.results_dir for spec in grid.specs)) or [Path("results")]
-    pool = make_executor(cfg, results_dirs[0])
+    chosen = load_preset(preset, user_dir)
+    pool = make_executor(executor_config(chosen, executor, settings, workers, user_dir))
+    if not dry_run:
+        pool.start()  # worker processes import torch while the grid is composed here
+    try:
+        result = _sweep(chosen, run_overrides, pool, force, dry_run, user_dir, console)
+    finally:
+        pool.close()
+    result.wall_s = time.perf_counter() - started
+    if result.ran:
+        print_summary(console, result)
+    print_failures(console, result.failures)
+    print_comparison(console, [*result.already_done, *result.ran], result.grid.specs)
+    return result
 
+
+def _sweep(preset: Preset, overrides: list[str], pool: Executor, force: bool, dry_run: bool,
+           user_dir: str | Path | None, console: Console) -> SweepResult:
+    grid = build_grid(preset, overrides, user_dir)
     result = SweepResult(grid, pool.description)
     todo = []
     for spec in grid.specs:
@@ -127,31 +142,23 @@ def run_sweep(preset: str, overrides: list[str], *, force: bool = False, dry_run
         else:
             todo.append(spec)
     groups = len({seedless_key(s) for s in grid.specs})
-    console.print(f"sweep [bold]{grid.preset.name}[/]: {len(grid.specs)} runs ({groups} configurations × seeds), "
+    console.print(f"sweep [bold]{preset.name}[/]: {len(grid.specs)} runs ({groups} configurations × seeds), "
                   f"{len(result.already_done)} already done, {len(todo)} to run"
                   + (" (--force: rerunning all)" if force else ""))
+    if dry_run:
+        console.print(f"dry run: would run {len(todo)} runs {pool.description}; nothing was run")
     if dry_run or not todo:
-        if todo:
-            console.print(f"dry run: would run {len(todo)} runs {pool.description}; nothing was run")
-        else:
-            print_failures(console, result.failures)
-            print_comparison(console, result.already_done, grid.specs)
         return result
+    results_dirs = list(dict.fromkeys(spec.results_dir for spec in todo))
     for folder in results_dirs:
         ensure_writable(folder)
         remove_stale_partials(folder)
-    jobs = make_jobs(todo, pool.slots, force, pool.jobs_per_slot)
+    jobs = make_jobs(todo, pool.slots, force, pool.jobs_per_slot, pool.max_jobs)
     console.print(f"running {len(jobs)} jobs {pool.description}")
-
-    started = time.perf_counter()
-    with progress(len(todo), grid.preset.name) as advance:
-        for _job, reports in pool.run(jobs):
+    with progress(len(todo), preset.name) as advance:
+        for _job, reports in pool.run(jobs, results_dirs[0]):
             result.ran.extend(reports)
             advance(len(reports), sum(r.status != "ok" for r in result.ran))
-    result.wall_s = time.perf_counter() - started
-    print_summary(console, result)
-    print_failures(console, result.failures)
-    print_comparison(console, [*result.already_done, *result.ran], grid.specs)
     return result
 
 

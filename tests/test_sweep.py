@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -20,7 +21,7 @@ from yatbench.results import PARTIAL_DIR, is_complete
 from yatbench.sweep.grid import build_grid, load_preset, with_seed
 from yatbench.sweep.jobs import FAILED_DIR, make_jobs, seedless_key
 from yatbench.sweep.params import param_count, within_budget
-from yatbench.sweep.runner import run_sweep
+from yatbench.sweep.runner import executor_config, run_sweep
 
 SMALL = ["trainer.epochs=20"]  # XOR / compositional runs of a few milliseconds
 
@@ -173,6 +174,27 @@ def test_unknown_executor_and_missing_submitit_fail_before_any_run(tmp_path: Pat
     assert not (tmp_path / "results").exists()
 
 
+@pytest.mark.skipif(shutil.which("sbatch") is not None, reason="this machine has SLURM")
+def test_slurm_without_a_cluster_fails_before_any_run(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="needs a SLURM cluster, but sbatch/srun are not on PATH") as info:
+        sweep(tmp_path, "default", executor="slurm")
+    assert info.value.exit_code == 2 and not (tmp_path / "results").exists()
+
+
+def test_executor_settings_come_from_file_preset_and_command_line(tmp_path: Path) -> None:
+    (tmp_path / "sweep").mkdir()
+    (tmp_path / "sweep" / "big.yaml").write_text(
+        "# Big.\naxes: {dataset: xor}\nexecutor: {name: slurm, partition: gpu, timeout_min: 30}\n")
+    preset = load_preset("big", tmp_path)
+    cfg = executor_config(preset, None, ["executor.timeout_min=90", "executor.gpus_per_node=1"], None, tmp_path)
+    assert (cfg.kind, cfg.cluster, cfg.partition, cfg.timeout_min, cfg.gpus_per_node) == (
+        "submitit", "slurm", "gpu", 90, 1)
+    local = executor_config(preset, "local", [], 3, tmp_path)  # --executor wins; the preset's settings stay with slurm
+    assert (local.kind, local.workers, local.partition) == ("local", 3, None)
+    with pytest.raises(UserError, match="--workers sets a pool size"):
+        executor_config(preset, "inprocess", [], 2, tmp_path)
+
+
 def test_cli_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
     process = yatbench("sweep", "xor", "model=yta", cwd=tmp_path)
     _, err = process.communicate(timeout=120)
@@ -191,8 +213,6 @@ def test_resume_runs_only_what_is_missing_and_force_reruns(tmp_path: Path) -> No
     folders = run_folders(tmp_path / "results")
     assert len(folders) == 8 and all(is_complete(f) for f in folders)
     removed = folders[3]
-    import shutil
-
     shutil.rmtree(removed)
     second = sweep(tmp_path, "default", *args, executor="inprocess")
     assert [r.run_id for r in second.ran] == [removed.name] and len(second.already_done) == 7

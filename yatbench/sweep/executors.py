@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -229,6 +230,9 @@ class Submitit(Executor):
         except ImportError:
             raise UserError("the submitit executor needs the submitit package: pip install 'yatbench[slurm]'") from None
         self.cfg = cfg
+        if cfg.cluster == "slurm" and not (shutil.which("sbatch") and shutil.which("srun")):
+            raise UserError("the slurm executor needs a SLURM cluster, but sbatch/srun are not on PATH "
+                            "(--executor submitit_local runs the same path on this machine)")
         if cfg.cluster == "local":  # submitit starts every local job at once: one job per worker
             self.slots = cfg.workers or cores()
             self.threads = cfg.threads or max(1, cores() // self.slots)
@@ -262,7 +266,11 @@ class Submitit(Executor):
             return
         folder = Path(self.cfg.folder) if self.cfg.folder else results_dir / ".submitit"
         jobs = [replace(job, threads=self.threads) for job in jobs]
-        submitted = self._executor(folder).map_array(run_job, jobs)
+        try:
+            submitted = self._executor(folder).map_array(run_job, jobs)
+        except Exception as exc:  # sbatch refused (partition, limits), folder not writable, ...
+            reason = str(exc).strip().splitlines()
+            raise UserError(f"submitit could not submit the jobs: {reason[-1] if reason else exc!r}", 1) from None
         pending = dict(zip(submitted, jobs, strict=True))
         try:
             while pending:

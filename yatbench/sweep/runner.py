@@ -10,6 +10,7 @@ both train a run, and the second finisher's copy is dropped.
 from __future__ import annotations
 
 import shutil
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -113,7 +114,7 @@ def run_sweep(preset: str, overrides: list[str], *, force: bool = False, dry_run
               user_dir: str | Path | None = None, console: Console | None = None) -> SweepResult:
     """Expand, validate, resume and execute a sweep; print its plan, progress and summary."""
     started = time.perf_counter()
-    console = console or Console(highlight=False, soft_wrap=True)
+    console = console or Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
     run_overrides, settings = split_executor_overrides(overrides)
     chosen = load_preset(preset, user_dir)
     pool = make_executor(executor_config(chosen, executor, settings, workers, user_dir))

@@ -65,7 +65,8 @@ def _flat(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
 
 
 def print_comparison(console: Console, reports: list[RunReport], specs: list[RunSpec]) -> None:
-    """Dataset × model (× what else differs): n, parameters, headline metric mean ± std over seeds."""
+    """Dataset × model (× what else differs): n, parameters, headline metric mean ± std over seeds,
+    and for XOR-style data how many seeds solved it (every test point right)."""
     by_id = {spec.run_id: spec for spec in specs}
     groups: dict[str, list[dict[str, Any]]] = {}
     group_spec: dict[str, RunSpec] = {}
@@ -94,13 +95,17 @@ def print_comparison(console: Console, reports: list[RunReport], specs: list[Run
         spread = f"{statistics.mean(values):.4f} ± {statistics.stdev(values) if len(values) > 1 else 0.0:.4f}" \
             if values else "-"
         params = "/".join(str(p) for p in sorted({r.get("params") for r in records}))
-        rows.append([spec.dataset.name, spec.model.name, settings, str(len(records)), params, headline, spread])
+        solved = [r["metrics"]["solved"] for r in records if r["metrics"].get("solved") is not None]
+        solved_text = f"{sum(solved)}/{len(solved)}" if solved else ""
+        rows.append([spec.dataset.name, spec.model.name, settings, str(len(records)), params, headline, spread,
+                     solved_text])
     table = Table(title="comparison over seeds (full report: yatbench report)", title_justify="left")
-    columns = ["dataset", "model", "settings", "n", "params", "test", "mean ± std"]
-    keep = [i for i, column in enumerate(columns) if column != "settings" or any(row[i] for row in rows)]
+    columns = ["dataset", "model", "settings", "n", "params", "test", "mean ± std", "solved"]
+    optional = ("settings", "solved")
+    keep = [i for i, column in enumerate(columns) if column not in optional or any(row[i] for row in rows)]
     for i in keep:
-        table.add_column(columns[i], justify="right" if columns[i] in ("n", "params", "mean ± std") else "left",
-                         no_wrap=columns[i] != "settings")
+        numeric = columns[i] in ("n", "params", "mean ± std", "solved")
+        table.add_column(columns[i], justify="right" if numeric else "left", no_wrap=columns[i] != "settings")
     for row in rows:
         table.add_row(*(escape(row[i]) for i in keep))
     console.print(table)

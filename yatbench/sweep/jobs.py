@@ -122,8 +122,8 @@ def _finished_since(spec: RunSpec, started: float) -> bool:
 
 def _report(outcome: Any) -> RunReport:
     record = outcome.record
-    if record.get("status") == "ok":
-        failure_record_path(outcome.run_dir.parent, record["run_id"]).unlink(missing_ok=True)
+    # The run has a complete folder now (ok or diverged): an older failure record is out of date.
+    failure_record_path(outcome.run_dir.parent, record["run_id"]).unlink(missing_ok=True)
     message = f"diverged at epoch {record.get('diverged_epoch')}" if record.get("status") == "diverged" else ""
     return RunReport(record["run_id"], record.get("status", "ok"), outcome.skipped, message, record)
 

@@ -7,30 +7,51 @@ from pathlib import Path
 
 import torch
 
+PAD = 2  # pixels between tiles
+LABEL = 8  # pixels above each tile for its index
+
+
+def tile_rows(weights: torch.Tensor, image_shape: tuple[int, int], cols: int) -> torch.Tensor:
+    """Each row of ``weights`` scaled to [−1, 1] by its own max |w|, laid out as tiles of one array.
+
+    Each tile has ``LABEL`` empty pixels above it; empty places and gaps are NaN (background).
+    """
+    height, width = image_shape
+    rows = weights.detach().float().cpu().reshape(-1, height, width)
+    rows = rows / rows.flatten(1).abs().amax(1).clamp_min(1e-12)[:, None, None]
+    lines = math.ceil(len(rows) / cols)
+    canvas = torch.full((lines * (height + LABEL), cols * (width + PAD) - PAD), float("nan"))
+    for index, image in enumerate(rows):
+        top, left = (index // cols) * (height + LABEL) + LABEL, (index % cols) * (width + PAD)
+        canvas[top:top + height, left:left + width] = image
+    return canvas
+
 
 def save_weight_grid(weights: torch.Tensor, image_shape: tuple[int, int], path: Path, title: str) -> None:
     """Draw each row of ``weights`` (k × H·W) as an H×W image in one grid, one colour scale per image.
 
     A diverging map centred on 0 shows where a weight row is positive (red) and negative
-    (blue): a Yat prototype that looks like its digit is red where the digit's ink is.
+    (blue): a Yat prototype that looks like its digit is red where the digit's ink is — or
+    blue, since (w·x + b)² cannot tell a template from its negative. One ``imshow`` of the
+    tiled array keeps this cheap enough to run after every run.
     """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rows = weights.detach().float().cpu().reshape(-1, *image_shape)
-    count = rows.shape[0]
+    count = weights.shape[0]
     cols = min(count, 10)
+    canvas = tile_rows(weights, image_shape, cols)
     lines = math.ceil(count / cols)
-    fig, axes = plt.subplots(lines, cols, figsize=(1.3 * cols, 1.45 * lines + 0.4), squeeze=False)
-    for index, ax in enumerate(axes.flat):
-        ax.axis("off")
-        if index < count:
-            limit = rows[index].abs().max().item() or 1.0
-            ax.imshow(rows[index].numpy(), cmap="RdBu_r", vmin=-limit, vmax=limit)
-            ax.set_title(str(index), fontsize=9)
-    fig.suptitle(title, fontsize=10)
+    fig, ax = plt.subplots(figsize=(1.3 * cols, 1.45 * lines + 0.4))
+    ax.imshow(canvas.numpy(), cmap="RdBu_r", vmin=-1, vmax=1, interpolation="nearest")
+    height, width = image_shape
+    for index in range(count):
+        ax.text((index % cols) * (width + PAD) + width / 2, (index // cols) * (height + LABEL) + LABEL - 1,
+                str(index), ha="center", va="bottom", fontsize=9)
+    ax.axis("off")
+    ax.set_title(title, fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -211,6 +211,10 @@ def test_verdicts_for_constructed_cases(fab) -> None:
     missing = next(c for c in fab.claims if c.key == "compositional_fewer_params")
     assert missing.command == "yatbench sweep param_budget"
     assert next(c for c in fab.claims if c.key == "xor_vs_relu").command == ""
+    # Runs exist but the interval straddles 0: the command asks for more seeds, not the same runs.
+    straddling = next(c for c in fab.claims if c.key == "compositional_attention_vs_relu")
+    assert straddling.seeds >= 3
+    assert straddling.command == f"yatbench sweep default seed='range({4 * straddling.seeds})'"
 
 
 def test_claims_state_their_rule_and_source(fab) -> None:

@@ -286,3 +286,11 @@ def test_report_reads_real_runs(spec_for, tmp_path: Path) -> None:
     assert len(report.table.runs) == 4 and not report.table.broken
     assert {"decision_regions_xor", "compositional_fits"} <= {f.name for f in report.figures}
     assert "model.hidden" in report.table.runs.columns
+
+
+def test_default_sizes_are_found_when_pandas_made_ints_into_floats() -> None:
+    from yatbench.report.load import same_value
+
+    assert same_value(5.0, 5) and same_value(5, 5) and not same_value(10.0, 5)
+    assert not same_value(float("nan"), 5)
+    assert same_value("[7]", "[7]") and same_value(None, None)

@@ -179,6 +179,13 @@ def _varies(frame: pd.DataFrame, column: str) -> bool:
     return frame[column].map(show_value).nunique(dropna=False) > 1
 
 
+def same_value(seen: Any, want: Any) -> bool:
+    """Equal config values, also when pandas turned an int column into floats (5 vs 5.0)."""
+    if isinstance(seen, (int, float)) and isinstance(want, (int, float)) and not isinstance(want, bool):
+        return not (isinstance(seen, float) and math.isnan(seen)) and float(seen) == float(want)
+    return show_value(seen) == show_value(want)
+
+
 def show_value(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
@@ -232,7 +239,7 @@ def main_variants(runs: pd.DataFrame) -> dict[tuple[str, str], str]:
                 keep = pd.Series(True, index=candidates.index)
                 for key, value in defaults.items():
                     if key in candidates.columns and key != "model.name":
-                        keep &= as_text(candidates[key]) == show_value(value)
+                        keep &= candidates[key].map(lambda seen, want=value: same_value(seen, want))
                 if keep.any():
                     candidates = candidates[keep]
             counts = candidates.groupby("variant_label")["seed"].nunique()

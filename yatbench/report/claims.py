@@ -158,7 +158,7 @@ def xor_single_neuron(ctx: Context, encoding: str) -> Claim:
     )
     claim.short = f"one Yat neuron solves XOR ({names[encoding]})"
     frame = _select(ctx, "xor", "yat", **{"model.hidden": "[1]", "model.readout": "linear",
-                                          "dataset.encoding": encoding, "dataset.noise": "0.0"})
+                                          "dataset.encoding": encoding, "dataset.noise": "0"})
     claim.runs = _runs_text(frame, "yat")
     k, n = _solved(frame)
     lo, hi = wilson(k, n)
@@ -182,7 +182,7 @@ def xor_vs_relu(ctx: Context) -> Claim:
         command=SWEEP["xor"],
     )
     claim.short = "1 Yat neuron beats the 2-2-1 ReLU net on XOR"
-    base = {"dataset.encoding": "pm1", "dataset.noise": "0.0"}
+    base = {"dataset.encoding": "pm1", "dataset.noise": "0"}
     yat = _select(ctx, "xor", "yat", **base, **{"model.hidden": "[1]", "model.readout": "linear"})
     relu = _select(ctx, "xor", "relu", **base, **{"model.hidden": "[2]"})
     claim.runs = f"{_runs_text(yat, 'yat')}; {_runs_text(relu, 'relu')}"

@@ -189,6 +189,8 @@ def same_value(seen: Any, want: Any) -> bool:
 def show_value(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))  # an int column with gaps arrives as floats: experts=5, not 5.0
     return str(value)
 
 

@@ -135,10 +135,11 @@ GROUPS = {"dataset": "datasets", "model": "models", "device": "devices", "traine
 
 @app.command("list")
 def list_configs(
-    group: Annotated[str | None, typer.Argument(help="Only this group: dataset, model, device, trainer, sweep")] = None,
+    group: Annotated[str | None, typer.Argument(help="Only this group: dataset, model, device, trainer, sweep, "
+                                                "executor")] = None,
     config_dir: ConfigDirOption = None,
 ) -> None:
-    """List the datasets, models, devices, trainers and sweep presets, with their options.
+    """List the datasets, models, devices, trainers, sweep presets and executors, with their options.
 
     Example: yatbench list model
     """

@@ -19,7 +19,7 @@ from yatbench.config import compose_config, validate
 from yatbench.errors import UserError
 from yatbench.results import PARTIAL_DIR, is_complete
 from yatbench.sweep.grid import build_grid, load_preset, with_seed
-from yatbench.sweep.jobs import FAILED_DIR, make_jobs, seedless_key
+from yatbench.sweep.jobs import FAILED_DIR, make_jobs
 from yatbench.sweep.params import param_count, within_budget
 from yatbench.sweep.runner import executor_config, run_sweep
 
@@ -51,7 +51,7 @@ def test_presets_expand_to_their_documented_sizes() -> None:
     assert len(default.specs) == 60
     assert {(s.dataset.name, s.model.name) for s in default.specs} == {
         (d, m) for d in ("xor", "compositional", "inversion") for m in ("linear", "relu", "attention", "yat")}
-    assert len({seedless_key(s) for s in default.specs}) == 12
+    assert len({s.seedless_key for s in default.specs}) == 12
     assert all(s.trainer.progress is False for s in default.specs)
     assert len(build_grid("param_budget", []).specs) == 125
     paper = build_grid("paper", [])
@@ -108,12 +108,12 @@ def test_seeds_set_on_a_validated_spec_equal_validating_each_seed() -> None:
 def test_jobs_keep_seed_groups_together_and_cut_big_ones() -> None:
     specs = build_grid("default", []).specs
     jobs = make_jobs(specs, slots=2)
-    assert len(jobs) == 12 and all(len({seedless_key(s) for s in job.specs}) == 1 for job in jobs)
+    assert len(jobs) == 12 and all(len({s.seedless_key for s in job.specs}) == 1 for job in jobs)
     xor = build_grid("xor", ["seed=range(100)", "dataset.encoding=pm1", "model=relu"]).specs  # 300 runs, 3 groups
     jobs = make_jobs(xor, slots=2)
     assert sum(len(job.specs) for job in jobs) == 300 and len(jobs) >= 8
     assert min(len(job.specs) for job in jobs) >= 30  # balanced chunks of about 300 / (4 × 2) runs
-    assert all(len({seedless_key(s) for s in job.specs}) == 1 for job in jobs)
+    assert all(len({s.seedless_key for s in job.specs}) == 1 for job in jobs)
 
 
 @pytest.mark.parametrize("preset", ["default", "param_budget", "paper"])

@@ -151,6 +151,12 @@ class RunSpec:
         """``<dataset>-<model>-s<seed>-<hash>``: identical config ⇔ identical id."""
         return f"{self.dataset.name}-{self.model.name}-s{self.seed}-{config_hash(self.resolved)}"
 
+    @property
+    def seedless_key(self) -> str:
+        """Everything that defines the run but its seed: runs with equal keys differ only by seed."""
+        rest = {k: v for k, v in self.resolved.items() if k != "seed"}
+        return f"{self.dataset.name}-{self.model.name}-{config_hash(rest)}"
+
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 

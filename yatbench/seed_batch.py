@@ -41,7 +41,6 @@ the backend).
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -376,11 +375,6 @@ def _load(model: nn.Module, weights: Tensors) -> None:
 # --------------------------------------------------------------------------- grouping and running
 
 
-def group_key(spec: RunSpec) -> str:
-    """Runs with the same key differ only by seed (and may be trained together)."""
-    return json.dumps({k: v for k, v in spec.resolved.items() if k != "seed"}, sort_keys=True, default=str)
-
-
 def work_per_seed(params: int, batch_size: int, n_train: int) -> int:
     """Parameters × effective batch size: the size of one training step of one seed."""
     batch = batch_size if 0 < batch_size < n_train else n_train
@@ -400,7 +394,7 @@ def execute_grouped(specs: list[RunSpec], force: bool = False) -> list[RunOutcom
         if not force and is_complete(existing):
             outcomes[index] = RunOutcome(existing, read_metrics(existing), skipped=True)
         elif spec.trainer.seed_batching == "auto":
-            groups.setdefault(group_key(spec), []).append(index)
+            groups.setdefault(spec.seedless_key, []).append(index)
         else:
             groups[f"single:{index}"] = [index]
     for members in sorted(groups.values(), key=lambda m: m[0]):

@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from yatbench.config import RunSpec, config_hash
+from yatbench.config import RunSpec
 
 FAILED_DIR = ".failed"
 
@@ -51,15 +51,9 @@ class Job:
         return [spec.run_id for spec in self.specs]
 
 
-def seedless_key(spec: RunSpec) -> str:
-    """Everything about a run except its seed: runs with equal keys form one group."""
-    return f"{spec.dataset.name}-{spec.model.name}-" + config_hash(
-        {k: v for k, v in spec.resolved.items() if k != "seed"})
-
-
 def make_jobs(specs: list[RunSpec], slots: int, force: bool = False, jobs_per_slot: int = 4,
               max_jobs: int | None = None) -> list[Job]:
-    """Group runs by :func:`seedless_key`, and cut groups so there are about ``jobs_per_slot × slots`` jobs.
+    """Group runs by ``RunSpec.seedless_key``, and cut groups so there are about ``jobs_per_slot × slots`` jobs.
 
     Groups larger than ``len(specs) / (jobs_per_slot × slots)`` runs are cut into equal chunks of
     about that size; smaller groups stay whole, so cheap runs that can be trained together (XOR's
@@ -68,7 +62,7 @@ def make_jobs(specs: list[RunSpec], slots: int, force: bool = False, jobs_per_sl
     """
     groups: dict[str, list[RunSpec]] = {}
     for spec in specs:
-        groups.setdefault(seedless_key(spec), []).append(spec)
+        groups.setdefault(spec.seedless_key, []).append(spec)
     size = max(1, math.ceil(len(specs) / max(1, slots * jobs_per_slot)))
     jobs = []
     for group in groups.values():

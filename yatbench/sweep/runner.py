@@ -25,7 +25,7 @@ from yatbench.errors import UserError
 from yatbench.results import PARTIAL_DIR, ensure_writable, is_complete, read_metrics
 from yatbench.sweep.executors import Executor, ExecutorConfig, load_executor_config, make_executor
 from yatbench.sweep.grid import Grid, Preset, build_grid, load_preset, parse_overrides
-from yatbench.sweep.jobs import RunReport, make_jobs, seedless_key
+from yatbench.sweep.jobs import RunReport, make_jobs
 from yatbench.sweep.summary import print_comparison, print_failures, print_summary
 
 EXECUTOR_PREFIX = "executor."
@@ -142,7 +142,7 @@ def _sweep(preset: Preset, overrides: list[str], pool: Executor, force: bool, dr
             result.already_done.append(previous_report(spec))
         else:
             todo.append(spec)
-    groups = len({seedless_key(s) for s in grid.specs})
+    groups = len({s.seedless_key for s in grid.specs})
     console.print(f"sweep [bold]{preset.name}[/]: {len(grid.specs)} runs ({groups} configurations × seeds), "
                   f"{len(result.already_done)} already done, {len(todo)} to run"
                   + (" (--force: rerunning all)" if force else ""))

@@ -14,7 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from yatbench.config import RunSpec
-from yatbench.sweep.jobs import FAILED_DIR, RunReport, seedless_key
+from yatbench.sweep.jobs import FAILED_DIR, RunReport
 
 if TYPE_CHECKING:
     from yatbench.sweep.runner import SweepResult
@@ -74,12 +74,12 @@ def print_comparison(console: Console, reports: list[RunReport], specs: list[Run
         spec = by_id.get(report.run_id)
         if spec is None or report.status != "ok" or not report.record.get("metrics"):
             continue
-        key = seedless_key(spec)
+        key = spec.seedless_key
         groups.setdefault(key, []).append(report.record)
         group_spec.setdefault(key, spec)
     if not groups:
         return
-    order = {seedless_key(spec): i for i, spec in reversed(list(enumerate(specs)))}
+    order = {spec.seedless_key: i for i, spec in reversed(list(enumerate(specs)))}
     flats = {key: _flat(spec.resolved) for key, spec in group_spec.items()}
     rows = []
     for key in sorted(groups, key=order.__getitem__):

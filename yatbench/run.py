@@ -125,11 +125,19 @@ def finish(spec: RunSpec, splits: Splits, model: nn.Module, device: torch.device
     return RunOutcome(run_dir, record, skipped=False)
 
 
+def completed_outcome(spec: RunSpec, force: bool = False) -> RunOutcome | None:
+    """The finished folder of this exact run, read back, unless ``force`` asks to redo it."""
+    existing = spec.results_dir / spec.run_id
+    if force or not is_complete(existing):
+        return None
+    return RunOutcome(existing, read_metrics(existing), skipped=True)
+
+
 def execute(spec: RunSpec, force: bool = False) -> RunOutcome:
     """Run one validated config, or return the existing folder when the same run is complete."""
-    existing = spec.results_dir / spec.run_id
-    if not force and is_complete(existing):
-        return RunOutcome(existing, read_metrics(existing), skipped=True)
+    done = completed_outcome(spec, force)
+    if done is not None:
+        return done
     ensure_writable(spec.results_dir)
     device = resolve_device(spec.device)
     started = time.perf_counter()

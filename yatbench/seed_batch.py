@@ -384,15 +384,14 @@ def work_per_seed(params: int, batch_size: int, n_train: int) -> int:
 def execute_grouped(specs: list[RunSpec], force: bool = False) -> list[RunOutcome]:
     """Run ``specs`` (results in their order): completed runs are skipped per seed, runs that differ
     only by seed are trained together when eligible (see the module doc), the rest one by one."""
-    from yatbench.results import is_complete, read_metrics
-    from yatbench.run import RunOutcome, execute
+    from yatbench.run import completed_outcome, execute
 
     outcomes: dict[int, RunOutcome] = {}
     groups: dict[str, list[int]] = {}
     for index, spec in enumerate(specs):
-        existing = spec.results_dir / spec.run_id
-        if not force and is_complete(existing):
-            outcomes[index] = RunOutcome(existing, read_metrics(existing), skipped=True)
+        done = completed_outcome(spec, force)
+        if done is not None:
+            outcomes[index] = done
         elif spec.trainer.seed_batching == "auto":
             groups.setdefault(spec.seedless_key, []).append(index)
         else:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from yatbench.config import RunSpec
+from yatbench.results import METRICS_FILE
 
 FAILED_DIR = ".failed"
 
@@ -110,7 +111,7 @@ def run_job(job: Job) -> list[RunReport]:
 
 
 def _finished_since(spec: RunSpec, started: float) -> bool:
-    metrics = spec.results_dir / spec.run_id / "metrics.json"
+    metrics = spec.results_dir / spec.run_id / METRICS_FILE
     return metrics.is_file() and metrics.stat().st_mtime >= started
 
 

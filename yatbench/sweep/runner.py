@@ -20,9 +20,8 @@ from typing import Any
 
 from rich.console import Console
 
-from yatbench.config import RunSpec
 from yatbench.errors import UserError
-from yatbench.results import PARTIAL_DIR, ensure_writable, is_complete, read_metrics
+from yatbench.results import PARTIAL_DIR, ensure_writable
 from yatbench.sweep.executors import Executor, ExecutorConfig, load_executor_config, make_executor
 from yatbench.sweep.grid import Grid, Preset, build_grid, load_preset, parse_overrides
 from yatbench.sweep.jobs import RunReport, make_jobs
@@ -102,11 +101,11 @@ def remove_stale_partials(results_dir: Path, older_than_s: float = STALE_PARTIAL
             pass  # another sweep removed it first
 
 
-def previous_report(spec: RunSpec) -> RunReport:
-    record = read_metrics(spec.results_dir / spec.run_id)
+def previous_report(record: dict[str, Any]) -> RunReport:
+    """What an earlier sweep left for a run that is already complete."""
     status = record.get("status", "ok")
     message = f"diverged at epoch {record.get('diverged_epoch')} (earlier sweep)" if status == "diverged" else ""
-    return RunReport(spec.run_id, status, True, message, record)
+    return RunReport(record["run_id"], status, True, message, record)
 
 
 def run_sweep(preset: str, overrides: list[str], *, force: bool = False, dry_run: bool = False,
@@ -134,12 +133,15 @@ def run_sweep(preset: str, overrides: list[str], *, force: bool = False, dry_run
 
 def _sweep(preset: Preset, overrides: list[str], pool: Executor, force: bool, dry_run: bool,
            user_dir: str | Path | None, console: Console) -> SweepResult:
+    from yatbench.run import completed_outcome  # imports torch: after the pool has started its workers
+
     grid = build_grid(preset, overrides, user_dir)
     result = SweepResult(grid, pool.description)
     todo = []
     for spec in grid.specs:
-        if not force and is_complete(spec.results_dir / spec.run_id):
-            result.already_done.append(previous_report(spec))
+        done = completed_outcome(spec, force)
+        if done is not None:
+            result.already_done.append(previous_report(done.record))
         else:
             todo.append(spec)
     groups = len({s.seedless_key for s in grid.specs})

@@ -374,3 +374,46 @@ def test_layer_benchmark_smoke(tmp_path) -> None:
     assert base["saved_ratio"] == 1.0
     assert format_table(df).row_count == len(df)
     assert write_csv(df, tmp_path / "sub" / "bench.csv").exists()
+
+
+# --- ablation kernels -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("kernel", "bias"), list(itertools.product(["square", "distance"], BIASES)))
+def test_ablation_kernels_follow_their_formula(kernel: str, bias: str) -> None:
+    torch.manual_seed(12)
+    layer = YatLayer(6, 4, bias=bias, alpha=1.5, epsilon=1e-3, kernel=kernel).double()
+    x = torch.randn(9, 6, dtype=torch.float64, requires_grad=True)
+    w = layer.weight.detach()
+    b = layer.bias.detach() if layer.bias is not None else torch.zeros(4, dtype=torch.float64)
+    dot = x @ w.t()
+    dist = ((x[:, None, :] - w[None]) ** 2).sum(-1)  # directly, in float64
+    if kernel == "square":
+        expected = 1.5 * (dot + b) ** 2 if bias == "inside" else 1.5 * dot**2 + b
+    else:  # no numerator: an inside bias is added after the ratio, as an outside one
+        expected = 1.5 / (dist + 1e-3) + b
+    y = layer(x)
+    assert torch.allclose(y, expected, rtol=1e-10)
+    assert f"kernel={kernel}" in repr(layer)
+    (gx,) = torch.autograd.grad(y.sum(), x)
+    (gx_ref,) = torch.autograd.grad(expected.sum(), x)
+    assert torch.allclose(gx, gx_ref, rtol=1e-8)
+
+
+def test_ablation_kernels_train_and_keep_parameter_names() -> None:
+    torch.manual_seed(13)
+    names = {k: [n for n, _ in YatLayer(5, 3, kernel=k).named_parameters()] for k in ("yat", "square", "distance")}
+    assert names["yat"] == names["square"] == names["distance"] == ["weight", "bias", "alpha"]
+    layer = YatLayer(5, 3, kernel="distance")
+    layer(torch.randn(4, 5)).sum().backward()
+    assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in layer.parameters())
+    assert "kernel" not in repr(YatLayer(5, 3))
+
+
+@pytest.mark.parametrize("kernel", ["gauss", "", 3])
+def test_bad_kernel_is_a_user_error(kernel: object) -> None:
+    with pytest.raises(UserError, match="square") as info:
+        YatLayer(3, 2, kernel=kernel)
+    assert info.value.exit_code == 2
+    with pytest.raises(UserError, match="distance"):
+        yat_product(torch.randn(2, 3), torch.randn(4, 3), kernel="gauss")

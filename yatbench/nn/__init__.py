@@ -1,5 +1,5 @@
 """Neural-network building blocks of yatbench: the Yat-product layer (``yatbench.nn.yat``)."""
 
-from yatbench.nn.yat import BIAS_MODES, YatLayer, yat_product, yat_reference
+from yatbench.nn.yat import BIAS_MODES, KERNELS, YatLayer, yat_product, yat_reference
 
-__all__ = ["BIAS_MODES", "YatLayer", "yat_product", "yat_reference"]
+__all__ = ["BIAS_MODES", "KERNELS", "YatLayer", "yat_product", "yat_reference"]

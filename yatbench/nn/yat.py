@@ -6,6 +6,17 @@ For a weight row w (one output unit), an input x, both in R^d, a bias b and a sc
     ⵟ(w, x) = α · (w·x)²     / (‖w − x‖² + ε) + b      bias="outside"
     ⵟ(w, x) = α · (w·x)²     / (‖w − x‖² + ε)          bias="none"
 
+Ablation kernels (``kernel=``, DESIGN.md §1), for telling which part of ⵟ does the work:
+
+    kernel="yat"       α (w·x + b)² / (‖w − x‖² + ε)   the product above (default)
+    kernel="square"    α (w·x + b)²                     the numerator alone
+    kernel="distance"  α / (‖w − x‖² + ε)               the inverse distance alone
+
+Bias modes and α apply as for ``yat``: for ``square`` the bias sits inside the square
+(``inside``), is added after it (``outside``) or is absent (``none``); ``distance`` has no
+numerator for a bias to sit in, so ``inside`` and ``outside`` both add b after the ratio. The
+ablation kernels are controls, not speed paths: they run through plain autograd.
+
 The numerator rewards alignment (it is a squared dot product), the denominator rewards
 proximity, so a unit fires most for inputs that point like w *and* sit near it; with b = 0
 the maximum over x is ‖w‖⁴/ε + ‖w‖², reached at x = (1 + ε/‖w‖²)·w. Outputs are ≥ 0
@@ -46,9 +57,10 @@ from torch.autograd.function import once_differentiable
 
 from yatbench.errors import UserError
 
-__all__ = ["BIAS_MODES", "YatLayer", "yat_product", "yat_reference"]
+__all__ = ["BIAS_MODES", "KERNELS", "YatLayer", "yat_product", "yat_reference"]
 
 BIAS_MODES = ("inside", "outside", "none")
+KERNELS = ("yat", "square", "distance")
 _HALF = (torch.float16, torch.bfloat16)
 
 
@@ -59,16 +71,27 @@ def yat_reference(
     alpha: Tensor | float | None = None,
     epsilon: float = 1e-5,
     bias_mode: str = "inside",
+    kernel: str = "yat",
 ) -> Tensor:
-    """ⵟ by plain autograd, written as the formula reads (the oracle for the fast path).
+    """ⵟ (or an ablation ``kernel``) by plain autograd, written as the formula reads.
 
     ``x`` is (..., d), ``weight`` (m, d), ``bias`` (m,) or None, ``alpha`` a tensor, a float or None
     (no scaling). Same expansion and clamp as the fast path, no dtype juggling.
     """
+    if kernel not in KERNELS:
+        raise UserError(f"unknown kernel {kernel!r}; choose one of: {', '.join(KERNELS)}")
     dot = x @ weight.t()
     dist = (x.pow(2).sum(-1, keepdim=True) + weight.pow(2).sum(-1) - 2 * dot).clamp(min=0.0)
-    num = dot + bias if (bias is not None and bias_mode == "inside") else dot
-    y = num.pow(2) / (dist + epsilon)
+    inside = bias is not None and bias_mode == "inside"
+    num = dot + bias if inside else dot
+    if kernel == "square":
+        y = num.pow(2)
+    elif kernel == "distance":
+        y = 1.0 / (dist + epsilon)
+        if inside:  # no numerator to hold the bias: it is added after the ratio
+            bias_mode = "outside"
+    else:
+        y = num.pow(2) / (dist + epsilon)
     if alpha is not None:
         y = y * alpha
     if bias is not None and bias_mode == "outside":
@@ -208,8 +231,12 @@ def yat_product(
     alpha: Tensor | float | None = None,
     epsilon: float = 1e-5,
     bias_mode: str = "inside",
+    kernel: str = "yat",
 ) -> Tensor:
     """ⵟ through the fast custom-backward path; same arguments and result as ``yat_reference``.
+
+    ``kernel`` picks the ablation (``yat`` | ``square`` | ``distance``, see the module doc); the
+    ablation kernels run through plain autograd (``yat_reference``) with the same dtype handling.
 
     Any leading batch dimensions of ``x`` are flattened and restored. fp16/bf16 inputs (or
     parameters) are computed in fp32 and the result is cast back to the input's dtype, saturating
@@ -217,6 +244,8 @@ def yat_product(
     """
     if bias_mode not in BIAS_MODES:
         raise UserError(f"unknown bias mode {bias_mode!r}; choose one of: {', '.join(BIAS_MODES)}")
+    if kernel not in KERNELS:
+        raise UserError(f"unknown kernel {kernel!r}; choose one of: {', '.join(KERNELS)}")
     if bias_mode == "none":
         bias = None
     out_dtype = x.dtype
@@ -226,7 +255,10 @@ def yat_product(
     flat = x.dim() != 2
     x2 = x.reshape(-1, x.shape[-1]) if flat else x
     x2, weight, bias, alpha = (_as(t, compute) for t in (x2, weight, bias, alpha))
-    y = _YatFunction.apply(x2, weight, bias, alpha, float(epsilon), bias_mode == "outside")[0]
+    if kernel == "yat":
+        y = _YatFunction.apply(x2, weight, bias, alpha, float(epsilon), bias_mode == "outside")[0]
+    else:
+        y = yat_reference(x2, weight, bias, alpha, float(epsilon), bias_mode, kernel)
     if out_dtype in _HALF:
         info = torch.finfo(out_dtype)
         y = y.clamp(min=info.min, max=info.max).to(out_dtype)
@@ -267,6 +299,8 @@ class YatLayer(nn.Module):
         alpha: ``"learnable"`` (a Parameter of shape (1,) initialised to 1, as nmn), ``"none"`` (no
             scaling) or a number (a fixed constant kept as a buffer; numeric strings are accepted).
         epsilon: ε > 0 in the denominator.
+        kernel: ``"yat"`` (default), or an ablation: ``"square"`` (numerator alone) or
+            ``"distance"`` (inverse distance alone); see the module doc.
 
     Parameters are named ``weight`` (out, in), ``bias`` (out,) and ``alpha`` (1,), so nmn's
     ``YatNMN`` state dict loads into a default ``YatLayer`` unchanged.
@@ -279,8 +313,11 @@ class YatLayer(nn.Module):
         bias: str = "inside",
         alpha: str | float = "learnable",
         epsilon: float = 1e-5,
+        kernel: str = "yat",
     ) -> None:
         super().__init__()
+        if not isinstance(kernel, str) or kernel.strip().lower() not in KERNELS:
+            raise UserError(f"invalid kernel {kernel!r}; choose one of: {', '.join(KERNELS)}")
         if not isinstance(bias, str) or bias.strip().lower() not in BIAS_MODES:
             raise UserError(f"invalid bias {bias!r}; choose one of: {', '.join(BIAS_MODES)}")
         try:
@@ -296,6 +333,7 @@ class YatLayer(nn.Module):
         self.bias_mode = bias.strip().lower()
         self.alpha_mode = _parse_alpha(alpha)
         self.epsilon = epsilon
+        self.kernel = kernel.strip().lower()
 
         self.weight = nn.Parameter(torch.empty(self.out_features, self.in_features))
         if self.bias_mode == "none":
@@ -322,11 +360,12 @@ class YatLayer(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """ⵟ of every unit for every input: (..., in_features) → (..., out_features)."""
-        return yat_product(x, self.weight, self.bias, self.alpha, self.epsilon, self.bias_mode)
+        return yat_product(x, self.weight, self.bias, self.alpha, self.epsilon, self.bias_mode, self.kernel)
 
     def extra_repr(self) -> str:
         """Shown by ``print(module)``."""
         return (
             f"in_features={self.in_features}, out_features={self.out_features}, "
             f"bias={self.bias_mode}, alpha={self.alpha_mode}, epsilon={self.epsilon:g}"
+            + ("" if self.kernel == "yat" else f", kernel={self.kernel}")
         )

@@ -1,4 +1,4 @@
-"""The Yat-product layer ⵟ: one layer, one file, its math here.
+"""The Yat-product layer ⵟ: one layer, one file, its math here (the arithmetic: ``yat_function.py``).
 
 For a weight row w (one output unit), an input x, both in R^d, a bias b and a scale α:
 
@@ -15,7 +15,8 @@ Ablation kernels (``kernel=``, DESIGN.md §1), for telling which part of ⵟ doe
 Bias modes and α apply as for ``yat``: for ``square`` the bias sits inside the square
 (``inside``), is added after it (``outside``) or is absent (``none``); ``distance`` has no
 numerator for a bias to sit in, so ``inside`` and ``outside`` both add b after the ratio. The
-ablation kernels are controls, not speed paths: they run through plain autograd.
+ablation kernels are controls, not speed paths: they run through plain autograd
+(``yat_reference``), with the same accurate distance.
 
 The numerator rewards alignment (it is a squared dot product), the denominator rewards
 proximity, so a unit fires most for inputs that point like w *and* sit near it; with b = 0
@@ -24,38 +25,62 @@ whenever α ≥ 0 (and the bias is not outside).
 
 Batched over a matrix X (N×d) and weights W (m×d), with s = X Wᵀ (the one GEMM):
 
-    z = s + b                       (inside; z = s otherwise)
-    D = max(0, ‖x‖² + ‖w‖² − 2 s)   (distance by expansion: reuses s; the clamp absorbs the
-                                     cancellation when x ≈ w)
+    z = s + b                     (inside; z = s otherwise)
+    D = ‖x‖² + ‖w‖² − 2 s         (distance by expansion: reuses s)
     y = α z² / (D + ε)  [+ b when outside]
 
-Defaults follow ``nmn.torch.nmn.YatNMN`` (nmn ≥ 0.3) exactly: bias inside the square,
-ε = 1e-5, a learnable α of shape (1,) initialised to 1 and applied as a plain product (nmn has no
-extra sqrt(out)/log(1+out) factor on the learnable α; its ``constant_alpha=True`` option uses √2,
-which is not our default), xavier-normal weight of shape (out, in), bias U(−1/√d, 1/√d), the
-distance computed from the bias-free dot product and clamped at 0 before ε is added (here as
-max(D + ε, ε), the same number), and fp16 / bf16 inputs computed in fp32 and cast back
-(saturating at the dtype's range).
+Accuracy where prototypes live (x ≈ w). The expansion loses to cancellation exactly there: its
+rounding error is a few ulp of ‖x‖² + ‖w‖² (+ 2|b|), which next to a true D + ε of order ε is
+an error of 10–100 % in fp32. So every entry whose expanded D + ε falls below
+κ·(‖x‖² + ‖w‖² + 2|b|), κ = 2⁻⁶, is *recomputed directly* as ‖x − w‖² from the difference; an
+entry kept has relative error ≲ few·u/κ ≈ 1e-5 (u = 6e-8), an entry recomputed a few ulp. One
+row-wise minimum screens the rows, so the repair costs a reduction when nothing cancels; in
+backward the same entries are found again (nothing extra is saved) and their distance-gradient
+terms ∓2V(x − w) are taken from the difference too, since the GEMM form H W − 2x ΣV cancels the
+same way. The repaired distance is ≥ 0 by construction: there is no clamp. ε must be > 0.
+
+Precision. fp16 / bf16 inputs (or parameters) are computed in fp32 and the result is returned in
+**fp32**: ⵟ reaches ‖w‖⁴/ε (4e5 for a unit-scale w of d = 784), beyond fp16's 65 504, and its
+small values underflow fp16 — the convention autocast uses for ops whose range exceeds fp16
+(``pow``, ``exp``, ``cdist``, … run and return in fp32). Under ``torch.autocast`` the layer
+runs with autocast disabled, in fp32 (its GEMM included), and returns fp32. Gradients reach a
+half input in its own dtype (autograd casts them back), as for any autocast fp32 op.
+
+Stacks (seed batching). ``yat_product`` also takes S stacked layers at once: x (S, N, d) (or
+(S, …, d)), weight (S, m, d), bias (S, m), alpha (S, 1) or (1,) → (S, N, m); same arithmetic
+(batched GEMMs), same accuracy, one call.
+
+torch.func. ``grad``, ``functional_call``, ``vjp``/``jacrev`` and ``vmap`` over α or the output
+gradient go through the fast path. ``vmap`` over x, the weight or the bias cannot pick entries by
+value (data-dependent shapes), so there the layer computes the same formula by plain autograd
+*without* the repair (the expansion, clamped at 0: accurate away from x ≈ w, as nmn); to batch
+stacked layers accurately, pass the stacked tensors directly (above).
+
+Defaults follow ``nmn.torch.nmn.YatNMN`` (nmn ≥ 0.3): bias inside the square, ε = 1e-5, a
+learnable α of shape (1,) initialised to 1 and applied as a plain product (nmn has no extra
+sqrt(out)/log(1+out) factor on the learnable α; its ``constant_alpha=True`` option uses √2,
+which is not our default), xavier-normal weight of shape (out, in), bias U(−1/√d, 1/√d). On
+generic inputs the two agree to fp32 rounding; near x ≈ w nmn's expanded distance cancels and
+this layer's does not.
 
 Speed. Linear+ReLU costs one GEMM forward and two backward and keeps one N×m tensor for
-backward. ``_YatFunction`` below has the same shape of cost: it keeps x, W (which autograd keeps
-for Linear too), the N×m tensor z, and two vectors (‖x‖², ‖w‖² + 2b + ε); backward recomputes
-the elementwise quantities from z and does the two GEMMs. The gradient derivation is in the
-comments of ``_YatFunction.backward``. Double backward is *not* supported through the fast path
-(it raises; use ``yat_reference`` if you need it); ``torch.func.grad``/``vmap``/
-``functional_call`` are.
+backward. ``YatFunction`` has the same shape of cost: it keeps x, W (which autograd keeps for
+Linear too), the N×m tensor z, and four vectors; backward recomputes the elementwise quantities
+from z and does the two GEMMs. The gradient derivation is in the comments of
+``YatFunction.backward``. It is twice differentiable: a backward run with ``create_graph=True``
+rebuilds its intermediates from the inputs and builds a graph (physics-informed losses, ∂²y/∂x²).
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
-from typing import Any
 
 import torch
 from torch import Tensor, nn
-from torch.autograd.function import once_differentiable
 
 from yatbench.errors import UserError
+from yatbench.nn.yat_function import YatFunction, cancelled, direct_distance, vmapped
 
 __all__ = ["BIAS_MODES", "KERNELS", "YatLayer", "yat_product", "yat_reference"]
 
@@ -75,153 +100,45 @@ def yat_reference(
 ) -> Tensor:
     """ⵟ (or an ablation ``kernel``) by plain autograd, written as the formula reads.
 
-    ``x`` is (..., d), ``weight`` (m, d), ``bias`` (m,) or None, ``alpha`` a tensor, a float or None
-    (no scaling). Same expansion and clamp as the fast path, no dtype juggling.
+    ``x`` is (..., d) with ``weight`` (m, d), or a stack: x (S, N, d) with weight (S, m, d);
+    ``bias`` (…, m) or None, ``alpha`` a tensor ((1,) or (S, 1)), a float or None (no scaling).
+    The distance is the expansion with its cancelled entries recomputed directly (as the fast
+    path), except under ``torch.func.vmap`` of x/weight/bias (clamped expansion, see module doc).
+    No dtype juggling. Twice differentiable.
     """
     if kernel not in KERNELS:
         raise UserError(f"unknown kernel {kernel!r}; choose one of: {', '.join(KERNELS)}")
-    dot = x @ weight.t()
-    dist = (x.pow(2).sum(-1, keepdim=True) + weight.pow(2).sum(-1) - 2 * dot).clamp(min=0.0)
+    stacked = weight.dim() == 3
+    if stacked and bias is not None:
+        bias = bias.unsqueeze(-2)
+    if stacked and isinstance(alpha, Tensor) and alpha.dim() == 2:
+        alpha = alpha.unsqueeze(-1)
+    dot = x @ weight.mT
+    xx, ww = x.square().sum(-1), weight.square().sum(-1)
+    den = xx.unsqueeze(-1) + (ww.unsqueeze(-2) + epsilon) - 2 * dot
+    if vmapped(x, weight, bias):
+        den = den.clamp_min(epsilon)
+    else:
+        flat = x.reshape(-1, x.shape[-1]) if not stacked else x
+        den2 = den.reshape(-1, den.shape[-1]) if not stacked else den
+        pos = cancelled(den2.detach(), xx.reshape(den2.shape[:-1]).detach(), ww.detach())
+        if pos is not None:
+            den = den2.index_put(pos, direct_distance(flat, weight, pos) + epsilon).reshape(den.shape)
     inside = bias is not None and bias_mode == "inside"
     num = dot + bias if inside else dot
     if kernel == "square":
         y = num.pow(2)
     elif kernel == "distance":
-        y = 1.0 / (dist + epsilon)
+        y = 1.0 / den
         if inside:  # no numerator to hold the bias: it is added after the ratio
             bias_mode = "outside"
     else:
-        y = num.pow(2) / (dist + epsilon)
+        y = num.pow(2) / den
     if alpha is not None:
         y = y * alpha
     if bias is not None and bias_mode == "outside":
         y = y + bias
     return y
-
-
-def _plain(*tensors: Tensor | None) -> bool:
-    """True when no tensor is wrapped by a torch.func transform (vmap/grad), so in-place is safe.
-
-    Under vmap an in-place op fails when its operand is batched and its target is not (e.g. only α
-    is vmapped); the eager path uses in-place ops to save N×m allocations, the transformed path
-    does not.
-    """
-    return not any(t is not None and _is_wrapped(t) for t in tensors)
-
-
-_is_wrapped = torch._C._functorch.is_functorch_wrapped_tensor
-
-
-def _minus_scaled(acc: Tensor, t: Tensor, scale: Tensor, inplace: bool) -> Tensor:
-    """acc − t ⊙ scale (in place when allowed; vmap has no addcmul_ rule)."""
-    return acc.addcmul_(t, scale, value=-1.0) if inplace else acc - t * scale
-
-
-class _YatFunction(torch.autograd.Function):
-    """ⵟ over a 2-D batch with a hand-derived backward (new-style: forward + setup_context).
-
-    Inputs: x (N, d), weight (m, d), bias (m,) or None, alpha (1,) or None, epsilon (float),
-    outside (bool: bias added after the ratio rather than inside the square).
-    Outputs: y (N, m), and the intermediates z (N, m), xx (N,), wb (m,) that backward needs; they
-    are returned (marked non-differentiable) rather than stashed on ctx so that torch.func can
-    vmap forward and backward (``generate_vmap_rule``).
-
-    Memory: backward keeps x and weight (as Linear does), z, and two vectors. Time: one GEMM
-    forward, two backward, and a handful of N×m elementwise passes, done in place where the
-    tensors are plain (not under a torch.func transform).
-    """
-
-    generate_vmap_rule = True
-
-    @staticmethod
-    def forward(
-        x: Tensor, weight: Tensor, bias: Tensor | None, alpha: Tensor | None, epsilon: float, outside: bool
-    ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-        inplace = _plain(x, weight, bias, alpha)
-        inside = bias is not None and not outside
-        # z = x Wᵀ (+ b): the single GEMM, fused with the bias like Linear's addmm.
-        z = torch.addmm(bias, x, weight.t()) if inside else x @ weight.t()
-        xx = torch.linalg.vector_norm(x, dim=-1).square()  # ‖x‖², (N,), no N×d temporary
-        # wb = ‖w‖² + 2b + ε, (m,): D + ε = ‖x‖² + ‖w‖² − 2s + ε = ‖x‖² + wb − 2z, so z alone
-        # suffices, and max(D, 0) + ε = max(D + ε, ε) folds ε into the vector.
-        wb = torch.linalg.vector_norm(weight, dim=-1).square()
-        wb = wb + (2 * bias + epsilon) if inside else wb + epsilon
-        den = torch.add(wb, z, alpha=-2.0).add_(xx.unsqueeze(-1))  # D + ε before the clamp
-        if inplace:  # y = z² / (D + ε), built in den's buffer
-            y = torch.div(z, den.clamp_min_(epsilon), out=den).mul_(z)
-        else:  # (vmap has no clamp_ rule; out= is not allowed under transforms)
-            y = z / den.clamp_min(epsilon) * z
-        if alpha is not None:
-            y = y.mul_(alpha) if inplace else y * alpha
-        if outside and bias is not None:
-            y = y.add_(bias) if inplace else y + bias
-        return y, z, xx, wb
-
-    @staticmethod
-    def setup_context(ctx: Any, inputs: tuple[Any, ...], output: tuple[Tensor, ...]) -> None:
-        x, weight, bias, alpha, epsilon, outside = inputs
-        _, z, xx, wb = output
-        ctx.mark_non_differentiable(z, xx, wb)
-        ctx.set_materialize_grads(False)  # the intermediates get no gradient: skip the zeros
-        ctx.save_for_backward(x, weight, alpha, z, xx, wb)
-        ctx.epsilon = epsilon
-        ctx.outside = outside
-        ctx.has_bias = bias is not None
-
-    @staticmethod
-    @once_differentiable  # a second derivative would miss the saved intermediates: refuse it
-    def backward(ctx: Any, g: Tensor | None, *_unused: Any) -> tuple[Tensor | None, ...]:
-        # Notation (per element n, j; G = ∂L/∂y):
-        #   s = x·w,  z = s + b (inside) or s,  D' = ‖x‖² + ‖w‖² − 2s,  D = max(0, D'),
-        #   u = z / (D + ε),  r = z u = z²/(D + ε),  y = α r (+ b outside).
-        # Chain rule through r:
-        #   ∂r/∂z = 2u,   ∂r/∂D = −u²,   ∂D/∂D' = 1[D' ≥ 0] =: M   (torch.clamp's convention)
-        # With K = α G u:
-        #   ∂L/∂z = 2K,   ∂L/∂D' = −K u M =: −V
-        # s feeds z (∂z/∂s = 1) and D' (∂D'/∂s = −2), so ∂L/∂s = 2K + 2V =: H.
-        # D' also depends on ‖x_n‖² and ‖w_j‖² (whose gradients are 2x_n and 2w_j), hence
-        #   ∂L/∂x = H W − 2 x ⊙ Σ_j V      (GEMM 1)
-        #   ∂L/∂W = Hᵀ X − 2 W ⊙ Σ_n V     (GEMM 2)
-        #   ∂L/∂b = 2 Σ_n K (inside) or Σ_n G (outside);   ∂L/∂α = Σ G r = Σ (G u) z.
-        # Below k = 2K and v = 2V, so that h = k + v = H and the factor 2 costs nothing.
-        if g is None:
-            return None, None, None, None, None, None
-        x, weight, alpha, z, xx, wb = ctx.saved_tensors
-        need_x, need_w, need_b, need_a = ctx.needs_input_grad[:4]
-        inplace = _plain(g, x, weight, alpha, z)
-        eps = ctx.epsilon
-        u = torch.add(wb, z, alpha=-2.0).add_(xx.unsqueeze(-1))  # D' + ε (before the clamp)
-        # Where the clamp was active (only under cancellation, x ≈ w) D' gets no gradient. On the
-        # CPU, one reduction tells whether any entry was clamped and usually spares the mask; on
-        # accelerators the mask is always built (reading the flag back would synchronise).
-        clamped: Tensor | None = None
-        if not (inplace and u.device.type == "cpu" and bool(u.min() >= eps)):
-            clamped = u < eps
-        if inplace:
-            u = torch.div(z, u.clamp_min_(eps), out=u)  # u = z / (D + ε)
-        else:
-            u = z / u.clamp_min(eps)
-        gu = g * u
-        grad_a = None
-        if alpha is not None and need_a:
-            grad_a = torch.dot(gu.reshape(-1), z.reshape(-1)).reshape(alpha.shape)
-        scale = 2.0 * alpha if alpha is not None else 2.0
-        k = gu.mul_(scale) if inplace else gu * scale
-        grad_b = None
-        if ctx.has_bias and need_b:
-            grad_b = g.sum(0) if ctx.outside else k.sum(0)
-        grad_x = grad_w = None
-        if need_x or need_w:
-            v = u.mul_(k) if inplace else u * k
-            if clamped is not None:
-                v = v.masked_fill_(clamped, 0.0)
-            v_rows, v_cols = v.sum(1, keepdim=True), v.sum(0).unsqueeze(-1)
-            h = v.add_(k)
-            if need_x:
-                grad_x = _minus_scaled(h @ weight, x, v_rows, inplace)
-            if need_w:
-                grad_w = _minus_scaled(h.t() @ x, weight, v_cols, inplace)
-        return grad_x, grad_w, grad_b, grad_a, None, None
 
 
 def yat_product(
@@ -235,12 +152,11 @@ def yat_product(
 ) -> Tensor:
     """ⵟ through the fast custom-backward path; same arguments and result as ``yat_reference``.
 
-    ``kernel`` picks the ablation (``yat`` | ``square`` | ``distance``, see the module doc); the
-    ablation kernels run through plain autograd (``yat_reference``) with the same dtype handling.
-
-    Any leading batch dimensions of ``x`` are flattened and restored. fp16/bf16 inputs (or
-    parameters) are computed in fp32 and the result is cast back to the input's dtype, saturating
-    at its finite range. Otherwise everything is computed in ``x``'s dtype (as nmn does).
+    ``x`` (..., d) with ``weight`` (m, d) → (..., m); or S stacked layers: x (S, ..., d), weight
+    (S, m, d), bias (S, m), alpha (S, 1) or (1,) → (S, ..., m). fp16/bf16 inputs and autocast
+    compute and return fp32 (see the module doc); otherwise everything is in ``x``'s dtype.
+    ``kernel`` picks the ablation (``yat`` | ``square`` | ``distance``); the ablation kernels
+    run through plain autograd (``yat_reference``) with the same dtype handling.
     """
     if bias_mode not in BIAS_MODES:
         raise UserError(f"unknown bias mode {bias_mode!r}; choose one of: {', '.join(BIAS_MODES)}")
@@ -248,21 +164,22 @@ def yat_product(
         raise UserError(f"unknown kernel {kernel!r}; choose one of: {', '.join(KERNELS)}")
     if bias_mode == "none":
         bias = None
-    out_dtype = x.dtype
-    compute = torch.float32 if out_dtype in _HALF else out_dtype
+    autocast = torch.is_autocast_enabled(x.device.type)
+    compute = torch.float32 if (x.dtype in _HALF or autocast) else x.dtype
     if isinstance(alpha, (int, float)):
         alpha = torch.full((1,), float(alpha), dtype=compute, device=x.device)
-    flat = x.dim() != 2
-    x2 = x.reshape(-1, x.shape[-1]) if flat else x
+    stacked = weight.dim() == 3
+    lead = x.shape[1:-1] if stacked else x.shape[:-1]
+    x2 = x.reshape(x.shape[0], -1, x.shape[-1]) if stacked else x.reshape(-1, x.shape[-1])
     x2, weight, bias, alpha = (_as(t, compute) for t in (x2, weight, bias, alpha))
-    if kernel == "yat":
-        y = _YatFunction.apply(x2, weight, bias, alpha, float(epsilon), bias_mode == "outside")[0]
-    else:
-        y = yat_reference(x2, weight, bias, alpha, float(epsilon), bias_mode, kernel)
-    if out_dtype in _HALF:
-        info = torch.finfo(out_dtype)
-        y = y.clamp(min=info.min, max=info.max).to(out_dtype)
-    return y.reshape(*x.shape[:-1], weight.shape[0]) if flat else y
+    off = torch.autocast(x.device.type, enabled=False) if autocast else contextlib.nullcontext()
+    with off:
+        if kernel != "yat" or vmapped(x2, weight, bias):
+            y = yat_reference(x2, weight, bias, alpha, float(epsilon), bias_mode, kernel)
+        else:
+            y = YatFunction.apply(x2, weight, bias, alpha, float(epsilon), bias_mode == "outside")[0]
+    m = weight.shape[-2]
+    return y.reshape(x.shape[0], *lead, m) if stacked else y.reshape(*lead, m)
 
 
 def _as(t: Tensor | None, dtype: torch.dtype) -> Tensor | None:

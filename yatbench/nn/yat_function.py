@@ -1,0 +1,232 @@
+"""The Yat layer's fast path: a custom autograd Function and the cancellation repair it shares.
+
+The math, the conventions and the accuracy argument are in ``yatbench/nn/yat.py``'s docstring;
+this module is the arithmetic. Shapes: a plain layer is x (N, d), weight (m, d), bias (m,),
+alpha (1,); a stack of S layers (seed batching) adds a leading dimension to all of them:
+x (S, N, d), weight (S, m, d), bias (S, m), alpha (S, 1) or (1,).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import torch
+from torch import Tensor
+
+# An expanded distance below KAPPA·(‖x‖² + ‖w‖² + 2|b|) is recomputed directly. The expansion's
+# rounding error is a few ulp of that scale, so an entry kept has relative error ≲ few·u/KAPPA ≈
+# 1e-5 in fp32 (u = 6e-8), and an entry recomputed is exact to a few ulp of ‖x − w‖² itself.
+KAPPA = 2.0**-6
+# Pairs recomputed at once: bounds the (pairs × d) temporary of the direct distance.
+_CHUNK_ELEMENTS = 2**22
+
+_is_wrapped = torch._C._functorch.is_functorch_wrapped_tensor
+
+
+def plain(*tensors: Tensor | None) -> bool:
+    """True when no tensor is wrapped by a torch.func transform (vmap/grad), so in-place is safe."""
+    return not any(t is not None and _is_wrapped(t) for t in tensors)
+
+
+def vmapped(*tensors: Tensor | None) -> bool:
+    """True when a tensor is batched by ``torch.func.vmap`` at some level (under any other wrapper).
+
+    The cancellation repair picks entries by value (data-dependent shapes), which vmap cannot
+    batch; such inputs take the plain expanded formula instead (see ``yat.py``).
+    """
+    for t in tensors:
+        while t is not None and _is_wrapped(t):
+            if torch._C._functorch.is_batchedtensor(t):
+                return True
+            t = torch._C._functorch.get_unwrapped(t)
+    return False
+
+
+def cancelled(den: Tensor, xx: Tensor, scale: Tensor) -> tuple[Tensor, ...] | None:
+    """Index tuple of the entries of ``den`` (…, N, m) below KAPPA·(xx_n + scale_j), or None.
+
+    One row-wise minimum screens the rows (no N×m temporary in the common case where nothing has
+    cancelled); only suspect rows are compared entry by entry. ``xx`` is (…, N), ``scale`` (…, m).
+    """
+    suspect = den.amin(-1) < KAPPA * (xx + scale.amax(-1, keepdim=True))
+    if not bool(suspect.any()):
+        return None
+    rows = suspect.nonzero(as_tuple=True)
+    row_scale = scale[rows[:-1]] if len(rows) > 1 else scale.unsqueeze(0)
+    r, j = (den[rows] < KAPPA * (xx[rows].unsqueeze(-1) + row_scale)).nonzero(as_tuple=True)
+    if r.numel() == 0:
+        return None
+    return (*(t[r] for t in rows), j)
+
+
+def pair_differences(x: Tensor, weight: Tensor, pos: tuple[Tensor, ...]) -> Iterator[tuple[slice, Tensor]]:
+    """(chunk, x_n − w_j) for the pairs at ``pos``, in chunks of bounded size."""
+    k, d = pos[-1].numel(), x.shape[-1]
+    step = max(1, _CHUNK_ELEMENTS // max(d, 1))
+    for start in range(0, k, step):
+        part = slice(start, start + step)
+        xi = tuple(t[part] for t in pos[:-1])
+        wi = (*xi[:-1], pos[-1][part])
+        yield part, x[xi] - weight[wi]
+
+
+def direct_distance(x: Tensor, weight: Tensor, pos: tuple[Tensor, ...]) -> Tensor:
+    """‖x_n − w_j‖² computed from the difference, for the pairs at ``pos``."""
+    return torch.cat([diff.square().sum(-1) for _, diff in pair_differences(x, weight, pos)])
+
+
+def _prepare(x: Tensor, weight: Tensor, bias: Tensor | None, eps: float, inside: bool) -> tuple[Tensor, ...]:
+    """z = x Wᵀ (+ b), ‖x‖², wb = ‖w‖² (+ 2b) + ε and the cancellation scale ‖w‖² + 2|b|."""
+    wt = weight.mT
+    if not inside:
+        z = x @ wt
+    elif x.dim() == 2:  # the single GEMM, fused with the bias like Linear's addmm
+        z = torch.addmm(bias, x, wt)
+    else:
+        z = torch.baddbmm(bias.unsqueeze(-2), x, wt)
+    xx = torch.linalg.vector_norm(x, dim=-1).square()  # no N×d temporary
+    ww = torch.linalg.vector_norm(weight, dim=-1).square()
+    # D + ε = ‖x‖² + ‖w‖² − 2s + ε = ‖x‖² + wb − 2z with wb = ‖w‖² + 2b + ε: z alone suffices.
+    wb = ww + (2 * bias + eps) if inside else ww + eps
+    scale = ww + 2 * bias.abs() if inside else ww
+    return z, xx, wb, scale
+
+
+def _denominator(
+    z: Tensor, xx: Tensor, wb: Tensor, scale: Tensor, x: Tensor, weight: Tensor, eps: float, inplace: bool
+) -> tuple[Tensor, tuple[Tensor, ...] | None]:
+    """D + ε (…, N, m) by expansion, its cancelled entries recomputed directly; and their positions."""
+    den = torch.add(wb.unsqueeze(-2), z, alpha=-2.0)
+    den = den.add_(xx.unsqueeze(-1)) if inplace else den + xx.unsqueeze(-1)
+    pos = cancelled(den.detach(), xx.detach(), scale.detach())
+    if pos is not None:
+        exact = direct_distance(x, weight, pos) + eps
+        den = den.index_put_(pos, exact) if inplace else den.index_put(pos, exact)
+    return den, pos
+
+
+def _alpha_view(alpha: Tensor, z: Tensor) -> Tensor:
+    """α shaped to broadcast over z: (S, 1) → (S, 1, 1) for a stack; (1,) as it is."""
+    return alpha.unsqueeze(-1) if alpha.dim() == z.dim() - 1 else alpha
+
+
+def _minus_scaled(acc: Tensor, t: Tensor, scale: Tensor, inplace: bool) -> Tensor:
+    """acc − t ⊙ scale (in place when allowed; vmap has no addcmul_ rule)."""
+    return acc.addcmul_(t, scale, value=-1.0) if inplace else acc - t * scale
+
+
+class YatFunction(torch.autograd.Function):
+    """ⵟ over a 2-D batch (or a stack of them) with a hand-derived backward.
+
+    Inputs: x, weight, bias or None, alpha or None, epsilon (float), outside (bool: bias added
+    after the ratio). Outputs: y (…, N, m) and the intermediates z (…, N, m), ‖x‖² (…, N),
+    wb (…, m) and scale (…, m) that backward needs, returned (non-differentiable) rather than
+    stashed on ctx so that torch.func can transform the Function.
+
+    Memory: backward keeps x and weight (as Linear does), z, and four vectors; the positions of
+    cancelled entries are found again in backward (same arithmetic, same entries) rather than
+    kept. Time: one GEMM forward, two backward, a handful of N×m elementwise passes (in place on
+    plain tensors) and one row-minimum per pass for the cancellation screen.
+
+    Double backward: when backward runs with grad enabled (``create_graph=True``) it recomputes
+    z and the vectors from the saved inputs and uses out-of-place ops only, so its own result is
+    differentiable — no flag needed.
+    """
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(
+        x: Tensor, weight: Tensor, bias: Tensor | None, alpha: Tensor | None, epsilon: float, outside: bool
+    ) -> tuple[Tensor, ...]:
+        inplace = plain(x, weight, bias, alpha)
+        z, xx, wb, scale = _prepare(x, weight, bias, epsilon, bias is not None and not outside)
+        den, _ = _denominator(z, xx, wb, scale, x, weight, epsilon, inplace)
+        y = torch.div(z, den, out=den).mul_(z) if inplace else z / den * z  # z² / (D + ε)
+        if alpha is not None:
+            a = _alpha_view(alpha, z)
+            y = y.mul_(a) if inplace else y * a
+        if outside and bias is not None:
+            b = bias.unsqueeze(-2)
+            y = y.add_(b) if inplace else y + b
+        return y, z, xx, wb, scale
+
+    @staticmethod
+    def setup_context(ctx: Any, inputs: tuple[Any, ...], output: tuple[Tensor, ...]) -> None:
+        x, weight, bias, alpha, epsilon, outside = inputs
+        _, z, xx, wb, scale = output
+        ctx.mark_non_differentiable(z, xx, wb, scale)
+        ctx.set_materialize_grads(False)  # the intermediates get no gradient: skip the zeros
+        ctx.save_for_backward(x, weight, bias, alpha, z, xx, wb, scale)
+        ctx.epsilon = epsilon
+        ctx.outside = outside
+
+    @staticmethod
+    def backward(ctx: Any, g: Tensor | None, *_unused: Any) -> tuple[Tensor | None, ...]:
+        # Notation (per element n, j; G = ∂L/∂y):
+        #   s = x·w,  z = s + b (inside) or s,  D = ‖x − w‖²,
+        #   u = z / (D + ε),  r = z u = z²/(D + ε),  y = α r (+ b outside).
+        # Chain rule through r:  ∂r/∂z = 2u,  ∂r/∂D = −u².  With K = α G u:
+        #   ∂L/∂z = 2K,   ∂L/∂D = −K u =: −V.
+        # ∂D/∂x = 2(x − w), ∂D/∂w = −2(x − w), ∂z/∂x = w, ∂z/∂w = x, hence
+        #   ∂L/∂x_n = Σ_j 2K w_j − 2V (x_n − w_j),   ∂L/∂w_j = Σ_n 2K x_n + 2V (x_n − w_j).
+        # Written as GEMMs (H = 2K + 2V):
+        #   ∂L/∂x = H W − 2 x ⊙ Σ_j V      (GEMM 1)
+        #   ∂L/∂W = Hᵀ X − 2 W ⊙ Σ_n V     (GEMM 2)
+        # which is the expansion again: where the distance has cancelled (x_n ≈ w_j, V huge) the
+        # two V terms cancel too. Those entries take V out of the GEMMs and add ∓2V (x_n − w_j)
+        # from the difference itself.
+        #   ∂L/∂b = 2 Σ_n K (inside) or Σ_n G (outside);   ∂L/∂α = Σ G r = Σ (G u) z.
+        # Below k = 2K and v = 2V, so that h = k + v = H and the factor 2 costs nothing.
+        if g is None:
+            return None, None, None, None, None, None
+        x, weight, bias, alpha, z, xx, wb, scale = ctx.saved_tensors
+        need_x, need_w, need_b, need_a = ctx.needs_input_grad[:4]
+        eps, outside = ctx.epsilon, ctx.outside
+        if torch.is_grad_enabled():  # create_graph: rebuild the intermediates differentiably
+            z, xx, wb, scale = _prepare(x, weight, bias, eps, bias is not None and not outside)
+        inplace = not torch.is_grad_enabled() and plain(g, x, weight, alpha, z)
+        den, pos = _denominator(z, xx, wb, scale, x, weight, eps, inplace)
+        u = torch.div(z, den, out=den) if inplace else z / den  # u = z / (D + ε)
+        gu = g * u
+        grad_a = None
+        if alpha is not None and need_a:
+            a_view = _alpha_view(alpha, z)
+            if z.dim() == 2:
+                grad_a = torch.dot(gu.reshape(-1), z.reshape(-1)).reshape(alpha.shape)
+            else:
+                grad_a = (gu * z).sum_to_size(a_view.shape).reshape(alpha.shape)
+        scale2 = 2.0 * _alpha_view(alpha, z) if alpha is not None else 2.0
+        k = gu.mul_(scale2) if inplace else gu * scale2
+        grad_b = None
+        if bias is not None and need_b:
+            grad_b = g.sum(-2) if outside else k.sum(-2)
+        grad_x = grad_w = None
+        if need_x or need_w:
+            v = u.mul_(k) if inplace else u * k
+            v_pos = None
+            if pos is not None:  # repaired entries: V leaves the GEMMs, added back below
+                v_pos = v[pos]
+                v = v.index_put_(pos, v.new_zeros(())) if inplace else v.index_put(pos, v.new_zeros(()))
+            v_rows, v_cols = v.sum(-1, keepdim=True), v.sum(-2).unsqueeze(-1)
+            h = v.add_(k) if inplace else v + k
+            if need_x:
+                grad_x = _minus_scaled(h @ weight, x, v_rows, inplace)
+            if need_w:
+                grad_w = _minus_scaled(h.mT @ x, weight, v_cols, inplace)
+            if pos is not None:
+                for part, diff in pair_differences(x, weight, pos):
+                    term = v_pos[part].unsqueeze(-1) * diff  # 2V (x_n − w_j)
+                    xi = tuple(t[part] for t in pos[:-1])
+                    wi = (*xi[:-1], pos[-1][part])
+                    if need_x:
+                        grad_x = _accumulate(grad_x, xi, -term, inplace)
+                    if need_w:
+                        grad_w = _accumulate(grad_w, wi, term, inplace)
+        return grad_x, grad_w, grad_b, grad_a, None, None
+
+
+def _accumulate(acc: Tensor, index: tuple[Tensor, ...], values: Tensor, inplace: bool) -> Tensor:
+    """acc[index] += values, repeated indices summed (out of place when building a graph)."""
+    return acc.index_put_(index, values, accumulate=True) if inplace else acc.index_put(index, values, accumulate=True)

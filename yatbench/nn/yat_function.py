@@ -94,16 +94,32 @@ def _prepare(x: Tensor, weight: Tensor, bias: Tensor | None, eps: float, inside:
 
 
 def _denominator(
-    z: Tensor, xx: Tensor, wb: Tensor, scale: Tensor, x: Tensor, weight: Tensor, eps: float, inplace: bool
+    z: Tensor,
+    xx: Tensor,
+    wb: Tensor,
+    scale: Tensor,
+    x: Tensor,
+    weight: Tensor,
+    eps: float,
+    inplace: bool,
+    screen: bool = True,
 ) -> tuple[Tensor, tuple[Tensor, ...] | None]:
-    """D + ε (…, N, m) by expansion, its cancelled entries recomputed directly; and their positions."""
+    """D + ε (…, N, m) by expansion, its cancelled entries recomputed directly; and their positions.
+
+    ``screen=False`` skips the search (backward, when forward found nothing on the same numbers).
+    """
     den = torch.add(wb.unsqueeze(-2), z, alpha=-2.0)
     den = den.add_(xx.unsqueeze(-1)) if inplace else den + xx.unsqueeze(-1)
-    pos = cancelled(den.detach(), xx.detach(), scale.detach())
+    pos = cancelled(den.detach(), xx.detach(), scale.detach()) if screen else None
     if pos is not None:
         exact = direct_distance(x, weight, pos) + eps
         den = den.index_put_(pos, exact) if inplace else den.index_put(pos, exact)
     return den, pos
+
+
+def _truthy(flag: Tensor) -> bool:
+    """A saved 0-dim bool flag as a Python bool; True (screen again) when a transform batches it."""
+    return True if _is_wrapped(flag) else bool(flag)
 
 
 def _alpha_view(alpha: Tensor, z: Tensor) -> Tensor:
@@ -120,14 +136,15 @@ class YatFunction(torch.autograd.Function):
     """ⵟ over a 2-D batch (or a stack of them) with a hand-derived backward.
 
     Inputs: x, weight, bias or None, alpha or None, epsilon (float), outside (bool: bias added
-    after the ratio). Outputs: y (…, N, m) and the intermediates z (…, N, m), ‖x‖² (…, N),
-    wb (…, m) and scale (…, m) that backward needs, returned (non-differentiable) rather than
-    stashed on ctx so that torch.func can transform the Function.
+    after the ratio). Outputs: y (…, N, m) and what backward needs: z (…, N, m), ‖x‖² (…, N),
+    wb (…, m), scale (…, m) and a 0-dim "repaired" flag, returned (non-differentiable) rather
+    than stashed on ctx so that torch.func can transform the Function.
 
-    Memory: backward keeps x and weight (as Linear does), z, and four vectors; the positions of
-    cancelled entries are found again in backward (same arithmetic, same entries) rather than
-    kept. Time: one GEMM forward, two backward, a handful of N×m elementwise passes (in place on
-    plain tensors) and one row-minimum per pass for the cancellation screen.
+    Memory: backward keeps x and weight (as Linear does), z, four vectors and the flag; the
+    positions of cancelled entries are found again in backward (same arithmetic, same entries)
+    rather than kept, and only when forward found any. Time: one GEMM forward, two backward, a
+    handful of N×m elementwise passes (in place on plain tensors) and one row-minimum for the
+    cancellation screen.
 
     Double backward: when backward runs with grad enabled (``create_graph=True``) it recomputes
     z and the vectors from the saved inputs and uses out-of-place ops only, so its own result is
@@ -142,7 +159,8 @@ class YatFunction(torch.autograd.Function):
     ) -> tuple[Tensor, ...]:
         inplace = plain(x, weight, bias, alpha)
         z, xx, wb, scale = _prepare(x, weight, bias, epsilon, bias is not None and not outside)
-        den, _ = _denominator(z, xx, wb, scale, x, weight, epsilon, inplace)
+        den, pos = _denominator(z, xx, wb, scale, x, weight, epsilon, inplace)
+        repaired = torch.tensor(pos is not None)  # lets backward skip the screen when nothing cancelled
         y = torch.div(z, den, out=den).mul_(z) if inplace else z / den * z  # z² / (D + ε)
         if alpha is not None:
             a = _alpha_view(alpha, z)
@@ -150,15 +168,15 @@ class YatFunction(torch.autograd.Function):
         if outside and bias is not None:
             b = bias.unsqueeze(-2)
             y = y.add_(b) if inplace else y + b
-        return y, z, xx, wb, scale
+        return y, z, xx, wb, scale, repaired
 
     @staticmethod
     def setup_context(ctx: Any, inputs: tuple[Any, ...], output: tuple[Tensor, ...]) -> None:
         x, weight, bias, alpha, epsilon, outside = inputs
-        _, z, xx, wb, scale = output
-        ctx.mark_non_differentiable(z, xx, wb, scale)
+        _, z, xx, wb, scale, repaired = output
+        ctx.mark_non_differentiable(z, xx, wb, scale, repaired)
         ctx.set_materialize_grads(False)  # the intermediates get no gradient: skip the zeros
-        ctx.save_for_backward(x, weight, bias, alpha, z, xx, wb, scale)
+        ctx.save_for_backward(x, weight, bias, alpha, z, xx, wb, scale, repaired)
         ctx.epsilon = epsilon
         ctx.outside = outside
 
@@ -181,13 +199,15 @@ class YatFunction(torch.autograd.Function):
         # Below k = 2K and v = 2V, so that h = k + v = H and the factor 2 costs nothing.
         if g is None:
             return None, None, None, None, None, None
-        x, weight, bias, alpha, z, xx, wb, scale = ctx.saved_tensors
+        x, weight, bias, alpha, z, xx, wb, scale, repaired = ctx.saved_tensors
         need_x, need_w, need_b, need_a = ctx.needs_input_grad[:4]
         eps, outside = ctx.epsilon, ctx.outside
-        if torch.is_grad_enabled():  # create_graph: rebuild the intermediates differentiably
+        create_graph = torch.is_grad_enabled()
+        if create_graph:  # rebuild the intermediates differentiably (and screen again)
             z, xx, wb, scale = _prepare(x, weight, bias, eps, bias is not None and not outside)
-        inplace = not torch.is_grad_enabled() and plain(g, x, weight, alpha, z)
-        den, pos = _denominator(z, xx, wb, scale, x, weight, eps, inplace)
+        inplace = not create_graph and plain(g, x, weight, alpha, z)
+        screen = create_graph or _truthy(repaired)
+        den, pos = _denominator(z, xx, wb, scale, x, weight, eps, inplace, screen=screen)
         u = torch.div(z, den, out=den) if inplace else z / den  # u = z / (D + ε)
         gu = g * u
         grad_a = None

@@ -15,6 +15,14 @@ def test_bench_writes_its_tables(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     table = (tmp_path / "layer.csv").read_text()
     assert "linear_relu" in table and "yat_reference" in table
+    assert ",hidden," in table and ",first," in table  # both positions by default
+
+
+def test_bench_rejects_an_unknown_layer_position(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "yatbench", "bench", "--layer", "middle"],
+                            capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: --layer 'middle' is not valid; choose hidden, first or both"
 
 
 def test_bench_rejects_a_malformed_shape(tmp_path: Path) -> None:

@@ -292,6 +292,7 @@ def test_layer_benchmark_smoke(tmp_path) -> None:
     from yatbench.bench import COLUMNS, format_table, layer_benchmark, write_csv
 
     df = layer_benchmark([(8, 6, 4)], repeats=2, threads=1, min_sample_s=0.0)
+    assert set(df["layer"]) == {"hidden", "first"}
     assert list(df.columns) == COLUMNS
     timed = df[df["median_ms"].notna()]
     assert {"linear_relu", "yat", "yat_reference"} <= set(timed["contender"])

@@ -1,8 +1,11 @@
 """Layer benchmark: what a Yat layer costs next to Linear+ReLU, in time and in memory kept for backward.
 
-For each shape (batch, in, out) the contenders run forward + backward on the same input
-(``x.requires_grad=True``, as for a hidden layer, so every contender does one GEMM forward and
-two backward) with the same random output gradient, and ``set_to_none`` gradients between steps:
+For each shape (batch, in, out) and position the contenders run forward + backward on the same
+input with the same random output gradient, and ``set_to_none`` gradients between steps. As a
+``hidden`` layer the input requires grad (every contender does one GEMM forward and two backward);
+as a ``first`` layer it does not (one GEMM backward: Linear then keeps x but not W for backward,
+while a Yat layer keeps W too — it is the parameter itself, so ``saved_ratio_no_params`` is the
+figure that counts memory). The contenders:
 
 - ``linear_relu`` — ``nn.Linear`` followed by ReLU: the baseline every ratio is relative to;
 - ``yat`` — this project's :class:`yatbench.nn.YatLayer` (custom autograd.Function);
@@ -49,11 +52,13 @@ __all__ = [
 ]
 
 DEFAULT_SHAPES: list[tuple[int, int, int]] = [(256, 784, 256), (4096, 64, 64), (1024, 784, 512)]
+POSITIONS = ("hidden", "first")
 BASELINE = "linear_relu"
 COLUMNS = [
     "batch",
     "in_features",
     "out_features",
+    "layer",
     "contender",
     "median_ms",
     "time_ratio",
@@ -145,6 +150,7 @@ def layer_benchmark(
     compile: bool = False,
     min_sample_s: float = 0.02,
     seed: int = 0,
+    positions: tuple[str, ...] = POSITIONS,
 ) -> pd.DataFrame:
     """Time forward+backward and count saved-for-backward bytes of Yat contenders vs Linear+ReLU.
 
@@ -156,6 +162,7 @@ def layer_benchmark(
         compile: also time ``torch.compile(YatLayer)`` (a failure becomes a note, not an error).
         min_sample_s: calibrate the steps per sample so a baseline sample lasts about this long.
         seed: seeds parameters, inputs and output gradients.
+        positions: ``hidden`` (input requires grad) and/or ``first`` (input without grad).
 
     Returns:
         One row per (shape, contender) with the columns in :data:`COLUMNS`; the baseline's
@@ -171,7 +178,10 @@ def layer_benchmark(
     rows: list[dict[str, Any]] = []
     try:
         for batch, n_in, n_out in shapes:
-            rows.extend(_bench_shape(batch, n_in, n_out, dev, max(1, repeats), compile, min_sample_s, seed))
+            for position in positions:
+                rows.extend(
+                    _bench_shape(batch, n_in, n_out, dev, max(1, repeats), compile, min_sample_s, seed, position)
+                )
     finally:
         torch.set_num_threads(old_threads)
     for row in rows:
@@ -188,10 +198,11 @@ def _bench_shape(
     compile_yat: bool,
     min_sample_s: float,
     seed: int,
+    position: str = "hidden",
 ) -> list[dict[str, Any]]:
     torch.manual_seed(seed)
     mods, notes = _contenders(n_in, n_out, dev, compile_yat)
-    x = torch.randn(batch, n_in, device=dev, requires_grad=True)
+    x = torch.randn(batch, n_in, device=dev, requires_grad=position == "hidden")
     g = torch.randn(batch, n_out, device=dev)
 
     def make_step(mod: nn.Module) -> Callable[[], None]:
@@ -257,6 +268,7 @@ def _bench_shape(
             "batch": batch,
             "in_features": n_in,
             "out_features": n_out,
+            "layer": position,
             "contender": name,
             "device": str(dev),
             "repeats": repeats,
@@ -292,6 +304,7 @@ def format_table(df: pd.DataFrame, title: str | None = None) -> Table:
     table = Table(title=title)
     for col, justify in [
         ("shape (batch, in, out)", "left"),
+        ("layer", "left"),
         ("contender", "left"),
         ("median ms", "right"),
         ("time ratio", "right"),
@@ -308,6 +321,7 @@ def format_table(df: pd.DataFrame, title: str | None = None) -> Table:
     for _, r in df.iterrows():
         table.add_row(
             f"({r['batch']}, {r['in_features']}, {r['out_features']})",
+            str(r["layer"]),
             str(r["contender"]),
             num(r["median_ms"], ".3f"),
             num(r["time_ratio"], ".2f"),

@@ -208,6 +208,7 @@ def bench(
     compile_layer: Annotated[bool, typer.Option("--compile", help="Also time torch.compile of the Yat layer")] = False,
     throughput: Annotated[bool, typer.Option(help="Also compare the trainer with a hand-written loop")] = True,
     out: Annotated[Path, typer.Option(help="Folder for the CSV files")] = Path("results/bench"),
+    layer: Annotated[str, typer.Option(help="hidden (input needs grad), first (it does not) or both")] = "both",
 ) -> None:
     """Measure the Yat layer against Linear+ReLU (time and bytes kept for backward) and the trainer's throughput.
 
@@ -217,7 +218,7 @@ def bench(
 
       yatbench bench
 
-      yatbench bench --shapes 256x784x256 --repeats 31 --no-throughput
+      yatbench bench --shapes 256x784x256 --repeats 31 --no-throughput --layer first
 
       yatbench bench --device cuda --compile
     """
@@ -226,6 +227,9 @@ def bench(
     if device not in ("cpu", "cuda"):
         raise UserError(f"--device {device!r} is not valid; choose cpu or cuda")
     shape_list = _parse_shapes(shapes)
+    if layer not in ("hidden", "first", "both"):
+        raise UserError(f"--layer {layer!r} is not valid; choose hidden, first or both")
+    positions = ("hidden", "first") if layer == "both" else (layer,)
     import pandas as pd
     import torch
 
@@ -238,9 +242,10 @@ def bench(
     if not console.is_terminal:
         console = Console(width=140)  # a file or a pipe: keep the table's columns readable
     torch.set_num_threads(threads)
-    layer = layer_benchmark(shape_list, device=device, repeats=repeats, threads=threads, compile=compile_layer)
-    console.print(format_table(layer, title=f"Yat layer vs Linear+ReLU · {device} · {threads} threads"))
-    console.print(f"layer table: {write_csv(layer, out / 'layer.csv')}")
+    table = layer_benchmark(shape_list, device=device, repeats=repeats, threads=threads, compile=compile_layer,
+                            positions=positions)
+    console.print(format_table(table, title=f"Yat layer vs Linear+ReLU · {device} · {threads} threads"))
+    console.print(f"layer table: {write_csv(table, out / 'layer.csv')}")
     if throughput:
         rows = [trainer_throughput(d, m, o, repeats=3, device=device) for d, m, o in THROUGHPUT_CASES]
         frame = pd.DataFrame(rows)

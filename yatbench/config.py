@@ -9,8 +9,6 @@ failure becomes one :class:`UserError` line.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import re
 from dataclasses import dataclass
@@ -25,13 +23,10 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from yatbench.errors import UserError
+from yatbench.identity import config_hash, seedless_key
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 USER_CONFIG_ENV = "YATBENCH_CONFIG_DIR"
-# Settings that change how a run executes but not what it computes: left out of the run id.
-# Where data files live is left out too: what identifies the data is the source a dataset
-# resolves to (its ``data_identity()``), recorded under ``data``.
-EXECUTION_ONLY = {"results_dir": None, "trainer": ("progress", "seed_batching"), "dataset": ("data_dir", "download")}
 
 
 def config_dir() -> Path:
@@ -152,10 +147,14 @@ class RunSpec:
         return f"{self.dataset.name}-{self.model.name}-s{self.seed}-{config_hash(self.resolved)}"
 
     @property
+    def config_hash(self) -> str:
+        """The hash in the run id (see :mod:`yatbench.identity`)."""
+        return config_hash(self.resolved)
+
+    @property
     def seedless_key(self) -> str:
         """Everything that defines the run but its seed: runs with equal keys differ only by seed."""
-        rest = {k: v for k, v in self.resolved.items() if k != "seed"}
-        return f"{self.dataset.name}-{self.model.name}-{config_hash(rest)}"
+        return seedless_key(self.resolved)
 
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
@@ -192,17 +191,3 @@ def _as_dict(built: Any, node: DictConfig) -> dict[str, Any]:
     """The normalised values of a built dataclass, with its ``_target_`` kept first."""
     values = OmegaConf.to_container(OmegaConf.structured(built), resolve=True)
     return {"_target_": node._target_, **values}
-
-
-def config_hash(resolved: dict[str, Any]) -> str:
-    """Short hash of the normalised config, leaving out execution-only settings."""
-    content = {}
-    for key, value in resolved.items():
-        if key in EXECUTION_ONLY:
-            skipped = EXECUTION_ONLY[key]
-            if skipped is None:
-                continue
-            value = {k: v for k, v in value.items() if k not in skipped}
-        content[key] = value
-    blob = json.dumps(content, sort_keys=True, default=str)
-    return hashlib.sha1(blob.encode()).hexdigest()[:8]

@@ -19,6 +19,8 @@ from yatbench.analysis import prototype_metrics
 from yatbench.config import RunSpec
 from yatbench.data.base import Splits
 from yatbench.device import resolve_device, seed_everything
+from yatbench.identity import setting_key
+from yatbench.record import DataFacts, RunRecord
 from yatbench.results import ensure_writable, is_complete, read_metrics, write_history, write_json, write_run
 from yatbench.trainer import TrainResult, evaluate, train
 
@@ -64,28 +66,18 @@ def add_retention(metrics: dict[str, Any], names: list[str]) -> None:
 
 def make_record(spec: RunSpec, splits: Splits, model: nn.Module, device: torch.device,
                 result: TrainResult, seed_batched: bool = False) -> dict[str, Any]:
-    """The metrics.json record: status, metrics and every fact needed to trust or redo the run."""
-    return {
-        "run_id": spec.run_id,
-        "status": result.status,
-        "dataset": spec.dataset.name,
-        "model": spec.model.name,
-        "seed": spec.seed,
-        "task": splits.task,
-        "params": count_params(model),
-        "device": str(device),
-        "source": splits.source,
-        "epochs_run": result.history[-1]["epoch"] if result.history else 0,
-        "steps": result.steps,
-        "train_time_s": round(result.train_time_s, 4),
-        "diverged_epoch": result.diverged_epoch,
-        "seed_batched": seed_batched,
-        "seed_batch": result.seed_batch,  # group size, group training time and backend; None when single
-        "metrics": result.metrics,
-        "notes": [*splits.notes, *result.notes],
-        "versions": {"yatbench": __version__, "torch": torch.__version__, "python": platform.python_version()},
-        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    }
+    """The metrics.json record (:class:`yatbench.record.RunRecord`): identity, outcome and data facts."""
+    return RunRecord(
+        run_id=spec.run_id, config_hash=spec.config_hash, seedless_key=spec.seedless_key,
+        setting_key=setting_key(spec.resolved), status=result.status, dataset=spec.dataset.name,
+        model=spec.model.name, seed=spec.seed, params=count_params(model), device=str(device),
+        data=DataFacts.from_splits(splits), metrics=result.metrics,
+        epochs_run=result.history[-1]["epoch"] if result.history else 0, steps=result.steps,
+        train_time_s=round(result.train_time_s, 4), diverged_epoch=result.diverged_epoch,
+        seed_batched=seed_batched, seed_batch=result.seed_batch, notes=[*splits.notes, *result.notes],
+        versions={"yatbench": __version__, "torch": torch.__version__, "python": platform.python_version()},
+        finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    ).to_dict()
 
 
 def save_run(spec: RunSpec, splits: Splits, model: nn.Module, record: dict[str, Any],

@@ -32,6 +32,8 @@ class Splits:
     source: str
     eval_sets: dict[str, tuple[torch.Tensor, torch.Tensor]] = field(default_factory=dict)
     image_shape: tuple[int, int] | None = None
+    # How raw inputs were transformed before the model saw them (images: none | center | standardize).
+    preprocess: str = "none"
     notes: list[str] = field(default_factory=list)
     # XOR-style tasks: record whether every test point is right ("solved") and from which step.
     track_solved: bool = False

@@ -97,4 +97,5 @@ class CompositionalConfig:
             x_train, x_test = (x_train - mean) / std, (x_test - mean) / std
         return Splits(x_train.contiguous(), target[:n_train].contiguous(), x_test.contiguous(),
                       target[n_train:].contiguous(), task="regression", in_features=2, out_features=1,
-                      source="synthetic:compositional")
+                      source="synthetic:compositional",
+                      preprocess="standardize" if self.standardize else "none")

@@ -1,13 +1,14 @@
 """MNIST under inversion: does a model trained on clean digits still read inverted ones?
 
-The model trains on MNIST exactly as the ``mnist`` dataset gives it (same options; ``center``
-defaults to true here) and is evaluated on the clean test set and on three inversions, each
+The model trains on MNIST exactly as the ``mnist`` dataset gives it (same options;
+``preprocess`` defaults to ``center`` here) and is evaluated on the clean test set and on three inversions, each
 reported separately with its accuracy and retention = inverted / clean accuracy:
 
 - ``pixel_inverted`` (in ``Splits.eval_sets``): the classic "negative image", 1 − r on the raw
-  [0, 1] pixels r, then the same transform t the training data got (t subtracts the mean
-  training image when ``center`` is on): t(1 − r).
-- ``sign_inverted`` (in ``Splits.eval_sets``): −t(r), the sign flip of the (centered) input.
+  [0, 1] pixels r, then the same transform t the training data got (``preprocess``: none,
+  center or standardize): t(1 − r).
+- ``sign_inverted`` (in ``Splits.eval_sets``): −t(r), the sign flip of the model's input (of the
+  centred input under the default ``preprocess: center``).
 - weight negation, w → −w on the first layer: a change to the model, not the data, so the run
   code does it (negating ``model.input_weights()``, see :mod:`yatbench.models`) and evaluates
   on the clean test set; ``Splits.weight_negation`` = true asks for it.
@@ -32,18 +33,17 @@ SIGN_INVERTED = "sign_inverted"
 
 @dataclass
 class InversionConfig(MnistConfig):
-    """MNIST options (source, data_dir, download, max_train, max_test), with ``center`` true by default."""
+    """MNIST options (source, data_dir, download, preprocess, max_train, max_test); ``preprocess`` is
+    ``center`` by default, so that −x is a sign flip around the mean digit."""
 
     name: str = "inversion"
-    center: bool = True
+    preprocess: str = "center"
 
     def load(self, seed: int) -> ImageSplits:
         """Clean splits plus ``pixel_inverted`` and ``sign_inverted`` in ``eval_sets``."""
         raw = self._load_raw()
         splits = self._finish(raw)
-        inverted = 1.0 - raw.x_test
-        if splits.pixel_mean is not None:
-            inverted = inverted - splits.pixel_mean
+        inverted = splits.transform(1.0 - raw.x_test)
         splits.eval_sets = {
             PIXEL_INVERTED: (inverted, splits.y_test),
             SIGN_INVERTED: (-splits.x_test, splits.y_test),

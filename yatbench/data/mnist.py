@@ -24,14 +24,24 @@ taken from the working directory). ``Splits.source`` records ``torchvision:<abs 
 ``max_train`` / ``max_test`` shrink the splits (for tests and quick looks): after a shuffle with
 the constant :data:`SUBSET_SEED` they keep a class-balanced subset (per-class counts differ by at
 most one while every class has enough images), in shuffled order — the same for every run
-seed. ``center: true`` subtracts the mean training image from train and test; the mean is kept
-in ``ImageSplits.pixel_mean``. The run seed does not change the data.
+seed. The run seed does not change the data.
+
+``preprocess`` (recorded with every run, see ``Splits.preprocess``) is applied to train and test
+pixels r in [0, 1] alike:
+
+- ``none`` — r as is;
+- ``center`` — r − m, m the mean training image of this split (784 values);
+- ``standardize`` — (r − 0.1307) / 0.3081, the usual MNIST constants (the mean and std of all
+  60 000 training pixels), the same for every source and subset.
+
+A comparison is fair only when both sides see the same preprocessing; the report groups runs by it.
 """
 
 from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
@@ -41,6 +51,7 @@ import torch
 from yatbench.data._images import BUNDLED_SOURCE, IDX_FILES, idx_paths, read_bundled_mnist, read_idx_set
 from yatbench.data.base import Splits
 from yatbench.errors import UserError
+from yatbench.record import PREPROCESS
 
 DATA_DIR_ENV = "YATBENCH_DATA_DIR"
 DEFAULT_DATA_DIR = "data"
@@ -48,13 +59,14 @@ SUBSET_SEED = 1234  # fixed shuffle for the bundled split and max_train/max_test
 BUNDLED_TRAIN_FRACTION = 0.8  # 400 of the 500 bundled images per class go to training
 DOWNLOAD_TIMEOUT_S = 30.0
 SIDE = 28
+MNIST_MEAN, MNIST_STD = 0.1307, 0.3081  # over all 60 000 MNIST training pixels, in [0, 1]
 
 
 @dataclass
 class ImageSplits(Splits):
-    """:class:`Splits` plus the mean training image (784,) that was subtracted, or None."""
+    """:class:`Splits` plus the pixel transform applied to both splits (raw [0, 1] → model input)."""
 
-    pixel_mean: torch.Tensor | None = None
+    transform: Callable[[torch.Tensor], torch.Tensor] | None = None
 
 
 @dataclass
@@ -111,7 +123,7 @@ class MnistConfig:
 
     ``source``: auto | torchvision | bundled. ``data_dir``: folder holding ``MNIST/raw/``
     (null → ``$YATBENCH_DATA_DIR`` or ``./data``). ``download``: let torchvision fetch missing
-    files (needs network). ``center``: subtract the mean training image. ``max_train`` /
+    files (needs network). ``preprocess``: none | center | standardize (see the module doc). ``max_train`` /
     ``max_test``: keep at most this many (class-balanced, fixed subset), null for all.
     """
 
@@ -119,7 +131,7 @@ class MnistConfig:
     source: str = "auto"
     data_dir: str | None = None
     download: bool = False
-    center: bool = False
+    preprocess: str = "none"
     max_train: int | None = None
     max_test: int | None = None
 
@@ -134,9 +146,11 @@ class MnistConfig:
         if self.source not in self.sources:
             raise UserError(f"dataset.source={self.source!r} is not valid for {self.name}; "
                             f"choose one of {', '.join(self.sources)}")
-        for key in ("download", "center"):
-            if not isinstance(getattr(self, key), bool):
-                raise UserError(f"dataset.{key}={getattr(self, key)!r} must be true or false")
+        if not isinstance(self.download, bool):
+            raise UserError(f"dataset.download={self.download!r} must be true or false")
+        if self.preprocess not in PREPROCESS:
+            raise UserError(f"dataset.preprocess={self.preprocess!r} is not valid; choose one of "
+                            f"{', '.join(PREPROCESS)}")
         for key in ("max_train", "max_test"):
             value = getattr(self, key)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
@@ -244,14 +258,21 @@ class MnistConfig:
             parts += [x.float().div_(255.0), y.clone()]
         return _RawImages(*parts, source=source, notes=notes)
 
+    def pixel_transform(self, x_train: torch.Tensor) -> Callable[[torch.Tensor], torch.Tensor]:
+        """Raw [0, 1] pixels → model input, per ``preprocess`` (``x_train`` gives the centring mean)."""
+        if self.preprocess == "center":
+            mean = x_train.mean(0)
+            return lambda x: x - mean
+        if self.preprocess == "standardize":
+            return lambda x: (x - MNIST_MEAN) / MNIST_STD
+        return lambda x: x
+
     def _finish(self, raw: _RawImages) -> ImageSplits:
-        x_train, x_test, mean = raw.x_train, raw.x_test, None
-        if self.center:
-            mean = raw.x_train.mean(0)
-            x_train, x_test = x_train - mean, x_test - mean
-        return ImageSplits(x_train, raw.y_train, x_test, raw.y_test, task="classification",
-                           in_features=SIDE * SIDE, out_features=10, source=raw.source,
-                           image_shape=(SIDE, SIDE), notes=list(raw.notes), pixel_mean=mean)
+        transform = self.pixel_transform(raw.x_train)
+        return ImageSplits(transform(raw.x_train), raw.y_train, transform(raw.x_test), raw.y_test,
+                           task="classification", in_features=SIDE * SIDE, out_features=10, source=raw.source,
+                           image_shape=(SIDE, SIDE), notes=list(raw.notes), preprocess=self.preprocess,
+                           transform=transform)
 
     def load(self, seed: int) -> ImageSplits:
         """The splits; ``seed`` is accepted for the common interface but does not change the data."""

@@ -8,6 +8,7 @@ import pandas as pd
 
 from yatbench.report.build import Report
 from yatbench.report.claims import CONTRADICTED, NOT_ENOUGH, SUPPORTED
+from yatbench.report.page import claim_name
 
 VERDICT_MARKUP = {SUPPORTED: "[bold green]✔ supported[/]", CONTRADICTED: "[bold red]✘ contradicted[/]",
                   NOT_ENOUGH: "[dim]? not enough data[/]"}
@@ -53,7 +54,7 @@ def print_report(report: Report) -> None:
     for claim in report.claims:
         source = claim.source.split(" (")[0]
         more = claim.command if claim.verdict == NOT_ENOUGH else ""
-        claims.add_row(VERDICT_MARKUP[claim.verdict], f"{claim.short or claim.statement} [dim]({source})[/]", more)
+        claims.add_row(VERDICT_MARKUP[claim.verdict], f"{claim_name(claim)} [dim]({source})[/]", more)
     console.print(claims)
     if report.missing:
         console.print("[yellow]missing:[/]")

@@ -1,4 +1,8 @@
-"""What every figure and claim needs: the runs, the compared variant per (dataset, model), the output folder."""
+"""What every figure and claim needs: the runs, the drawn configuration per (dataset, model), the output folder.
+
+Selection helpers never pool: every frame they return holds one configuration (one seedless
+key), or they return one frame per configuration.
+"""
 
 from __future__ import annotations
 
@@ -7,61 +11,72 @@ from pathlib import Path
 
 import pandas as pd
 
-from yatbench.report.load import RunTable, as_text, setting_key
+from yatbench.report.load import RunTable, as_text, config_columns, show_value
 
 
 @dataclass
 class Context:
-    """What every figure function needs: the runs, the chosen variant per (dataset, model), the folder."""
+    """The runs, the configuration figures draw per (dataset, model), the output folder, what was skipped."""
 
     table: RunTable
     variants: dict[tuple[str, str], str]
     out_dir: Path
     skipped: list[str] = field(default_factory=list)
 
-    def runs_of(self, dataset: str, model: str | None = None, main: bool = True) -> pd.DataFrame:
+    def runs_of(self, dataset: str, model: str | None = None) -> pd.DataFrame:
+        """Finished runs of the drawn configuration of ``model`` (of every model) on ``dataset``."""
         runs = self.table.runs
         if runs.empty:
             return runs
-        frame = runs[runs["dataset"] == dataset]
+        frame = runs[(runs["dataset"] == dataset) & (runs["status"] == "ok")]
         if model is not None:
             frame = frame[frame["model"] == model]
-        if main and not frame.empty:
-            keep = [self.variants.get((dataset, m)) == label
-                    for m, label in zip(frame["model"], frame["variant_label"], strict=True)]
-            frame = frame[keep]
-        return frame[frame["status"] == "ok"]
+        keep = [self.variants.get((dataset, m)) == key for m, key in zip(frame["model"], frame["variant"], strict=True)]
+        return frame[keep]
 
     def models(self, dataset: str) -> list[str]:
         frame = self.runs_of(dataset)
         return list(dict.fromkeys(frame["model"])) if not frame.empty else []
 
-    def prototype_runs(self, dataset: str) -> pd.DataFrame:
-        """Finished runs of the Yat *prototype classifier* (one Yat neuron per class, no readout) on
-        ``dataset``, restricted to its most common dataset + trainer setting."""
+    def matching(self, dataset: str | None, model: str, **values: str) -> list[pd.DataFrame]:
+        """One frame per configuration of ``model`` (on ``dataset``, or on any dataset when None) whose
+        config columns equal ``values`` (compared as text), finished and diverged runs alike."""
         runs = self.table.runs
-        if runs.empty or "model.readout" not in runs.columns:
-            return runs.iloc[0:0]
-        frame = runs[(runs["dataset"] == dataset) & (runs["model"] == "yat") & (runs["status"] == "ok")
-                     & (as_text(runs["model.readout"]) == "none") & (as_text(runs["model.hidden"]) == "[]")]
-        return _most_common_setting(frame)
+        if runs.empty:
+            return []
+        frame = runs[runs["model"] == model]
+        if dataset is not None:
+            frame = frame[frame["dataset"] == dataset]
+        for key, value in values.items():
+            if key not in frame.columns:
+                return []
+            frame = frame[as_text(frame[key]) == value]
+        return configurations(frame)
 
-    def same_setting(self, dataset: str, model: str, like: pd.DataFrame) -> pd.DataFrame:
-        """Finished runs of ``model`` on ``dataset`` trained under the same dataset + trainer settings as ``like``
-        (the model's compared variant when several match)."""
+    def partner(self, like: pd.DataFrame, model: str, **values: str) -> list[pd.DataFrame]:
+        """Configurations of ``model`` trained in the same setting as ``like`` (same data, preprocessing,
+        training and device) whose config columns equal ``values``."""
+        if like.empty:
+            return []
+        setting = like["setting"].iloc[0]
+        return [f for f in self.matching(str(like["dataset"].iloc[0]), model, **values)
+                if f["setting"].iloc[0] == setting]
+
+    def ablations(self, like: pd.DataFrame, key: str) -> dict[str, pd.DataFrame]:
+        """The configurations equal to ``like`` in everything but ``key`` (``like`` included), by its value."""
         runs = self.table.runs
-        if runs.empty or like.empty:
-            return runs.iloc[0:0]
-        frame = runs[(runs["dataset"] == dataset) & (runs["model"] == model) & (runs["status"] == "ok")]
-        if frame.empty:
-            return frame
-        frame = frame[setting_key(frame) == setting_key(like).iloc[0]]
-        main = frame[frame["variant_label"] == self.variants.get((dataset, model))]
-        return main if not main.empty else _most_common_setting(frame)
+        if like.empty or key not in runs.columns:
+            return {}
+        frame = runs[(runs["dataset"] == like["dataset"].iloc[0]) & (runs["model"] == like["model"].iloc[0])]
+        ref = like.iloc[0]
+        for column in config_columns(runs):
+            if column != key:
+                frame = frame[as_text(frame[column]) == show_value(ref[column])]
+        return {show_value(f[key].iloc[0]): f for f in configurations(frame)}
 
 
-def _most_common_setting(frame: pd.DataFrame) -> pd.DataFrame:
+def configurations(frame: pd.DataFrame) -> list[pd.DataFrame]:
+    """``frame`` split by seedless key, in the table's order."""
     if frame.empty:
-        return frame
-    keys = setting_key(frame)
-    return frame[keys == keys.value_counts().index[0]]
+        return []
+    return [frame[frame["variant"] == key] for key in dict.fromkeys(frame["variant"])]

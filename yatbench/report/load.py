@@ -1,22 +1,22 @@
 """Read every run folder under a results directory into one pandas table.
 
-One row per complete run: the metrics.json facts (run_id, dataset, model, seed, status,
-params, …), its ``metrics`` flattened into columns (``test_accuracy``, ``test_r2``, …) and
-its config.yaml flattened into dotted columns (``model.hidden``, ``trainer.epochs``, …).
-Folders that look like runs but cannot be read (no or malformed metrics.json, missing
-fields, unreadable config.yaml) are listed in :attr:`RunTable.broken` with the reason and
-left out. Nothing here touches training data.
+One row per complete run: its record (metrics.json, read and checked by
+:meth:`yatbench.record.RunRecord.from_dict`), its ``metrics`` flattened into columns
+(``test_accuracy``, ``test_r2``, …), its data facts (``task``, ``source``, ``preprocess``,
+``in_features``, …) and its config.yaml flattened into dotted columns (``model.hidden``,
+``trainer.epochs``, …). Folders that look like runs but cannot be read (no or malformed
+metrics.json, a record that fails its checks, an unreadable or ill-shaped config.yaml) are
+listed in :attr:`RunTable.broken` with the reason and left out. Nothing here touches training
+data, imports code named in a folder, or reads today's ``conf/``.
 
-Runs that differ only by seed form a *variant* (``variant`` column, a hash of the config
-without seed and execution-only settings); ``variant_label`` names what sets a variant apart
-from the other variants of the same dataset and model (e.g. ``model.hidden=[3]``), and is
-empty when there is only one.
+Runs that differ only by seed form a *configuration*: the ``variant`` column holds the recorded
+seedless key (:func:`yatbench.identity.seedless_key`), ``setting`` the recorded setting key
+(same data, preprocessing and training), and ``variant_label`` names what sets a configuration
+apart from the others of the same dataset and model (e.g. ``model.hidden=[3]``).
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import json
 import math
 from dataclasses import dataclass, field
@@ -26,16 +26,16 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from yatbench.identity import is_execution_only
+from yatbench.record import DataFacts, RunRecord
 from yatbench.results import METRICS_FILE, PARTIAL_DIR
 
 REPORT_DIR = "report"
-REQUIRED = ("run_id", "dataset", "model", "seed", "status", "metrics")
-# Config keys that do not change what a run computes (or that each run differs by): not a variant.
-NOT_VARIANT = {"seed", "results_dir", "device.name", "trainer.progress", "trainer.seed_batching"}
 MODEL_ORDER = ["yat", "linear", "relu", "attention"]
+FACTS = ("task", "source", "preprocess", "in_features", "out_features", "n_train", "n_test")
 # The columns every table has, even with no runs (so an empty folder still filters cleanly).
-BASE_COLUMNS = (*REQUIRED, "task", "params", "device", "source", "train_time_s", "folder", "variant",
-                "variant_label")
+BASE_COLUMNS = ("run_id", "dataset", "model", "seed", "status", "params", "device", "train_time_s", *FACTS,
+                "folder", "variant", "setting", "variant_label")
 
 
 @dataclass
@@ -46,13 +46,18 @@ class RunTable:
     runs: pd.DataFrame
     broken: list[tuple[str, str]] = field(default_factory=list)
     configs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    records: dict[str, RunRecord] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
         return self.runs.empty
 
     def run_dir(self, run_id: str) -> Path:
-        return self.results_dir / run_id
+        return self.results_dir / run_id  # the reader checked that a record's run id is its folder name
+
+    def facts(self, run_id: str) -> DataFacts:
+        """The recorded data facts of a run (sizes, task, preprocessing)."""
+        return self.records[run_id].data
 
 
 def flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -73,49 +78,53 @@ def _looks_like_run(folder: Path) -> bool:
     return any((folder / name).exists() for name in (METRICS_FILE, "config.yaml", "model.pt", "history.csv"))
 
 
-def read_run(folder: Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    """One run folder → (flat row, config dict). Raises ValueError with a reason when broken."""
+def read_run(folder: Path) -> tuple[dict[str, Any], dict[str, Any], RunRecord]:
+    """One run folder → (flat row, config dict, record). Raises ValueError with a reason when broken."""
     metrics_path = folder / METRICS_FILE
     if not metrics_path.is_file():
         raise ValueError("no metrics.json (the run did not finish)")
     try:
-        record = json.loads(metrics_path.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = json.loads(metrics_path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise ValueError(f"metrics.json is not valid JSON ({exc.__class__.__name__})") from None
-    if not isinstance(record, dict):
-        raise ValueError("metrics.json does not hold an object")
-    missing = [key for key in REQUIRED if key not in record]
-    if missing:
-        raise ValueError(f"metrics.json lacks {', '.join(missing)}")
-    if not isinstance(record["metrics"], dict):
-        raise ValueError("metrics.json 'metrics' is not an object")
+    record = RunRecord.from_dict(data)
+    if record.run_id != folder.name:
+        raise ValueError(f"metrics.json names run {record.run_id!r}, not its folder {folder.name!r}")
+    config = read_config(folder, record)
+    row: dict[str, Any] = {
+        "run_id": record.run_id, "dataset": record.dataset, "model": record.model, "seed": record.seed,
+        "status": record.status, "params": record.params, "device": record.device,
+        "train_time_s": record.train_time_s, "diverged_epoch": record.diverged_epoch, "folder": folder.name,
+        "variant": record.seedless_key, "setting": record.setting_key, "notes": " | ".join(record.notes),
+        **{key: getattr(record.data, key) for key in FACTS},
+    }
+    for key, value in record.metrics.items():
+        if key not in row:
+            row[key] = value
+    for key, value in flatten(config).items():
+        if not key.endswith("._target_") and key not in ("seed", "results_dir"):
+            row[key] = value
+    return row, config, record
+
+
+def read_config(folder: Path, record: RunRecord) -> dict[str, Any]:
+    """config.yaml as a mapping whose dataset and model nodes agree with the record, or ValueError."""
     config_path = folder / "config.yaml"
     if not config_path.is_file():
         raise ValueError("no config.yaml")
     try:
         config = yaml.safe_load(config_path.read_text())
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError) as exc:
         raise ValueError(f"config.yaml is not valid YAML ({exc.__class__.__name__})") from None
     if not isinstance(config, dict):
         raise ValueError("config.yaml does not hold a mapping")
-    try:
-        seed = int(record["seed"])
-    except (TypeError, ValueError):
-        raise ValueError(f"seed {record['seed']!r} is not an integer") from None
-
-    row: dict[str, Any] = {k: v for k, v in record.items() if k not in ("metrics", "notes", "versions")}
-    row["seed"] = seed
-    row["folder"] = folder.name
-    row["notes"] = " | ".join(record.get("notes") or [])
-    for key, value in record["metrics"].items():
-        row[key] = value
-    flat_config = {k: v for k, v in flatten(config).items() if not k.endswith("._target_")}
-    for key, value in flat_config.items():
-        if key not in ("seed", "results_dir"):
-            row[key] = value
-    variant_items = sorted((k, str(v)) for k, v in flat_config.items() if k not in NOT_VARIANT)
-    row["variant"] = hashlib.sha1(json.dumps(variant_items).encode()).hexdigest()[:8]
-    return row, config
+    for group in ("dataset", "model", "trainer"):
+        if not isinstance(config.get(group), dict):
+            raise ValueError(f"config.yaml: {group} is {config.get(group)!r}, not a mapping")
+    for group, name in (("dataset", record.dataset), ("model", record.model)):
+        if config[group].get("name") != name:
+            raise ValueError(f"config.yaml: {group}.name {config[group].get('name')!r} is not the recorded {name!r}")
+    return config
 
 
 def load_runs(results_dir: Path) -> RunTable:
@@ -123,6 +132,7 @@ def load_runs(results_dir: Path) -> RunTable:
     holding no run files are not runs and are passed over)."""
     rows: list[dict[str, Any]] = []
     configs: dict[str, dict[str, Any]] = {}
+    records: dict[str, RunRecord] = {}
     broken: list[tuple[str, str]] = []
     if results_dir.is_dir():
         for folder in sorted(results_dir.iterdir()):
@@ -131,12 +141,13 @@ def load_runs(results_dir: Path) -> RunTable:
             if not _looks_like_run(folder):
                 continue
             try:
-                row, config = read_run(folder)
+                row, config, record = read_run(folder)
             except ValueError as exc:
                 broken.append((folder.name, str(exc)))
                 continue
             rows.append(row)
-            configs[row["run_id"]] = config
+            configs[record.run_id] = config
+            records[record.run_id] = record
     runs = pd.DataFrame(rows) if rows else pd.DataFrame(columns=list(BASE_COLUMNS))
     if not runs.empty:
         runs = _label_variants(runs)
@@ -145,27 +156,34 @@ def load_runs(results_dir: Path) -> RunTable:
         runs = runs.sort_values(["dataset", "_order", "model", "params", "variant_label", "seed"])
         runs = runs.drop(columns="_order")
         runs = runs.reset_index(drop=True)
-    return RunTable(results_dir, runs, broken, configs)
+    return RunTable(results_dir, runs, broken, configs, records)
+
+
+def config_columns(runs: pd.DataFrame) -> list[str]:
+    """The flattened config columns that are part of a run's identity (no seed, names or execution-only keys)."""
+    return [c for c in runs.columns if c.split(".")[0] in ("dataset", "model", "trainer", "device", "data")
+            and "." in c and not is_execution_only(c) and c not in ("dataset.name", "model.name")]
 
 
 def _label_variants(runs: pd.DataFrame) -> pd.DataFrame:
-    """Name each variant by the config keys whose values differ between variants of its dataset.
+    """Name each configuration by the config keys whose values differ between configurations of its dataset.
 
-    Dataset and trainer keys are compared across the whole dataset, model keys within one model.
+    Dataset, trainer, device and data keys are compared across the whole dataset, model keys within
+    one model. Two configurations that would get the same words also get their seedless keys.
     """
     runs = runs.copy()
-    config_cols = [c for c in runs.columns if c.split(".")[0] in ("dataset", "model", "trainer")
-                   and "." in c and c not in NOT_VARIANT and c not in ("dataset.name", "model.name")]
+    cols = config_columns(runs)
     labels = pd.Series("", index=runs.index, dtype=object)
-    for dataset, by_data in runs.groupby("dataset"):
-        shared = [c for c in config_cols if not c.startswith("model.") and _varies(by_data, c)]
-        for model, by_model in by_data.groupby("model"):
-            own = [c for c in config_cols if c.startswith("model.") and _varies(by_model, c)]
+    for _, by_data in runs.groupby("dataset"):
+        shared = [c for c in cols if not c.startswith("model.") and _varies(by_data, c)]
+        for _, by_model in by_data.groupby("model"):
+            own = [c for c in cols if c.startswith("model.") and _varies(by_model, c)]
             for index, row in by_model.iterrows():
-                parts = [f"{c}={show_value(row[c])}" for c in [*shared, *own]]
-                labels[index] = " ".join(parts)
-            del model
-        del dataset
+                labels[index] = " ".join(f"{c}={show_value(row[c])}" for c in [*shared, *own])
+            keys_per_label = by_model.assign(_l=labels[by_model.index]).groupby("_l")["variant"].nunique()
+            for label in keys_per_label[keys_per_label > 1].index:
+                clash = by_model.index[labels[by_model.index] == label]
+                labels[clash] = [f"{label} [{key}]".strip() for key in by_model.loc[clash, "variant"]]
     runs["variant_label"] = labels
     return runs
 
@@ -194,57 +212,25 @@ def show_value(value: Any) -> str:
     return str(value)
 
 
-@functools.lru_cache(maxsize=64)
-def default_model_config(dataset: str, model: str) -> dict[str, Any] | None:
-    """The packaged default ``model`` node for a dataset (Hydra composition, no data), or None."""
-    try:
-        from omegaconf import OmegaConf
-
-        from yatbench.config import compose_config
-
-        cfg = compose_config([f"dataset={dataset}", f"model={model}"])
-        node = OmegaConf.to_container(cfg.model, resolve=True)
-    except Exception:
-        return None
-    return flatten({k: v for k, v in node.items() if k != "_target_"}, "model.")
-
-
-def setting_key(runs: pd.DataFrame) -> pd.Series:
-    """Per run, its dataset and trainer settings as one string (what must match for a fair comparison)."""
-    cols = sorted(c for c in runs.columns if c.startswith(("dataset.", "trainer.")) and c not in NOT_VARIANT)
-    if not cols:
-        return pd.Series("", index=runs.index)
-    return runs[cols].apply(lambda row: "|".join(show_value(v) for v in row), axis=1)
-
-
 def main_variants(runs: pd.DataFrame) -> dict[tuple[str, str], str]:
-    """For each (dataset, model), the variant label the figures and comparisons use.
+    """For each (dataset, model), the one configuration (seedless key) that figures draw.
 
-    First the *reference setting* of each dataset: the dataset + trainer settings shared by the
-    most runs (so every model is compared under the same data and training budget). Among a
-    model's variants with that setting (all its variants if it has none there): the one whose
-    model settings equal the packaged defaults (the parameter-matched sizes of
-    ``conf/dataset_model/``), else the one with the most seeds, ties to the first label.
+    The *reference setting* of a dataset is the setting key (same data, preprocessing and training)
+    shared by the most runs; within it (or among all the model's configurations if it has none
+    there) the configuration with the most seeds, ties to the first label. Claims do not use this
+    choice: they decide each configuration on its own.
     """
     chosen: dict[tuple[str, str], str] = {}
     if runs.empty:
         return chosen
-    runs = runs.assign(_setting=setting_key(runs))
-    for dataset, by_data in runs.groupby("dataset", sort=False):
-        reference = by_data["_setting"].value_counts().index[0]
+    ok = runs[runs["status"] == "ok"]
+    for dataset, by_data in ok.groupby("dataset", sort=False):
+        reference = by_data["setting"].value_counts().index[0]
         for model, frame in by_data.groupby("model", sort=False):
-            candidates = frame[frame["_setting"] == reference]
+            candidates = frame[frame["setting"] == reference]
             if candidates.empty:
                 candidates = frame
-            defaults = default_model_config(str(dataset), str(model))
-            if defaults:
-                keep = pd.Series(True, index=candidates.index)
-                for key, value in defaults.items():
-                    if key in candidates.columns and key != "model.name":
-                        keep &= candidates[key].map(lambda seen, want=value: same_value(seen, want))
-                if keep.any():
-                    candidates = candidates[keep]
-            counts = candidates.groupby("variant_label")["seed"].nunique()
+            counts = candidates.groupby(["variant_label", "variant"])["seed"].nunique()
             best = counts[counts == counts.max()].index
-            chosen[(str(dataset), str(model))] = sorted(best)[0]
+            chosen[(str(dataset), str(model))] = sorted(best)[0][1]
     return chosen

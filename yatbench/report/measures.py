@@ -4,9 +4,9 @@
   softmax territories are at each temperature (pure math, float64);
 - ``yat_peak``: the maximum of ⵟ(w, ·) for b = 0, found at x* = (1 + ε/‖w‖²)·w and checked
   against every point of a fine grid around it;
-- ``mean_abs_cosine`` / ``prototype_cosines``: how orthogonal the first-layer weight rows of
-  trained runs are, read from model.pt; ``init_cosines`` the same at initialisation (the model
-  rebuilt from its config and seed, untrained).
+- ``prototype_geometry``: how orthogonal the first-layer weight rows of trained runs are (mean
+  |cos|, read from model.pt), how much their supports overlap (the seed's premise), and the
+  |cos| at initialisation (the model rebuilt from its config and seed, untrained).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from yatbench.report.context import Context
-from yatbench.report.rebuild import first_layer_weights
+from yatbench.report.rebuild import build_untrained, first_layer_weights
 
 TERRITORY_TAUS = (0.1, 1.0, 10.0)
 # Four neurons placed around the origin: the territories figure and its claim use the same ones.
@@ -66,38 +66,45 @@ def mean_abs_cosine(weights: Any) -> float:
     return float(np.abs(cos[upper]).mean()) if len(upper[0]) else math.nan
 
 
-def prototype_cosines(ctx: Context, runs: pd.DataFrame) -> dict[int, float]:
-    """Mean pairwise |cos| of each run's first-layer weight rows, read from model.pt, by seed."""
-    out: dict[int, float] = {}
+SUPPORT_MASS = 0.9  # a prototype's support: the fewest pixels holding 90% of its Σw²
+
+
+def support_overlap(weights: Any, mass: float = SUPPORT_MASS) -> float:
+    """Mean over pairs of rows of |S_i ∩ S_j| / min(|S_i|, |S_j|), S_i the fewest entries holding ``mass``
+    of row i's squared weight (0 = disjoint supports, 1 = one support inside the other)."""
+    w = np.asarray(weights, dtype=np.float64) ** 2
+    supports = []
+    for row in w:
+        order = np.argsort(row)[::-1]
+        total = row.sum()
+        count = int(np.searchsorted(np.cumsum(row[order]), mass * total) + 1) if total > 0 else len(row)
+        mask = np.zeros(len(row), dtype=bool)
+        mask[order[:count]] = True
+        supports.append(mask)
+    pairs = [(i, j) for i in range(len(supports)) for j in range(i + 1, len(supports))]
+    if not pairs:
+        return math.nan
+    return float(np.mean([(supports[i] & supports[j]).sum() / min(supports[i].sum(), supports[j].sum())
+                          for i, j in pairs]))
+
+
+def prototype_geometry(ctx: Context, runs: pd.DataFrame) -> dict[int, dict[str, float]]:
+    """Per seed: mean pairwise |cos| of the trained first-layer rows (model.pt), their support overlap,
+    and the |cos| of the same layer at initialisation (rebuilt from the config and seed, untrained)."""
+    from yatbench.device import seed_everything
+
+    out: dict[int, dict[str, float]] = {}
     for _, run in runs.iterrows():
+        config, facts = ctx.table.configs[run["run_id"]], ctx.table.facts(run["run_id"])
         try:
-            weights = first_layer_weights(ctx.table.run_dir(run["folder"]), ctx.table.configs[run["run_id"]])
+            weights = first_layer_weights(ctx.table.run_dir(run["run_id"]), config, facts).double().numpy()
+            seed_everything(int(run["seed"]))
+            start = build_untrained(config, facts).input_weights()[0].detach().double().numpy()
         except ValueError as exc:
             ctx.skipped.append(f"prototype geometry {run['run_id']}: {exc}")
             continue
-        out[int(run["seed"])] = mean_abs_cosine(weights.numpy())
-    return out
-
-
-def init_cosines(ctx: Context, runs: pd.DataFrame) -> dict[int, float]:
-    """Mean pairwise |cos| of the same first layer at initialisation: the model rebuilt from each run's
-    config and seed, untrained (what training started from)."""
-    from omegaconf import OmegaConf
-
-    from yatbench.config import build_node
-    from yatbench.device import seed_everything
-    from yatbench.report.rebuild import IMAGE_SIZES
-
-    out: dict[int, float] = {}
-    for _, run in runs.iterrows():
-        config = ctx.table.configs[run["run_id"]]
-        try:
-            model_cfg = build_node(OmegaConf.create(config["model"]), "model")
-        except Exception:
-            continue
-        seed_everything(int(run["seed"]))
-        net = model_cfg.build(*IMAGE_SIZES)
-        out[int(run["seed"])] = mean_abs_cosine(net.input_weights()[0].detach().double().numpy())
+        out[int(run["seed"])] = {"abs_cos": mean_abs_cosine(weights), "support_overlap": support_overlap(weights),
+                                 "init_abs_cos": mean_abs_cosine(start)}
     return out
 
 

@@ -67,11 +67,17 @@ def render_markdown(blocks: list[Block]) -> str:
 
 def _claim_markdown(claim: Claim) -> str:
     lines = [f"### {VERDICT_STYLE[claim.verdict][1]} {claim.verdict.upper()} — {claim.statement}", "",
-             f"- **Source:** {claim.source}",
+             f"- **Source:** {claim.source}"]
+    lines += [f"- **Seed's words:** {quote}" for quote in claim.quotes]
+    if claim.setting:
+        lines.append(f"- **Configuration:** {claim.setting} (`{claim.config}`)")
+    lines += [
              f"- **Measurement:** {claim.measurement}",
              f"- **Decision rule:** {claim.rule}",
              f"- **Result:** {claim.evidence}",
              f"- **Runs:** {claim.runs}"]
+    if claim.thresholds:
+        lines.append(f"- **Verdict at neighbouring thresholds:** {claim.thresholds}")
     lines += [f"- **Note:** {note}" for note in claim.notes]
     if claim.command:
         lines.append(f"- **To get the data:** `{claim.command}`")
@@ -150,8 +156,13 @@ def render_html(blocks: list[Block], title: str) -> str:
 
 def _claim_html(claim: Claim) -> str:
     colour, mark = VERDICT_STYLE[claim.verdict]
-    rows = [("Source", claim.source), ("Measurement", claim.measurement), ("Decision rule", claim.rule),
-            ("Result", claim.evidence), ("Runs", claim.runs)]
+    rows = [("Source", claim.source), *(("Seed's words", str(q)) for q in claim.quotes)]
+    if claim.setting:
+        rows.append(("Configuration", f"{claim.setting} ({claim.config})"))
+    rows += [("Measurement", claim.measurement), ("Decision rule", claim.rule), ("Result", claim.evidence),
+             ("Runs", claim.runs)]
+    if claim.thresholds:
+        rows.append(("Verdict at neighbouring thresholds", claim.thresholds))
     rows += [("Note", note) for note in claim.notes]
     if claim.command:
         rows.append(("To get the data", f"`{claim.command}`"))
@@ -162,10 +173,14 @@ def _claim_html(claim: Claim) -> str:
 
 def verdict_table(claims: list[Claim]) -> pd.DataFrame:
     """One line per claim for the top of the page."""
-    return pd.DataFrame([{"verdict": f"{VERDICT_STYLE[c.verdict][1]} {c.verdict}", "claim": c.short or c.statement,
+    return pd.DataFrame([{"verdict": f"{VERDICT_STYLE[c.verdict][1]} {c.verdict}", "claim": claim_name(c),
                           "deciding number": c.headline or "—",
                           "source": c.source.split(" (")[0],
                           "more data": f"`{c.command}`" if c.command else ""} for c in claims])
+
+
+def claim_name(claim: Claim) -> str:
+    return (claim.short or claim.statement) + (f" [{claim.setting}]" if claim.setting else "")
 
 
 def untested_block() -> Block:

@@ -2,6 +2,9 @@
 
 - mean ± sample standard deviation (ddof = 1) over seeds, with n;
 - 95% confidence interval of a mean: Student t, mean ± t₀.₉₇₅,ₙ₋₁ · s/√n;
+- 95% interval of a mean of quantities bounded to [0, 1] (accuracies, |cos|, |corr|): the same
+  Student-t interval computed on logit(v) (v clipped to [10⁻⁴, 1 − 10⁻⁴]) and mapped back
+  through the logistic function, so it always lies inside (0, 1);
 - 95% interval of a success rate k/n: Wilson score interval;
 - 95% interval of a difference of two success rates: Newcombe's hybrid score interval
   (method 10 of Newcombe 1998, built from the two Wilson intervals);
@@ -25,7 +28,9 @@ Z = float(_st.norm.ppf(0.5 + LEVEL / 2))  # 1.959963984540054
 
 METHODS = (
     "Spread is the sample standard deviation over seeds (ddof = 1). "
-    "A 95% interval of a mean uses Student's t (mean ± t·s/√n, n − 1 degrees of freedom); "
+    "A 95% interval of a mean uses Student's t (mean ± t·s/√n, n − 1 degrees of freedom); for quantities "
+    "bounded to [0, 1] (accuracy, |cos|, |corr|) the t interval is taken on the logit scale and mapped back, "
+    "so it stays inside [0, 1]; "
     "a success rate k/n uses the Wilson score interval; the difference of two success rates uses "
     "Newcombe's hybrid score interval; the difference of two means uses Welch's t interval "
     "(unequal variances). No interval is given from fewer than 2 seeds, and no verdict from fewer than 3."
@@ -41,6 +46,7 @@ class Summary:
     std: float
     lo: float
     hi: float
+    method: str = "Student t"
 
     def fmt(self, digits: int = 3) -> str:
         """``mean ± std`` (or the single value, or an em dash when empty)."""
@@ -72,9 +78,11 @@ def clean(values: Iterable[float | None]) -> list[float]:
     return out
 
 
-def summarize(values: Iterable[float | None], level: float = LEVEL) -> Summary:
-    """Mean, sample std and Student-t interval of the finite values."""
+def summarize(values: Iterable[float | None], level: float = LEVEL, bounded: bool = False) -> Summary:
+    """Mean, sample std and Student-t interval of the finite values (``bounded``: logit-t, inside [0, 1])."""
     xs = clean(values)
+    if bounded:
+        return _logit_summary(xs, level)
     n = len(xs)
     if n == 0:
         return Summary(0, math.nan, math.nan, math.nan, math.nan)
@@ -84,6 +92,22 @@ def summarize(values: Iterable[float | None], level: float = LEVEL) -> Summary:
     std = math.sqrt(math.fsum((x - mean) ** 2 for x in xs) / (n - 1))
     half = float(_st.t.ppf(0.5 + level / 2, n - 1)) * std / math.sqrt(n)
     return Summary(n, mean, std, mean - half, mean + half)
+
+
+BOUND_CLIP = 1e-4
+
+
+def _logit_summary(xs: list[float], level: float) -> Summary:
+    """Mean and std of values in [0, 1]; the t interval of their logits, mapped back to (0, 1)."""
+    plain = summarize(xs, level)
+    if plain.n < 2:
+        return Summary(plain.n, plain.mean, plain.std, plain.lo, plain.hi, "logit-t")
+    if any(x < 0 or x > 1 for x in xs):
+        raise ValueError("a bounded summary needs values in [0, 1]")
+    logits = [math.log(v / (1 - v)) for v in (min(max(x, BOUND_CLIP), 1 - BOUND_CLIP) for x in xs)]
+    on_logit = summarize(logits, level)
+    lo, hi = (1 / (1 + math.exp(-t)) for t in (on_logit.lo, on_logit.hi))
+    return Summary(plain.n, plain.mean, plain.std, min(lo, plain.mean), max(hi, plain.mean), "logit-t")
 
 
 def wilson(successes: int, n: int, z: float = Z) -> tuple[float, float]:

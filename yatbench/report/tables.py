@@ -16,7 +16,9 @@ import pandas as pd
 from yatbench.report.load import RunTable
 from yatbench.report.stats import fmt_interval, summarize, wilson
 
-INVERSIONS = [("test", "clean"), ("pixel_inverted", "1 − x"), ("sign_inverted", "−x"), ("weight_negated", "w → −w")]
+# w → −w is not a column: it is the −x computation by construction (ⵟ(−w, x) = ⵟ(w, −x), (−W)x = W(−x)).
+INVERSIONS = [("test", "clean"), ("pixel_inverted", "1 − x"), ("sign_inverted", "−x")]
+BOUNDED = ("test_accuracy",)
 
 
 @dataclass
@@ -46,11 +48,14 @@ def col(frame: pd.DataFrame, name: str) -> pd.Series:
 
 
 def groups(runs: pd.DataFrame, dataset: str | None = None) -> list[tuple[tuple[str, str, str], pd.DataFrame]]:
-    """(dataset, model, variant label) groups in the table's row order."""
+    """(dataset, model, variant label) groups, one per configuration (seedless key), in the table's row order."""
     frame = runs if dataset is None else runs[runs["dataset"] == dataset]
-    keys = list(dict.fromkeys(zip(frame["dataset"], frame["model"], frame["variant_label"], strict=True)))
-    return [(key, frame[(frame["dataset"] == key[0]) & (frame["model"] == key[1])
-                        & (frame["variant_label"] == key[2])]) for key in keys]
+    out = []
+    for key in dict.fromkeys(frame["variant"]):
+        group = frame[frame["variant"] == key]
+        first = group.iloc[0]
+        out.append(((str(first["dataset"]), str(first["model"]), str(first["variant_label"])), group))
+    return out
 
 
 def params_text(frame: pd.DataFrame) -> str:
@@ -68,7 +73,7 @@ def summary_table(table: RunTable) -> Table:
         ok = frame[frame["status"] == "ok"]
         headline = _headline(frame)
         metric = f"test_{headline}"
-        main = summarize(col(ok, metric))
+        main = summarize(col(ok, metric), bounded=metric in BOUNDED)
         second = summarize(col(ok, "test_r2")) if headline == "mse" else None
         time_s = summarize(col(frame, "train_time_s"))
         numeric_rows.append({
@@ -90,8 +95,9 @@ def summary_table(table: RunTable) -> Table:
         })
     return Table("summary", "All datasets: headline metric by model",
                  pd.DataFrame(numeric_rows), pd.DataFrame(display_rows),
-                 "Headline metric on the test set, mean ± sample std over seeds, with the Student-t 95% "
-                 "interval of the mean. Test MSE is in squared units of z; lower is better. "
+                 "Headline metric on the test set, mean ± sample std over seeds, with the 95% interval of the "
+                 "mean (Student t; for accuracy the logit-t interval, which stays inside [0, 1]). "
+                 "Test MSE is in squared units of z; lower is better. "
                  "n counts finished runs (diverged runs are listed but not averaged).")
 
 
@@ -137,7 +143,7 @@ def inversion_table(table: RunTable) -> Table | None:
         disp: dict[str, Any] = {"model": model, "setting": label or "—", "params": params_text(frame),
                                 "n": _n_text(frame, ok)}
         for key, name in INVERSIONS:
-            acc = summarize(col(ok, f"{key}_accuracy"))
+            acc = summarize(col(ok, f"{key}_accuracy"), bounded=True)
             num[f"{key}_accuracy_mean"], num[f"{key}_accuracy_std"] = acc.mean, acc.std
             disp[f"{name} acc."] = acc.fmt(3)
         for key, name in INVERSIONS[1:]:
@@ -151,8 +157,9 @@ def inversion_table(table: RunTable) -> Table | None:
     return Table("inversion", "Inversion: accuracy on inverted digits and retention",
                  pd.DataFrame(numeric_rows), pd.DataFrame(display_rows),
                  "Accuracy on the clean test set, on pixel-inverted images (1 − x on raw [0, 1] pixels), on "
-                 "sign-inverted inputs (−x on centred inputs) and with the first layer's weights negated "
-                 "(w → −w); retention = inverted / clean accuracy, mean ± std over seeds. Chance is 0.10.")
+                 "sign-inverted inputs (−x of the model's input); w → −w is the same computation as −x "
+                 "(ⵟ(−w, x) = ⵟ(w, −x), (−W)x = W(−x)) and is not shown twice; "
+                 "retention = inverted / clean accuracy, mean ± std over seeds. Chance is 0.10.")
 
 
 def runs_table(table: RunTable) -> pd.DataFrame:

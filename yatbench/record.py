@@ -1,0 +1,176 @@
+"""The run record: one typed structure for metrics.json, written by ``run.py`` and read by the report.
+
+It carries a run's identity (run id, config hash, seedless key, setting key — see
+:mod:`yatbench.identity`), its outcome (status, metrics, time) and the *data facts* the report
+needs (input and output sizes, image shape, task, preprocessing, evaluation sets), so that the
+report never guesses them from a dataset's name nor recomposes today's config folder.
+
+:meth:`RunRecord.from_dict` is the only reader: it checks every field and raises ``ValueError``
+with the reason, so that a hand-edited or foreign metrics.json makes a run *broken* (listed and
+skipped), never a traceback.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+SCHEMA = 2
+STATUSES = ("ok", "diverged")
+TASKS = ("classification", "regression")
+PREPROCESS = ("none", "center", "standardize")
+Scalar = float | int | bool | str | None
+
+
+def _int(data: dict[str, Any], key: str, minimum: int = 0, optional: bool = False) -> int | None:
+    value = data.get(key)
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{key} {value!r} is not an integer ≥ {minimum}")
+    return value
+
+
+def _text(data: dict[str, Any], key: str, choices: tuple[str, ...] = ()) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{key} {value!r} is not a non-empty string")
+    if choices and value not in choices:
+        raise ValueError(f"{key} {value!r} is not one of {', '.join(choices)}")
+    return value
+
+
+def _number(data: dict[str, Any], key: str, optional: bool = True) -> float | None:
+    value = data.get(key)
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        raise ValueError(f"{key} {value!r} is not a finite number ≥ 0")
+    return float(value)
+
+
+@dataclass
+class DataFacts:
+    """What the model was given: sizes, task, how inputs were preprocessed, which test sets were scored."""
+
+    task: str
+    in_features: int
+    out_features: int
+    source: str
+    preprocess: str = "none"
+    image_shape: list[int] | None = None
+    eval_sets: list[str] = field(default_factory=list)
+    weight_negation: bool = False
+    track_solved: bool = False
+    n_train: int = 0
+    n_test: int = 0
+
+    @classmethod
+    def from_splits(cls, splits: Any) -> DataFacts:
+        """The facts of a dataset's :class:`~yatbench.data.base.Splits`."""
+        shape = list(splits.image_shape) if splits.image_shape is not None else None
+        return cls(splits.task, int(splits.in_features), int(splits.out_features), str(splits.source),
+                   splits.preprocess, shape, list(splits.eval_sets), bool(splits.weight_negation),
+                   bool(splits.track_solved), len(splits.y_train), len(splits.y_test))
+
+    @classmethod
+    def from_dict(cls, data: Any) -> DataFacts:
+        if not isinstance(data, dict):
+            raise ValueError("data facts are missing (a metrics.json from an older yatbench: run it again)")
+        shape = data.get("image_shape")
+        if shape is not None and not (isinstance(shape, list) and len(shape) == 2
+                                      and all(isinstance(s, int) and s > 0 for s in shape)):
+            raise ValueError(f"data.image_shape {shape!r} is not [height, width]")
+        sets = data.get("eval_sets", [])
+        if not isinstance(sets, list) or not all(isinstance(s, str) for s in sets):
+            raise ValueError(f"data.eval_sets {sets!r} is not a list of names")
+        facts = cls(_text(data, "task", TASKS), _int(data, "in_features", 1), _int(data, "out_features", 1),
+                    _text(data, "source"), _text(data, "preprocess", PREPROCESS), shape, sets,
+                    bool(data.get("weight_negation", False)), bool(data.get("track_solved", False)),
+                    _int(data, "n_train"), _int(data, "n_test"))
+        if shape is not None and shape[0] * shape[1] != facts.in_features:
+            raise ValueError(f"data.image_shape {shape} does not hold in_features = {facts.in_features}")
+        return facts
+
+
+@dataclass
+class RunRecord:
+    """The content of metrics.json (see the module doc)."""
+
+    run_id: str
+    config_hash: str
+    seedless_key: str
+    setting_key: str
+    status: str
+    dataset: str
+    model: str
+    seed: int
+    params: int
+    device: str
+    data: DataFacts
+    metrics: dict[str, Scalar]
+    epochs_run: int = 0
+    steps: int = 0
+    train_time_s: float = 0.0
+    total_time_s: float | None = None
+    diverged_epoch: int | None = None
+    seed_batched: bool = False
+    seed_batch: dict[str, Any] | None = None  # group size, group training time and backend
+    notes: list[str] = field(default_factory=list)
+    versions: dict[str, str] = field(default_factory=dict)
+    finished_at: str = ""
+    schema: int = SCHEMA
+
+    @property
+    def task(self) -> str:
+        return self.data.task
+
+    @property
+    def source(self) -> str:
+        return self.data.source
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object written to metrics.json (``task`` and ``source`` repeated at the top for readers)."""
+        out = asdict(self)
+        out["task"], out["source"] = self.data.task, self.data.source
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Any) -> RunRecord:
+        """Read and check a metrics.json object; ``ValueError`` names the first thing wrong."""
+        if not isinstance(data, dict):
+            raise ValueError("metrics.json does not hold an object")
+        if data.get("schema") != SCHEMA:
+            raise ValueError(f"record schema {data.get('schema')!r} is not {SCHEMA} (written by another "
+                             "yatbench version: run it again with --force)")
+        status = _text(data, "status")
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status!r} (valid: {', '.join(STATUSES)})")
+        metrics = data.get("metrics")
+        if not isinstance(metrics, dict):
+            raise ValueError("metrics is not an object")
+        for key, value in metrics.items():
+            if value is not None and not isinstance(value, (int, float, bool, str)):
+                raise ValueError(f"metric {key!r} holds {type(value).__name__}, not a number")
+        if status == "ok" and not any(k.startswith("test_") for k in metrics):
+            raise ValueError("status ok but no test metric recorded")
+        for key in ("notes",):
+            if not isinstance(data.get(key, []), list):
+                raise ValueError(f"{key} is not a list")
+        seed_batch = data.get("seed_batch")
+        versions = data.get("versions", {})
+        return cls(
+            run_id=_text(data, "run_id"), config_hash=_text(data, "config_hash"),
+            seedless_key=_text(data, "seedless_key"), setting_key=_text(data, "setting_key"), status=status,
+            dataset=_text(data, "dataset"), model=_text(data, "model"), seed=_int(data, "seed"),
+            params=_int(data, "params", 1), device=_text(data, "device"), data=DataFacts.from_dict(data.get("data")),
+            metrics=metrics, epochs_run=_int(data, "epochs_run"), steps=_int(data, "steps"),
+            train_time_s=_number(data, "train_time_s", optional=False),
+            total_time_s=_number(data, "total_time_s"),
+            diverged_epoch=_int(data, "diverged_epoch", optional=True),
+            seed_batched=bool(data.get("seed_batched", False)),
+            seed_batch=seed_batch if isinstance(seed_batch, dict) else None,
+            notes=[str(n) for n in data.get("notes", [])],
+            versions=versions if isinstance(versions, dict) else {},
+            finished_at=str(data.get("finished_at", "")), schema=SCHEMA)

@@ -98,7 +98,7 @@ def test_bundled_mnist_split(tmp_path: Path) -> None:
     assert torch.equal(s.y_test.bincount(), torch.full((10,), 100))
     assert s.x_train.min() == 0 and s.x_train.max() == 1 and s.x_test.min() >= 0 and s.x_test.max() <= 1
     assert (s.task, s.in_features, s.out_features, s.image_shape) == ("classification", 784, 10, (28, 28))
-    assert s.source == BUNDLED_SOURCE and s.notes == [] and s.pixel_mean is None
+    assert s.source == BUNDLED_SOURCE and s.notes == [] and s.preprocess == "none"
     # train and test together are the 5 000 images, each once (compared by per-image pixel sums)
     x, _ = read_bundled_mnist()
     together = torch.cat([s.x_train, s.x_test]).mul(255).round().sum(1).sort().values
@@ -118,10 +118,10 @@ def test_bundled_mnist_is_the_same_for_every_seed_and_cache_safe() -> None:
 
 def test_centering_subtracts_the_train_mean() -> None:
     raw = MnistConfig(source="bundled").load(0)
-    s = MnistConfig(source="bundled", center=True).load(0)
+    s = MnistConfig(source="bundled", preprocess="center").load(0)
     assert s.x_train.mean(0).abs().max() < 1e-5
-    assert s.pixel_mean is not None and s.pixel_mean.shape == (784,)
-    assert torch.allclose(s.pixel_mean, raw.x_train.mean(0))
+    assert s.preprocess == "center"
+    assert torch.allclose(s.x_train, raw.x_train - raw.x_train.mean(0))
     assert torch.allclose(s.x_test, raw.x_test - raw.x_train.mean(0))
 
 
@@ -227,7 +227,7 @@ def test_broken_idx_file_is_a_clear_error(tmp_path: Path) -> None:
 def test_fashion_mnist_reads_its_own_folder(tmp_path: Path) -> None:
     write_idx_set(tmp_path / "MNIST" / "raw", n_train=20)
     _, y_train, _, _ = write_idx_set(tmp_path / "FashionMNIST" / "raw", n_train=30, gz=True)
-    s = FashionMnistConfig(data_dir=str(tmp_path), center=True).load(0)
+    s = FashionMnistConfig(data_dir=str(tmp_path), preprocess="center").load(0)
     assert s.source == f"torchvision:{tmp_path / 'FashionMNIST' / 'raw'}"
     assert torch.equal(s.y_train, y_train) and s.x_train.mean(0).abs().max() < 1e-5
 
@@ -248,7 +248,7 @@ def test_fashion_mnist_without_files_says_where_it_looked(tmp_path: Path) -> Non
 
 
 @pytest.mark.parametrize("options", [
-    {"source": "kaggle"}, {"max_train": -1}, {"max_test": 0}, {"max_train": 2.5}, {"center": "yes"},
+    {"source": "kaggle"}, {"max_train": -1}, {"max_test": 0}, {"max_train": 2.5}, {"preprocess": "yes"},
     {"download": 1},
 ])
 def test_mnist_rejects_bad_options(options: dict) -> None:
@@ -267,9 +267,9 @@ def test_unknown_source_names_the_choices() -> None:
 
 def test_inversion_eval_sets() -> None:
     options = {"source": "bundled", "max_train": 500, "max_test": 200}
-    raw = MnistConfig(center=False, **options).load(0)
+    raw = MnistConfig(preprocess="none", **options).load(0)
     s = InversionConfig(**options).load(0)
-    assert InversionConfig().center is True and s.source == BUNDLED_SOURCE
+    assert InversionConfig().preprocess == "center" and s.source == BUNDLED_SOURCE
     mean = raw.x_train.mean(0)
     assert torch.allclose(s.x_test, raw.x_test - mean) and torch.equal(s.y_test, raw.y_test)
     assert set(s.eval_sets) == {PIXEL_INVERTED, SIGN_INVERTED}
@@ -282,7 +282,7 @@ def test_inversion_eval_sets() -> None:
 
 
 def test_inversion_without_centering() -> None:
-    s = InversionConfig(source="bundled", center=False, max_test=50).load(0)
+    s = InversionConfig(source="bundled", preprocess="none", max_test=50).load(0)
     assert torch.equal(s.eval_sets[PIXEL_INVERTED][0], 1 - s.x_test)
     assert torch.equal(s.eval_sets[SIGN_INVERTED][0], -s.x_test)
 

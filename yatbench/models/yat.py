@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from yatbench.errors import UserError
-from yatbench.nn.yat import YatLayer
+from yatbench.nn.yat import KERNELS, YatLayer
 
 READOUTS = ("linear", "none")
 
@@ -26,11 +26,11 @@ class YatNet(nn.Module):
     """x → Yat(hidden[0]) → … → Yat(hidden[-1]) → Linear, or ends in Yat(out) with no readout."""
 
     def __init__(self, in_features: int, out_features: int, hidden: list[int], readout: str,
-                 bias: str, alpha: str, epsilon: float) -> None:
+                 bias: str, alpha: str, epsilon: float, kernel: str = "yat") -> None:
         super().__init__()
         widths = [in_features, *hidden] if readout == "linear" else [in_features, *hidden, out_features]
         self.yat = nn.Sequential(*(
-            YatLayer(fan_in, fan_out, bias=bias, alpha=alpha, epsilon=epsilon)
+            YatLayer(fan_in, fan_out, bias=bias, alpha=alpha, epsilon=epsilon, kernel=kernel)
             for fan_in, fan_out in pairwise(widths)
         ))
         self.readout = nn.Linear(widths[-1], out_features) if readout == "linear" else nn.Identity()
@@ -47,7 +47,9 @@ class YatConfig:
     """``hidden``: Yat layer widths; ``readout``: ``linear`` or ``none`` (prototype classifier).
 
     ``bias`` (inside | outside | none), ``alpha`` (learnable | none | a number) and
-    ``epsilon`` are the Yat layer's options, shared by every layer.
+    ``epsilon`` are the Yat layer's options, shared by every layer. ``kernel`` (yat | square |
+    distance) swaps ⵟ for one of its parts, the ablation controls: ``square`` = α(w·x + b)²,
+    ``distance`` = α/(‖w − x‖² + ε).
     """
 
     name: str = "yat"
@@ -56,8 +58,11 @@ class YatConfig:
     bias: str = "inside"
     alpha: str = "learnable"
     epsilon: float = 1e-5
+    kernel: str = "yat"
 
     def __post_init__(self) -> None:
+        if self.kernel not in KERNELS:
+            raise UserError(f"model.kernel={self.kernel!r} is not valid; choose one of {', '.join(KERNELS)}")
         if self.readout not in READOUTS:
             raise UserError(f"model.readout={self.readout!r} is not valid; choose one of {', '.join(READOUTS)}")
         if any(width < 1 for width in self.hidden):
@@ -69,4 +74,4 @@ class YatConfig:
 
     def build(self, in_features: int, out_features: int) -> YatNet:
         return YatNet(in_features, out_features, list(self.hidden), self.readout,
-                      self.bias, self.alpha, self.epsilon)
+                      self.bias, self.alpha, self.epsilon, self.kernel)

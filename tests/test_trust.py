@@ -1,0 +1,145 @@
+"""Verdicts you can trust: one identity per run, no pooling across configurations, the report reads
+only what it can check and imports nothing a results folder names, bounded intervals stay in [0, 1]."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from yatbench.config import compose_config, validate
+from yatbench.report import build_report
+from yatbench.report.stats import summarize
+from yatbench.run import execute
+from yatbench.seed_batch import execute_grouped
+
+SEEDS_DIR = Path("/work/shared/seeds")
+
+
+def _sweep(results: Path, dataset: str, seeds: int, *overrides: str) -> None:
+    execute_grouped([validate(compose_config([f"dataset={dataset}", f"seed={s}", f"results_dir={results}",
+                                              "trainer.progress=false", *overrides])) for s in range(seeds)])
+
+
+def _claims_about(report, keys: set[str]) -> dict[tuple[str, str], tuple[str, str]]:
+    return {(c.key, c.config): (c.verdict, c.evidence) for c in report.claims if c.config and c.key in keys}
+
+
+def test_other_learning_rates_never_change_the_xor_verdict(tmp_path: Path) -> None:
+    """`sweep xor` then `sweep xor trainer.lr=0.05` into one folder: the first configuration's claims stay."""
+    results = tmp_path / "results"
+    base = ("model=yat", "model.hidden=[1]", "trainer.epochs=100")
+    for encoding in ("pm1", "binary"):
+        _sweep(results, "xor", 3, *base, f"dataset.encoding={encoding}")
+        _sweep(results, "xor", 3, "model=relu", "model.hidden=[2]", "trainer.epochs=100",
+               f"dataset.encoding={encoding}")
+    keys = {"xor_one_neuron_pm1", "xor_one_neuron_binary", "xor_vs_relu"}
+    before = _claims_about(build_report(results, tmp_path / "r1"), keys)
+    assert len(before) == 3
+    for encoding in ("pm1", "binary"):
+        _sweep(results, "xor", 3, *base, f"dataset.encoding={encoding}", "trainer.lr=0.05")
+    after = build_report(results, tmp_path / "r2")
+    assert {k: v for k, v in _claims_about(after, keys).items() if k in before} == before
+    new = [c for c in after.claims if c.key == "xor_one_neuron_pm1" and (c.key, c.config) not in before]
+    assert len(new) == 1 and "trainer.lr=0.05" in new[0].setting and "/ 3 seeds" in new[0].evidence
+
+
+def test_a_stray_mnist_run_never_changes_the_prototype_claims(tmp_path: Path) -> None:
+    """A stray `run mnist --model yat` before `sweep paper` leaves the inversion claims as they were."""
+    results = tmp_path / "results"
+    small = ("dataset.source=bundled", "dataset.max_train=200", "dataset.max_test=100", "trainer.epochs=1")
+    for model in ("model=yat", "model=linear"):
+        _sweep(results, "inversion", 3, model, *small)
+    keys = {"prototype_accuracy", "prototypes_digits", "prototypes_orthogonal", "inversion_sign_inverted"}
+    before = _claims_about(build_report(results, tmp_path / "r1"), keys)
+    assert {k for k, _ in before} == keys
+    execute(validate(compose_config(["dataset=mnist", "model=yat", f"results_dir={results}",
+                                     "trainer.progress=false", *small])))
+    after = _claims_about(build_report(results, tmp_path / "r2"), keys)
+    assert {k: v for k, v in after.items() if k in before} == before
+
+
+@pytest.fixture(scope="module")
+def one_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    results = tmp_path_factory.mktemp("one") / "results"
+    spec = validate(compose_config(["dataset=xor", "model=yat", f"results_dir={results}", "trainer.epochs=20",
+                                    "trainer.progress=false"]))
+    return execute(spec).run_dir
+
+
+@pytest.mark.parametrize(("change", "reason"), [
+    ({"metrics": {}}, "no test metric"),
+    ({"status": "exploded"}, "unknown status"),
+    ({"params": -5}, "params -5"),
+    ({"params": "many"}, "params 'many'"),
+    ({"data": None}, "data facts are missing"),
+])
+def test_a_record_that_fails_its_checks_is_listed_as_broken(one_run: Path, tmp_path: Path, change: dict,
+                                                            reason: str) -> None:
+    import shutil
+
+    results = tmp_path / "results"
+    folder = results / one_run.name
+    shutil.copytree(one_run, folder)
+    record = json.loads((folder / "metrics.json").read_text())
+    (folder / "metrics.json").write_text(json.dumps({**record, **change}))
+    report = build_report(results, tmp_path / "out")
+    assert report.table.empty and reason in dict(report.table.broken)[one_run.name]
+
+
+def test_a_config_that_is_not_a_mapping_is_listed_as_broken(one_run: Path, tmp_path: Path) -> None:
+    import shutil
+
+    results = tmp_path / "results"
+    folder = results / one_run.name
+    shutil.copytree(one_run, folder)
+    (folder / "config.yaml").write_text("dataset: 5\nmodel: {name: yat}\ntrainer: {}\nseed: 0\n")
+    report = build_report(results, tmp_path / "out")
+    assert "dataset is 5" in dict(report.table.broken)[one_run.name]
+
+
+def test_the_report_never_imports_a_module_named_in_a_results_folder(one_run: Path, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    results = tmp_path / "results"
+    folder = results / one_run.name
+    shutil.copytree(one_run, folder)
+    marker = tmp_path / "imported"
+    (tmp_path / "evil_module.py").write_text(f"open({str(marker)!r}, 'w').write('x')\nclass Thing: pass\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    config = (folder / "config.yaml").read_text().replace("yatbench.models.yat.YatConfig", "evil_module.Thing")
+    (folder / "config.yaml").write_text(config)
+    report = build_report(results, tmp_path / "out")
+    assert not marker.exists() and "evil_module" not in sys.modules
+    assert any("not one of yatbench's config targets" in line for line in report.skipped)
+
+
+def test_bounded_intervals_stay_inside_zero_one() -> None:
+    values = [1.0, 1.0, 0.9, 1.0]
+    plain, bounded = summarize(values), summarize(values, bounded=True)
+    assert plain.hi > 1.0  # Student t passes 1
+    assert 0.0 <= bounded.lo <= bounded.mean <= bounded.hi <= 1.0 and bounded.method == "logit-t"
+
+
+@pytest.mark.skipif(not SEEDS_DIR.is_dir(), reason="the seed texts are not in this checkout")
+def test_every_quote_is_verbatim_in_its_seed_file(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    results.mkdir()
+    report = build_report(results)
+    quotes = {q for c in report.claims for q in c.quotes}
+    assert len(quotes) >= 6
+    for quote in quotes:
+        text = (SEEDS_DIR / Path(str(quote).split(":")[0]).name).read_text()
+        assert " ".join(quote.words.split()) in " ".join(text.split()), quote
+
+
+def test_preprocessing_and_data_facts_are_recorded(spec_for) -> None:
+    outcome = execute(spec_for("mnist", "linear", "dataset.source=bundled", "dataset.max_train=100",
+                               "dataset.max_test=50", "trainer.epochs=1", "dataset.preprocess=standardize"))
+    facts = outcome.record["data"]
+    assert facts["preprocess"] == "standardize" and facts["image_shape"] == [28, 28]
+    assert (facts["in_features"], facts["out_features"], facts["n_train"]) == (784, 10, 100)
+    assert outcome.record["seedless_key"] != outcome.record["config_hash"]

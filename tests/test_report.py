@@ -235,8 +235,8 @@ def test_claims_state_their_rule_and_source(fab) -> None:
 # ------------------------------------------------------------------ figures and page
 
 EXPECTED_FIGURES = {"decision_regions_xor", "yat_response_field", "yat_territories", "compositional_fits",
-                    "prototypes_inversion_1", "inversion_accuracy", "learning_curves_xor", "learning_curves_compositional",
-                    "learning_curves_inversion"}
+                    "prototypes_inversion_1", "inversion_accuracy", "learning_curves_xor",
+                    "learning_curves_compositional", "learning_curves_inversion"}
 
 
 def test_every_figure_is_written_and_non_empty(fab) -> None:

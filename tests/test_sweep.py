@@ -55,19 +55,23 @@ def test_presets_expand_to_their_documented_sizes() -> None:
     assert all(s.trainer.progress is False for s in default.specs)
     assert len(build_grid("param_budget", []).specs) == 125
     paper = build_grid("paper", [])
-    assert len(paper.specs) == 10
-    assert {(s.trainer.epochs, s.trainer.lr, s.trainer.batch_size) for s in paper.specs} == {(5, 0.001, 64)}
+    assert len(paper.specs) == 60  # (yat, square, distance, linear) × (none, center, standardize) × 5 seeds
+    assert {(s.trainer.epochs, s.trainer.lr, s.trainer.batch_size) for s in paper.specs} == {(20, 0.001, 64)}
+    assert {s.dataset.preprocess for s in paper.specs} == {"none", "center", "standardize"}
+    assert {s.model.kernel for s in paper.specs if s.model.name == "yat"} == {"yat", "square", "distance"}
+    assert len(build_grid("xor", []).specs) == 1400
     assert {s.model.readout for s in paper.specs if s.model.name == "yat"} == {"none"}
 
 
 def test_xor_preset_and_narrowing_seeds_on_the_command_line() -> None:
     grid = build_grid("xor", ["seed=range(20)"])
-    assert len(grid.specs) == 5 * 2 * 20
+    assert len(grid.specs) == 7 * 2 * 20  # yat × 3 kernels, relu × 3 widths, linear
     assert {s.seed for s in grid.specs} == set(range(20))
     assert {s.dataset.encoding for s in grid.specs} == {"pm1", "binary"}
     widths = {tuple(s.model.hidden) for s in grid.specs if s.model.name == "relu"}
     assert widths == {(2,), (4,), (16,)}
     assert {tuple(s.model.hidden) for s in grid.specs if s.model.name == "yat"} == {(1,)}
+    assert {s.model.kernel for s in grid.specs if s.model.name == "yat"} == {"yat", "square", "distance"}
 
 
 def test_group_choices_select_points_and_keep_their_tied_sizes() -> None:
@@ -82,7 +86,7 @@ def test_other_keys_replace_where_set_or_add_an_axis() -> None:
     assert len(grid.specs) == 4 * 2 and {s.trainer.lr for s in grid.specs} == {0.1, 0.01}
     hidden = build_grid("xor", ["model.hidden=[32]", "seed=0", "dataset.encoding=pm1"])
     assert sorted((s.model.name, tuple(getattr(s.model, "hidden", ()))) for s in hidden.specs) == [
-        ("linear", ()), ("relu", (32,)), ("yat", (32,))]
+        ("linear", ()), ("relu", (32,)), ("yat", (32,)), ("yat", (32,)), ("yat", (32,))]
 
 
 def test_a_user_preset_shadows_and_uses_glob_and_choice(tmp_path: Path) -> None:

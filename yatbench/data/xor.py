@@ -15,6 +15,7 @@ from yatbench.data.base import Splits
 from yatbench.errors import UserError
 
 ENCODINGS = ("pm1", "binary")
+FEATURES = ("raw", "sum_product")
 
 
 @dataclass
@@ -23,6 +24,8 @@ class XorConfig:
 
     ``noise`` 0 gives the 4 points, with train = test. ``noise`` > 0 draws ``n_train`` and
     ``n_test`` points as Gaussian blobs (std ``noise``) around the corners, test drawn apart.
+    ``features``: the model sees (u, v) as drawn (``raw``) or (u + v, u·v) (``sum_product``,
+    seeds/004's change of inputs, computed after the noise), under which XOR is linearly separable.
     """
 
     name: str = "xor"
@@ -30,10 +33,13 @@ class XorConfig:
     noise: float = 0.0
     n_train: int = 200
     n_test: int = 200
+    features: str = "raw"
 
     def __post_init__(self) -> None:
         if self.encoding not in ENCODINGS:
             raise UserError(f"dataset.encoding={self.encoding!r} is not valid; choose one of {', '.join(ENCODINGS)}")
+        if self.features not in FEATURES:
+            raise UserError(f"dataset.features={self.features!r} is not valid; choose one of {', '.join(FEATURES)}")
         if self.noise < 0:
             raise UserError(f"dataset.noise={self.noise} must be >= 0")
         if self.n_train < 1 or self.n_test < 1:
@@ -55,5 +61,13 @@ class XorConfig:
 
             x_train, y_train = blobs(self.n_train)
             x_test, y_test = blobs(self.n_test)
+        if self.features == "sum_product":
+            x_train, x_test = sum_product(x_train), sum_product(x_test)
+        source = f"synthetic:xor-{self.encoding}" + ("" if self.features == "raw" else f"-{self.features}")
         return Splits(x_train, y_train, x_test, y_test, task="classification",
-                      in_features=2, out_features=1, source=f"synthetic:xor-{self.encoding}", track_solved=True)
+                      in_features=2, out_features=1, source=source, track_solved=True)
+
+
+def sum_product(x: torch.Tensor) -> torch.Tensor:
+    """(u, v) → (u + v, u·v): XOR is u + v − 2uv on {0,1} and (1 − uv)/2 on ±1, linear in these inputs."""
+    return torch.stack([x[:, 0] + x[:, 1], x[:, 0] * x[:, 1]], dim=1)

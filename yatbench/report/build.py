@@ -145,6 +145,8 @@ def page_blocks(ctx: Context, tables: list[Table], figures: list[Figure], claims
         ("budget", "Quality against parameter count", [], "The param_budget sweep: does Yat need fewer "
                                                           "parameters (seeds/003)?"),
         ("curves", "Learning curves", [], "Training loss and test metric per epoch."),
+        ("seeds", "Further seed claims", [], "Depth without normalisation, softmax sharpening, the gate's "
+                                             "division of labour (seeds/000, 001, 004)."),
     ]
     for section, title, table_names, intro in sections:
         figs = by_section.get(section, [])

@@ -2,25 +2,37 @@
 
 One module per family of claims; each module's ``CLAIMS`` lists functions ``ctx → [Claim]`` that
 return one row per configuration they decide (see :mod:`yatbench.report.claims.base`). Adding a
-claim is one function in a family module, or one new module added to ``FAMILIES``.
+claim is one function in a family module, or one new module in this package: every module that
+defines ``CLAIMS`` is found (``families``), the ones in ``FIRST`` in that order, then the others
+by name.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+from types import ModuleType
+
 import pandas as pd
 
-from yatbench.report.claims import compositional, formula, inversion, prototypes, xor
 from yatbench.report.claims.base import CONTRADICTED, MIN_SEEDS, NOT_ENOUGH, SUPPORTED, Claim, Quote
 from yatbench.report.context import Context
 
 __all__ = ["CONTRADICTED", "NOT_ENOUGH", "SUPPORTED", "UNTESTED", "Claim", "Quote", "all_claims", "claims_frame",
            "verdict_counts"]
 
-FAMILIES = (xor, compositional, prototypes, inversion, formula)
+FIRST = ("xor", "compositional", "prototypes", "inversion", "formula")
+
+
+def families() -> list[ModuleType]:
+    """Every module of this package that defines ``CLAIMS``: those in ``FIRST`` in that order, then by name."""
+    names = sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name != "base")
+    order = [n for n in FIRST if n in names] + [n for n in names if n not in FIRST]
+    modules = [importlib.import_module(f"{__name__}.{name}") for name in order]
+    return [m for m in modules if hasattr(m, "CLAIMS")]
+
 
 UNTESTED = [
-    ("seeds/004", "The Yat GEMM needs more on-chip memory than a plain dot product (running norms).",
-     "a cost question, measured by `yatbench bench` (time and memory against Linear+ReLU), not by these runs"),
     ("seeds/004", "Yat kernels beat tanh networks on PDEs / neural ODEs.", "no PDE task in yatbench"),
     ("seeds/003", "No activation means no information loss and interpretable ('white-box') models.",
      "not a measurable statement as written; the prototype and territory figures show what can be seen"),
@@ -30,7 +42,7 @@ UNTESTED = [
 def all_claims(ctx: Context) -> list[Claim]:
     """Every testable claim, one row per configuration it decides, in page order."""
     claims = []
-    for family in FAMILIES:
+    for family in families():
         for make in family.CLAIMS:
             for claim in make(ctx):
                 if claim.verdict != NOT_ENOUGH:  # the command is only shown where it would supply missing data

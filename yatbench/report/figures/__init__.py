@@ -4,10 +4,15 @@ Figures that show trained models rebuild them from their run folders at the size
 state (see :mod:`yatbench.report.rebuild`); the only data regenerated are the synthetic XOR
 corners and compositional laws. Each figure draws one configuration per model (the one
 :func:`yatbench.report.load.main_variants` names), or one figure per configuration, never a pool.
+
+Adding a figure is one module here that defines ``FIGURES`` (makers ``ctx → Figure | [Figure] |
+None``): such modules are found by name and drawn after the ones listed below.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Callable
 from typing import Any
 
@@ -32,6 +37,9 @@ def all_figures(ctx: Context) -> list[Figure]:
         makers.append(lambda d=dataset: learning_curves(ctx, d))
     for dataset in budget_datasets(ctx):
         makers.append(lambda d=dataset: param_budget(ctx, d))
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        makers += [lambda f=make: f(ctx) for make in getattr(module, "FIGURES", ())]
     figures: list[Figure] = []
     for make in makers:
         made = make()

@@ -10,7 +10,16 @@ from __future__ import annotations
 
 import pandas as pd
 
-from yatbench.report.claims.base import CONTRADICTED, MIN_SEEDS, SUPPORTED, SWEEP, Claim, Quote, at_thresholds, runs_text
+from yatbench.report.claims.base import (
+    CONTRADICTED,
+    MIN_SEEDS,
+    SUPPORTED,
+    SWEEP,
+    Claim,
+    Quote,
+    at_thresholds,
+    runs_text,
+)
 from yatbench.report.claims.xor import ENCODINGS, solved
 from yatbench.report.context import Context
 from yatbench.report.stats import fmt_interval, wilson

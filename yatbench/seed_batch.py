@@ -63,6 +63,7 @@ from yatbench.trainer import (
     loss_function,
     loss_target,
     make_optimizer,
+    max_prob,
     predict_classes,
     progress_bar,
     set_metrics,
@@ -296,7 +297,9 @@ def train_seed_batch(models: list[nn.Module], splits: Splits | Sequence[Splits],
         losses = _per_seed_loss(criterion, output, data.target).tolist()
         if task == "classification":
             accuracy = (predict_classes(output) == data.y).float().mean(-1).tolist()
-            return [set_metrics(task, loss, accuracy=acc) for loss, acc in zip(losses, accuracy, strict=True)]
+            sharp = max_prob(output).mean(-1).tolist()
+            return [set_metrics(task, loss, accuracy=acc, confidence=c)
+                    for loss, acc, c in zip(losses, accuracy, sharp, strict=True)]
         variance = data.y.float().flatten(1).var(1, unbiased=False).tolist()
         return [set_metrics(task, loss, variance=var) for loss, var in zip(losses, variance, strict=True)]
 

@@ -99,26 +99,37 @@ def predict_classes(logits: torch.Tensor) -> torch.Tensor:
     return (logits.squeeze(-1) > 0).long() if logits.shape[-1] == 1 else logits.argmax(dim=-1)
 
 
+def max_prob(output: torch.Tensor) -> torch.Tensor:
+    """Each row's winning probability: max softmax over the logits, or max(σ, 1 − σ) of one binary logit."""
+    if output.shape[-1] == 1:
+        p = torch.sigmoid(output.squeeze(-1))
+        return torch.maximum(p, 1 - p)
+    return torch.softmax(output, dim=-1).amax(dim=-1)
+
+
 @torch.no_grad()
 def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, splits: Splits) -> dict[str, float]:
-    """Loss and the task's headline metrics on one set: accuracy, or MSE and R²."""
+    """Loss and the task's headline metrics on one set: accuracy (and mean max probability), or MSE and R²."""
     model.eval()
     output = model(x)
     model.train()
     loss = loss_function(splits)(output, loss_target(y, splits)).item()
     if splits.task == "classification":
-        return set_metrics(splits.task, loss, accuracy=(predict_classes(output) == y).float().mean().item())
+        return set_metrics(splits.task, loss, accuracy=(predict_classes(output) == y).float().mean().item(),
+                           confidence=max_prob(output).mean().item())
     return set_metrics(splits.task, loss, variance=y.float().var(unbiased=False).item())
 
 
-def set_metrics(task: str, loss: float, accuracy: float = float("nan"),
-                variance: float = float("nan")) -> dict[str, float]:
+def set_metrics(task: str, loss: float, accuracy: float = float("nan"), variance: float = float("nan"),
+                confidence: float = float("nan")) -> dict[str, float]:
     """One set's metrics from its loss and accuracy (classification) or target variance (regression).
 
+    ``max_prob`` (classification) is the mean over the set of the winning class's probability
+    (:func:`max_prob`): how sharp the softmax is (seeds/000's softmax sharpening claim).
     Shared by :func:`evaluate` and the seed-batched trainer, so both report the same numbers.
     """
     if task == "classification":
-        return {"loss": loss, "accuracy": accuracy}
+        return {"loss": loss, "accuracy": accuracy, "max_prob": confidence}
     return {"loss": loss, "mse": loss, "r2": 1.0 - loss / variance if variance > 0 else float("nan")}
 
 

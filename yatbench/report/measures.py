@@ -4,6 +4,8 @@
   softmax territories are at each temperature (pure math, float64);
 - ``yat_peak``: the maximum of ⵟ(w, ·) for b = 0, found at x* = (1 + ε/‖w‖²)·w and checked
   against every point of a fine grid around it;
+- ``read_history`` / ``history_series``: a run's per-epoch history.csv, and one column of it per
+  seed (the softmax sharpening claim reads ``test_max_prob``);
 - ``prototype_geometry``: how orthogonal the first-layer weight rows of trained runs are (mean
   |cos|, read from model.pt), how much their supports overlap (the seed's premise), and the
   |cos| at initialisation (the model rebuilt from its config and seed, untrained).
@@ -53,6 +55,26 @@ def territory_sharpness() -> dict[float, float]:
         probs = np.exp(logits)
         probs /= probs.sum(-1, keepdims=True)
         out[tau] = float(probs.max(-1).mean())
+    return out
+
+
+def read_history(ctx: Context, folder: str, what: str = "learning curve") -> pd.DataFrame | None:
+    """A run's history.csv, or None (and a line in ``ctx.skipped``) when it is unreadable."""
+    try:
+        frame = pd.read_csv(ctx.table.run_dir(folder) / "history.csv")
+    except (OSError, ValueError, pd.errors.ParserError):
+        ctx.skipped.append(f"{what} {folder}: history.csv unreadable")
+        return None
+    return frame if "epoch" in frame.columns else None
+
+
+def history_series(ctx: Context, runs: pd.DataFrame, column: str) -> dict[int, pd.Series]:
+    """Per seed, ``column`` of the run's history indexed by epoch (runs without it are left out)."""
+    out = {}
+    for folder, seed in zip(runs["folder"], runs["seed"], strict=True):
+        history = read_history(ctx, folder, column)
+        if history is not None and column in history.columns and history[column].notna().any():
+            out[int(seed)] = history.set_index("epoch")[column].dropna()
     return out
 
 

@@ -8,19 +8,14 @@ import pandas as pd
 from yatbench.report.context import Context
 from yatbench.report.figures.base import Figure
 from yatbench.report.figures.base import dataset_label as _dataset_label
+from yatbench.report.measures import read_history
 from yatbench.report.stats import summarize
 from yatbench.report.style import MARKERS, color, pyplot, save
 from yatbench.report.tables import col, seed_range
 
 
 def _history(ctx: Context, folder: str) -> pd.DataFrame | None:
-    path = ctx.table.run_dir(folder) / "history.csv"
-    try:
-        frame = pd.read_csv(path)
-    except (OSError, ValueError, pd.errors.ParserError):
-        ctx.skipped.append(f"learning curve {folder}: history.csv unreadable")
-        return None
-    return frame if "epoch" in frame.columns else None
+    return read_history(ctx, folder)
 
 
 def learning_curves(ctx: Context, dataset: str) -> Figure | None:

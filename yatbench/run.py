@@ -19,7 +19,9 @@ from yatbench.analysis import prototype_metrics
 from yatbench.config import RunSpec
 from yatbench.data.base import Splits
 from yatbench.device import resolve_device, seed_everything
+from yatbench.gradients import gradient_metrics
 from yatbench.identity import setting_key
+from yatbench.labour import labour_metrics
 from yatbench.record import DataFacts, RunRecord
 from yatbench.results import ensure_writable, is_complete, read_metrics, write_history, write_json, write_run
 from yatbench.trainer import TrainResult, evaluate, train
@@ -110,6 +112,9 @@ def finish(spec: RunSpec, splits: Splits, model: nn.Module, device: torch.device
         if splits.weight_negation:
             result.metrics.update(weight_negation_metrics(model, splits, device))
         result.metrics.update(prototype_metrics(model, splits))
+        # run-level measures for the seed claims (yatbench/gradients.py, yatbench/labour.py)
+        result.metrics.update(gradient_metrics(build_model(spec, splits, device), model, splits))
+        result.metrics.update(labour_metrics(model, splits))
     add_retention(result.metrics, [*splits.eval_sets, "weight_negated"])
     record = make_record(spec, splits, model, device, result, seed_batched)
     record["total_time_s"] = round(time.perf_counter() - started, 4)

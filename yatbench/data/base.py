@@ -39,3 +39,7 @@ class Splits:
     track_solved: bool = False
     # The inversion test also evaluates the model with its first-layer weights negated (w → −w).
     weight_negation: bool = False
+    # Data drawn from several laws (the compositional toy): which law made each test sample, and each
+    # law's slope along input 0 in the units the model sees (yatbench/labour.py measures against them).
+    regime_test: torch.Tensor | None = None
+    regime_slopes: list[float] = field(default_factory=list)

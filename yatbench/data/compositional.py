@@ -92,10 +92,13 @@ class CompositionalConfig:
         target = z.unsqueeze(1)
         n_train = self.n - round(self.n * self.test_fraction)
         x_train, x_test = inputs[:n_train], inputs[n_train:]
+        scale = 1.0  # z = a·x = a·std·x' + a·mean: the slope along a standardised x is a·std
         if self.standardize:
             mean, std = x_train.mean(0), x_train.std(0).clamp_min(1e-8)
             x_train, x_test = (x_train - mean) / std, (x_test - mean) / std
+            scale = float(std[0])
         return Splits(x_train.contiguous(), target[:n_train].contiguous(), x_test.contiguous(),
                       target[n_train:].contiguous(), task="regression", in_features=2, out_features=1,
                       source="synthetic:compositional",
-                      preprocess="standardize" if self.standardize else "none")
+                      preprocess="standardize" if self.standardize else "none",
+                      regime_test=self.band(y[n_train:]), regime_slopes=[a * scale for a in self.slopes])

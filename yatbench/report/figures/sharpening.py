@@ -45,7 +45,7 @@ def sharpening(ctx: Context) -> list[Figure]:
         ax.set_ylim(0, 1.02)
         ax.set_xlabel("epoch")
         ax.set_ylabel("mean max softmax probability, test set (fraction)")
-        ax.legend(fontsize=8, loc="lower right")
+        ax.legend(fontsize=8, loc="best")
         dataset = str(yat["dataset"].iloc[0])
         ax.set_title(f"{dataset_label(dataset)} · {_label(yat)}: softmax sharpening (mean ± std over seeds)",
                      fontsize=10, loc="left")

@@ -136,3 +136,17 @@ def test_depth_and_sharpening_on_shrunk_mnist(spec_for, tmp_path: Path) -> None:
     assert {"depth_1", "softmax_sharpening_1"} <= set(figures)
     assert all(figures[n].section == "seeds" for n in ("depth_1", "softmax_sharpening_1"))
     assert "Further seed claims" in report.index_md.read_text()
+
+
+def test_the_claims_preset_holds_the_depth_series_and_the_claims_runs() -> None:
+    from yatbench.sweep.grid import build_grid
+
+    specs = build_grid("claims", []).specs
+    assert len(specs) == 65 and {s.seed for s in specs} == set(range(5))
+    stacks = [s for s in specs if s.dataset.name == "mnist" and getattr(s.model, "hidden", [])]
+    assert {(s.model.name, len(s.model.hidden)) for s in stacks} == {(m, d) for m in ("yat", "relu")
+                                                                     for d in (1, 2, 4, 8)}
+    assert {tuple(set(s.model.hidden)) for s in stacks} == {(64,)}
+    assert {s.model.readout for s in stacks if s.model.name == "yat"} == {"linear"}
+    trainers = {(s.trainer.epochs, s.trainer.lr, s.trainer.batch_size) for s in specs if s.dataset.name == "mnist"}
+    assert trainers == {(10, 0.001, 64)}  # the same budget for every MNIST model

@@ -65,7 +65,7 @@ def test_presets_expand_to_their_documented_sizes() -> None:
 
 def test_xor_preset_and_narrowing_seeds_on_the_command_line() -> None:
     grid = build_grid("xor", ["seed=range(20)"])
-    assert len(grid.specs) == 7 * 2 * 20  # yat × 3 kernels, relu × 3 widths, linear
+    assert len(grid.specs) == 8 * 2 * 20  # yat × 3 kernels, relu × 3 widths, linear on raw and on sum_product inputs
     assert {s.seed for s in grid.specs} == set(range(20))
     assert {s.dataset.encoding for s in grid.specs} == {"pm1", "binary"}
     widths = {tuple(s.model.hidden) for s in grid.specs if s.model.name == "relu"}

@@ -65,8 +65,10 @@ def cost_memory(ctx: Context) -> list[Claim]:
         claim.evidence = f"{why}: `{command}` measures it (about a minute on 2 CPU cores)"
         return [claim]
     claims = []
-    shapes = frame.groupby(["device", "batch", "in_features", "out_features"], sort=False)
-    for (device, batch, fan_in, fan_out), rows in shapes:
+    if "layer" not in frame.columns:  # benches before --layer timed the hidden-layer case only
+        frame = frame.assign(layer="hidden")
+    shapes = frame.groupby(["device", "layer", "batch", "in_features", "out_features"], sort=False)
+    for (device, layer, batch, fan_in, fan_out), rows in shapes:
         base = rows[rows["contender"] == BASELINE]
         for _, row in rows[rows["contender"] != BASELINE].iterrows():
             ratio = float(row["saved_ratio"])
@@ -74,8 +76,8 @@ def cost_memory(ctx: Context) -> list[Claim]:
                 continue
             claim = _new("")
             name = str(row["contender"])
-            claim.setting = f"{NAMES.get(name, name)}, batch {batch}, {fan_in}→{fan_out}, {device}"
-            claim.config = f"bench {name} {batch}x{fan_in}x{fan_out} {device}"
+            claim.setting = f"{NAMES.get(name, name)}, {layer} layer, batch {batch}, {fan_in}→{fan_out}, {device}"
+            claim.config = f"bench {name} {layer} {batch}x{fan_in}x{fan_out} {device}"
             claim.runs = f"{path} ({int(row['repeats'])} interleaved repeats)"
             claim.verdict = SUPPORTED if ratio >= DOUBLED else CONTRADICTED
             claim.headline = f"saved for backward {ratio:.2f}× Linear+ReLU; time {float(row['time_ratio']):.2f}×"

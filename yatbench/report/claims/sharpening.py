@@ -46,10 +46,14 @@ def sharpening_arms(ctx: Context) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
     return arms
 
 
-def first_last(ctx: Context, frame: pd.DataFrame) -> tuple[list[float], list[float]]:
-    """Per seed, the mean max probability after the first recorded epoch and after the last."""
+STILL_RISING = 0.005  # a last-epoch gain above this: the budget ended before the curve flattened
+
+
+def first_last(ctx: Context, frame: pd.DataFrame) -> tuple[list[float], list[float], list[float]]:
+    """Per seed, the mean max probability after the first recorded epoch, after the last, and its last gain."""
     series = history_series(ctx, ok(frame), COLUMN) if not frame.empty else {}
-    return [float(s.iloc[0]) for s in series.values()], [float(s.iloc[-1]) for s in series.values()]
+    gains = [float(s.iloc[-1] - s.iloc[-2]) for s in series.values() if len(s) > 1]
+    return [float(s.iloc[0]) for s in series.values()], [float(s.iloc[-1]) for s in series.values()], gains
 
 
 def _describe(name: str, first: list[float], last: list[float]) -> str:
@@ -78,8 +82,8 @@ def softmax_sharpens(ctx: Context) -> list[Claim]:
     for yat, linear in sharpening_arms(ctx):
         claim = new().about([yat, linear])
         claim.runs = f"{runs_text(yat, 'yat')}; {runs_text(linear, 'linear')}"
-        first, last = first_last(ctx, yat)
-        lin_first, lin_last = first_last(ctx, linear)
+        first, last, gains = first_last(ctx, yat)
+        lin_first, lin_last, _ = first_last(ctx, linear)
         claim.notes.append("beside it, " + _describe("linear", lin_first, lin_last))
         if len(last) < MIN_SEEDS:
             claim.evidence = (f"{len(last)} Yat run(s) recorded {COLUMN} (runs from before it was recorded lack it: "
@@ -100,6 +104,9 @@ def softmax_sharpens(ctx: Context) -> list[Claim]:
             claim.verdict = CONTRADICTED
         else:
             claim.verdict = NOT_ENOUGH
+        if gains and sum(gains) / len(gains) > STILL_RISING:
+            claim.notes.append(f"still rising at the last epoch (+{sum(gains) / len(gains):.3f} per evaluation): a "
+                               "longer budget (e.g. the paper preset's 20 epochs) may end higher")
         claim.thresholds = (at_thresholds(final.lo, final.hi, tuple(sorted({SHARP, *NEIGHBOURS})), True)
                             + f" (final value; the rise is {'' if rises else 'not '}clear of 0)")
         claims.append(claim)

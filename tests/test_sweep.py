@@ -59,7 +59,7 @@ def test_presets_expand_to_their_documented_sizes() -> None:
     assert {(s.trainer.epochs, s.trainer.lr, s.trainer.batch_size) for s in paper.specs} == {(20, 0.001, 64)}
     assert {s.dataset.preprocess for s in paper.specs} == {"none", "center", "standardize"}
     assert {s.model.kernel for s in paper.specs if s.model.name == "yat"} == {"yat", "square", "distance"}
-    assert len(build_grid("xor", []).specs) == 1400
+    assert len(build_grid("xor", []).specs) == 1600  # 8 models × 2 encodings × 100 seeds
     assert {s.model.readout for s in paper.specs if s.model.name == "yat"} == {"none"}
 
 
@@ -86,7 +86,7 @@ def test_other_keys_replace_where_set_or_add_an_axis() -> None:
     assert len(grid.specs) == 4 * 2 and {s.trainer.lr for s in grid.specs} == {0.1, 0.01}
     hidden = build_grid("xor", ["model.hidden=[32]", "seed=0", "dataset.encoding=pm1"])
     assert sorted((s.model.name, tuple(getattr(s.model, "hidden", ()))) for s in hidden.specs) == [
-        ("linear", ()), ("relu", (32,)), ("yat", (32,)), ("yat", (32,)), ("yat", (32,))]
+        ("linear", ()), ("linear", ()), ("relu", (32,)), ("yat", (32,)), ("yat", (32,)), ("yat", (32,))]
 
 
 def test_a_user_preset_shadows_and_uses_glob_and_choice(tmp_path: Path) -> None:
@@ -148,7 +148,7 @@ def test_paper_preset_models_match_each_other() -> None:
 @pytest.mark.parametrize(
     ("preset", "overrides", "message"),
     [
-        ("nope", [], "unknown sweep preset 'nope'; valid choices: default, paper, param_budget, xor"),
+        ("nope", [], "unknown sweep preset 'nope'; valid choices: claims, default, paper, param_budget, xor"),
         ("xor", ["model=yta"], "unknown model 'yta'; valid choices: attention, linear, relu, yat"),
         ("default", ["dataset=mnist"], "dataset=mnist is not in the grid of sweep preset 'default'"),
         ("default", ["seed=range("], "malformed override 'seed=range('"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -247,17 +248,64 @@ def test_every_figure_is_written_and_non_empty(fab) -> None:
         assert fig.caption and fig.title
 
 
+def _unresolved_links(page: str, out_dir: Path) -> list[str]:
+    """Every href on the page that points nowhere: '#x' without an element id="x", or a missing sibling file."""
+    ids = set(re.findall(r"""\sid\s*=\s*['"]([^'"]+)""", page))
+    bad = []
+    for href in re.findall(r"""href\s*=\s*['"]([^'"]+)""", page):
+        if href.startswith("#"):
+            if href[1:] not in ids:
+                bad.append(href)
+        elif "://" in href or href.startswith("//") or not (out_dir / href).is_file():
+            bad.append(href)
+    return bad
+
+
 def test_index_html_is_self_contained_and_shows_tables_figures_claims(fab) -> None:
     text = fab.index_html.read_text()
-    sources = re.findall(r"""(?:src|href)\s*=\s*['"]([^'"]+)""", text)
+    sources = re.findall(r"""src\s*=\s*['"]([^'"]+)""", text)
     assert sources and all(s.startswith("data:image/png;base64,") for s in sources)
-    assert "<link" not in text and "<script" not in text
-    assert text.count("<figure>") == len(fab.figures)
-    assert "<table>" in text and "Claims" in text and "Wilson" in text
+    assert "<link" not in text and "<script src" not in text
+    assert text.count("<figure ") == len(fab.figures)
+    assert "<table" in text and "Claims" in text and "Wilson" in text
     md = fab.index_md.read_text()
     assert md.rstrip().endswith(".") or "Claims these runs cannot test" in md
     for fig in fab.figures:
         assert f"]({fig.path.name})" in md
+
+
+def test_page_links_verdicts_to_claims_to_runs_and_tables_to_csv(fab) -> None:
+    text = fab.index_html.read_text()
+    assert not _unresolved_links(text, fab.out_dir)
+    assert "id='contents'" in text and text.count("<nav") == 1
+    for index in range(len(fab.claims)):  # each verdict row links to its card
+        assert f"href='#claim-{index + 1}'" in text or f'href="#claim-{index + 1}"' in text
+    for run_id in fab.table.runs["run_id"]:  # every run has its own anchor, and some claim links to it
+        assert f"id='run-{run_id}'" in text
+    assert re.search(r"""href=['"]#run-xor-yat-""", text)
+    for tab in fab.tables:
+        assert f"href='{tab.name}.csv'" in text or f'href="{tab.name}.csv"' in text
+    body = re.sub(r"<(script|style)>.*?</\1>", "", text, flags=re.S)
+    body = re.sub(r"<code>.*?</code>", "", body, flags=re.S)
+    visible = re.sub(r"<[^>]+>", "", body)
+    assert "**" not in visible and "`" not in visible  # Markdown is rendered, never shown raw
+
+
+def test_page_in_headless_chromium(fab) -> None:
+    """The page loads in a real browser with no console message, its script runs, and every link resolves."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("no headless browser: `apt-get install chromium` (Debian) to run this check")
+    done = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr",
+                           "--v=0", "--dump-dom", fab.index_html.resolve().as_uri()],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    console = [line for line in done.stderr.splitlines() if "CONSOLE" in line]
+    assert not console, console
+    dom = done.stdout
+    assert 'data-ready="1"' in dom  # the inline script ran to its end
+    assert dom.count('class="filter"') == dom.count('class="data"') > 0  # every data table got its filter box
+    assert not _unresolved_links(dom, fab.out_dir)
 
 
 # ------------------------------------------------------------------ empty, partial, missing folders

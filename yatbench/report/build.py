@@ -16,7 +16,17 @@ from yatbench.report.claims import NOT_ENOUGH, Claim, all_claims, claims_frame, 
 from yatbench.report.context import Context
 from yatbench.report.figures import Figure, all_figures
 from yatbench.report.load import REPORT_DIR, RunTable, load_runs, main_variants
-from yatbench.report.page import Block, bullets, heading, para, untested_block, verdict_table, write_page
+from yatbench.report.page import (
+    Block,
+    bullets,
+    claim_anchor,
+    heading,
+    para,
+    untested_block,
+    verdict_table,
+    write_page,
+)
+from yatbench.report.runlog import cfg_anchor, run_links, run_sections
 from yatbench.report.stats import METHODS
 from yatbench.report.tables import Table, all_tables, seed_range, write_table
 
@@ -93,7 +103,7 @@ def _inventory(table: RunTable) -> pd.DataFrame:
                      "status": ", ".join(f"{k} {v}" for k, v in frame["status"].value_counts().items()),
                      "data source": ", ".join(sorted(set(map(str, frame["source"].dropna())))),
                      "device": ", ".join(sorted(set(map(str, frame["device"].dropna())))),
-                     "variant id": frame["variant"].iloc[0]})
+                     "variant id": f"[{frame['variant'].iloc[0]}](#{cfg_anchor(frame['variant'].iloc[0])})"})
     return pd.DataFrame(rows)
 
 
@@ -113,7 +123,7 @@ def page_blocks(ctx: Context, tables: list[Table], figures: list[Figure], claims
     blocks.append(para(f"Results folder `{table.results_dir}`: **{n_runs} runs** ({datasets}). "
                        f"Claims tested: {counts['supported']} supported, {counts['contradicted']} contradicted, "
                        f"{counts[NOT_ENOUGH]} without enough data. Every number below names its runs and seeds; "
-                       "all runs with their config columns are in `runs.csv`."))
+                       "all runs with their config columns are in [runs.csv](runs.csv)."))
     blocks.append(heading("Verdicts at a glance"))
     blocks.append(para("Each claim from the seed texts that these runs (or the formula) can test; the full "
                        "measurement, decision rule and numbers are in the Claims section at the end."))
@@ -132,7 +142,13 @@ def page_blocks(ctx: Context, tables: list[Table], figures: list[Figure], claims
                        "by most runs, and the parameter-matched default sizes where those were run."))
     if "summary" in by_name:
         blocks.append(heading("Who wins: headline metric by dataset and model"))
-        blocks.append(Block("table", by_name["summary"]))
+        summary = by_name["summary"]
+        blocks.append(para(f"{summary.caption} One table per dataset; click a column to sort, type in the box to "
+                           f"filter. All rows: [summary.csv](summary.csv)."))
+        for dataset in dict.fromkeys(summary.display["dataset"]):
+            rows = summary.display[summary.display["dataset"] == dataset].drop(columns="dataset")
+            blocks.append(heading(f"Who wins on {dataset}", 3))
+            blocks.append(Block("frame", rows))
     sections = [
         ("xor", "XOR", ["xor"], "One Yat neuron against dot-product nets on the classic non-linearly-separable "
                                 "problem (seeds/004)."),
@@ -162,9 +178,12 @@ def page_blocks(ctx: Context, tables: list[Table], figures: list[Figure], claims
     if n_runs:
         blocks.append(heading("Runs behind every number"))
         blocks.append(para("Each configuration, the seeds it was run with, and where its data came from. "
-                           "Per-run values: `runs.csv`; run folders: "
-                           "`<results>/<dataset>-<model>-s<seed>-<hash>/`."))
+                           "Per-run values: [runs.csv](runs.csv); run folders: "
+                           "`<results>/<dataset>-<model>-s<seed>-<hash>/`. Each configuration id links to its "
+                           "runs below: config, metrics and the recorded history of every run."))
         blocks.append(Block("frame", _inventory(table)))
+        blocks.append(heading("Every run", 3))
+        blocks.append(Block("runs", run_sections(table)))
     if ctx.skipped:
         blocks.append(para("Skipped while drawing: " + "; ".join(ctx.skipped)))
     blocks.append(heading("Claims"))
@@ -172,8 +191,9 @@ def page_blocks(ctx: Context, tables: list[Table], figures: list[Figure], claims
                        "**supported** when the interval lies on the claimed side, **contradicted** when it lies on "
                        "the other side, **not enough data** when runs are missing, fewer than 3 seeds exist, or the "
                        "interval straddles the threshold. Claims about the formula itself are checked in float64."))
-    for claim in claims:
-        blocks.append(Block("claim", claim))
+    for index, claim in enumerate(claims):
+        keys = [k for k in claim.config.split(" vs ") if k]
+        blocks.append(Block("claim", claim, anchor=claim_anchor(index), extra=run_links(runs, keys)))
     blocks.append(heading("Claims these runs cannot test", 3))
     blocks.append(untested_block())
     return blocks

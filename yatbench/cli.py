@@ -167,22 +167,50 @@ def report(
     results_dir: Annotated[Path, typer.Option("--results-dir", "-r", help="Folder holding the run folders")] = Path(
         "results"),
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Where the report goes "
-                                             "[default: <results-dir>/report]")] = None,
+                                             "[default: <results-dir>/report, or <A>/compare with --compare]")] = None,
+    where: Annotated[list[str] | None, typer.Option("--where", "-w", help="Only runs whose recorded KEY has one of "
+                     "the VALUES: --where trainer.lr=0.01 --where model=yat,relu (all must hold)",
+                     show_default=False)] = None,
+    compare: Annotated[tuple[Path, Path] | None, typer.Option("--compare", help="Two results folders A B side by "
+                       "side: configurations matched by seedless key, B − A with 95% intervals",
+                       show_default=False)] = None,
 ) -> None:
     """Read every run under results/ and write tables, figures and an index page to results/report/.
 
     The page (index.html, self-contained; index.md) shows who wins by how much, with n and
     95% intervals, and tests the claims of the seed texts. Never needs training data.
 
-    Example: yatbench report --results-dir results
+    Examples:
+
+      yatbench report --results-dir results
+
+      yatbench report --where trainer.lr=0.01 --where model=yat,relu --out lr001
+
+      yatbench report --compare results_v1 results_v2
     """
-    if not results_dir.is_dir():
-        raise UserError(f"results directory {results_dir} does not exist; run `yatbench sweep default` first "
-                        "(or pass --results-dir)", 2)
+    from yatbench.report.subset import parse_where
+
+    conditions = parse_where(where or [])
+    for folder in compare or (results_dir,):
+        if not folder.is_dir():
+            raise UserError(f"results directory {folder} does not exist; run `yatbench sweep default` first "
+                            "(or pass --results-dir)", 2)
+    from yatbench.progress import progress_line
+
+    if compare:
+        from yatbench.report.compare import compare_folders
+        from yatbench.report.console import print_comparison
+
+        with progress_line(f"comparing {compare[0]} with {compare[1]}"):
+            result = compare_folders(compare[0], compare[1], out or compare[0] / "compare", conditions)
+        print_comparison(result)
+        return
     from yatbench.report import build_report
     from yatbench.report.console import print_report
 
-    print_report(build_report(results_dir, out))
+    with progress_line("reading run folders") as say:
+        built = build_report(results_dir, out, conditions, step=say)
+    print_report(built)
 
 
 THROUGHPUT_CASES = [("mnist", "yat", ["trainer.epochs=2"]), ("xor", "yat", ["trainer.epochs=500"])]

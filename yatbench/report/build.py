@@ -7,6 +7,7 @@ model.pt) and regenerates only the synthetic XOR and compositional data from the
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from yatbench.report.page import (
 )
 from yatbench.report.runlog import cfg_anchor, run_links, run_sections
 from yatbench.report.stats import METHODS
+from yatbench.report.subset import apply_where, where_text
 from yatbench.report.tables import Table, all_tables, seed_range, write_table
 
 EXPECTED = {  # what `yatbench sweep default` runs; the other presets add to it
@@ -50,6 +52,7 @@ class Report:
     claims: list[Claim]
     missing: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    where: dict[str, list[str]] = field(default_factory=dict)
 
 
 def missing_runs(table: RunTable) -> list[str]:
@@ -73,26 +76,39 @@ def missing_runs(table: RunTable) -> list[str]:
     return lines
 
 
-def build_report(results_dir: Path, out_dir: Path | None = None) -> Report:
-    """Read every run under ``results_dir`` and write the report into ``out_dir`` (default results/report)."""
+def build_report(results_dir: Path, out_dir: Path | None = None, where: dict[str, list[str]] | None = None,
+                 step: Callable[[str], None] = lambda _: None) -> Report:
+    """Read every run under ``results_dir`` (those matching ``where``, see :mod:`yatbench.report.subset`) and
+    write the report into ``out_dir`` (default results/report). ``step`` hears what is being done now."""
     out_dir = out_dir or results_dir / REPORT_DIR
+    step(f"reading run folders in {results_dir}")
     table = load_runs(results_dir)
+    total = len(table.runs)
+    table = apply_where(table, where or {})
     if out_dir.exists():  # a fresh folder: no figure from an earlier report survives unexplained
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
     ctx = Context(table, main_variants(table.runs), out_dir)
+    step(f"summarising {len(table.runs)} runs")
     tables = all_tables(table) if not table.empty else []
     for tab in tables:
         write_table(tab, out_dir)
     if not table.empty:
         table.runs.to_csv(out_dir / "runs.csv", index=False)
+    step("drawing figures")
     figures = all_figures(ctx)
+    step("deciding claims")
     claims = all_claims(ctx)
     claims_frame(claims).to_csv(out_dir / "claims.csv", index=False)
     missing = missing_runs(table)
+    step("writing the page")
     blocks = page_blocks(ctx, tables, figures, claims, missing)
+    if where:
+        blocks.insert(0, para(f"**Subset:** only the runs with {where_text(where)} — {len(table.runs)} of the "
+                              f"{total} runs in the folder (`yatbench report --where`). Verdicts, tables and "
+                              "figures below use these runs alone."))
     md, html_path = write_page(blocks, out_dir, "yatbench report: Yat-product neurons vs dot-product networks")
-    return Report(out_dir, md, html_path, table, tables, figures, claims, missing, ctx.skipped)
+    return Report(out_dir, md, html_path, table, tables, figures, claims, missing, ctx.skipped, where or {})
 
 
 def _inventory(table: RunTable) -> pd.DataFrame:

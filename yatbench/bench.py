@@ -62,6 +62,8 @@ COLUMNS = [
     "contender",
     "median_ms",
     "time_ratio",
+    "time_ratio_q1",
+    "time_ratio_q3",
     "saved_bytes",
     "saved_ratio",
     "saved_ratio_no_params",
@@ -277,7 +279,9 @@ def _bench_shape(
         }
         if name in samples:
             ratios = [t / b for t, b in zip(samples[name], base_t, strict=True)]
-            row.update(median_ms=_median(samples[name]) * 1e3, time_ratio=_median(ratios))
+            ordered = sorted(ratios)
+            row.update(median_ms=_median(samples[name]) * 1e3, time_ratio=_median(ratios),
+                       time_ratio_q1=ordered[len(ordered) // 4], time_ratio_q3=ordered[(3 * len(ordered)) // 4])
         if name in saved:
             row.update(
                 saved_bytes=saved[name][0],
@@ -307,7 +311,7 @@ def format_table(df: pd.DataFrame, title: str | None = None) -> Table:
         ("layer", "left"),
         ("contender", "left"),
         ("median ms", "right"),
-        ("time ratio", "right"),
+        ("time ratio (IQR)", "right"),
         ("saved MB", "right"),
         ("saved ratio", "right"),
         ("saved ratio w/o params", "right"),
@@ -318,13 +322,24 @@ def format_table(df: pd.DataFrame, title: str | None = None) -> Table:
     def num(v: Any, fmt: str) -> str:
         return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else format(v, fmt)
 
+    base = {(r["batch"], r["in_features"], r["out_features"], r.get("layer")): r["median_ms"]
+            for _, r in df.iterrows() if r["contender"] == BASELINE}
     for _, r in df.iterrows():
+        ratio = num(r["time_ratio"], ".2f")
+        if ratio != "—" and r.get("time_ratio_q1") == r.get("time_ratio_q1"):
+            ratio += f" ({r['time_ratio_q1']:.2f}–{r['time_ratio_q3']:.2f})"
+        of_medians = r["median_ms"] / base.get((r["batch"], r["in_features"], r["out_features"], r.get("layer")),
+                                               math.nan)
+        if abs(of_medians / r["time_ratio"] - 1) > 0.1:  # the times beside it would say otherwise: noisy
+            ratio += " ⚠"
+            table.caption = "⚠: the median times and the median paired ratio disagree by > 10%: a noisy machine; " \
+                            "rerun with more --repeats"
         table.add_row(
             f"({r['batch']}, {r['in_features']}, {r['out_features']})",
             str(r["layer"]),
             str(r["contender"]),
             num(r["median_ms"], ".3f"),
-            num(r["time_ratio"], ".2f"),
+            ratio,
             num(r["saved_bytes"] / 1e6 if r["saved_bytes"] == r["saved_bytes"] else None, ".3f"),
             num(r["saved_ratio"], ".3f"),
             num(r["saved_ratio_no_params"], ".3f"),

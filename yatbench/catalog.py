@@ -28,15 +28,25 @@ def list_group(group: str, user_dir: str | Path | None = None) -> list[CatalogEn
             if path.stem in entries:
                 continue
             text = path.read_text()
-            comments = [line.lstrip("# ").strip() for line in text.splitlines() if line.startswith("#")]
+            comments = [" ".join(_leading_comment(text))]
             values = OmegaConf.to_container(OmegaConf.create(text)) or {}
             options = {k: v for k, v in values.items() if k not in ("_target_", "name", "defaults")}
             if group == "sweep":  # a grid is long: show its size and axes instead
                 from yatbench.sweep.grid import preset_options
 
                 options = preset_options(path.stem, user_dir)
-            entries[path.stem] = CatalogEntry(path.stem, comments[0] if comments else "", options)
+            entries[path.stem] = CatalogEntry(path.stem, comments[0], options)
     return sorted(entries.values(), key=lambda e: e.name)
+
+
+def _leading_comment(text: str) -> list[str]:
+    """The comment lines at the top of a YAML file (a description may run over several lines)."""
+    lines = []
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        lines.append(line.lstrip("#").strip())
+    return [line for line in lines if line]
 
 
 def names(group: str, user_dir: str | Path | None = None) -> list[str]:

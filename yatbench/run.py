@@ -22,6 +22,7 @@ from yatbench.device import resolve_device, seed_everything
 from yatbench.gradients import gradient_metrics
 from yatbench.identity import setting_key
 from yatbench.labour import labour_metrics
+from yatbench.progress import note, progress_line
 from yatbench.record import DataFacts, RunRecord
 from yatbench.results import ensure_writable, is_complete, read_metrics, write_history, write_json, write_run
 from yatbench.trainer import TrainResult, evaluate, train
@@ -138,8 +139,11 @@ def execute(spec: RunSpec, force: bool = False) -> RunOutcome:
     ensure_writable(spec.results_dir)
     device = resolve_device(spec.device)
     started = time.perf_counter()
-    splits = spec.dataset.load(spec.seed)
-    model = build_model(spec, splits, device)
+    with progress_line(f"loading {spec.dataset.name} data, building {spec.model.name}", spec.trainer.progress):
+        splits = spec.dataset.load(spec.seed)
+        model = build_model(spec, splits, device)
+    for text in splits.notes:  # e.g. the bundled subset: said before training, not only after
+        note(text, spec.trainer.progress)
     label = f"{spec.dataset.name} · {spec.model.name} · seed {spec.seed}"
     result = train(model, splits, spec.trainer, device, spec.seed, label=label)
     return finish(spec, splits, model, device, result, started, replace=force)

@@ -25,7 +25,7 @@ from yatbench.results import PARTIAL_DIR, ensure_writable
 from yatbench.sweep.executors import Executor, ExecutorConfig, load_executor_config, make_executor
 from yatbench.sweep.grid import Grid, Preset, build_grid, load_preset, parse_overrides
 from yatbench.sweep.jobs import RunReport, make_jobs
-from yatbench.sweep.summary import print_comparison, print_failures, print_summary
+from yatbench.sweep.summary import print_comparison, print_failures, print_plan, print_summary
 
 EXECUTOR_PREFIX = "executor."
 STALE_PARTIAL_S = 600.0
@@ -110,7 +110,8 @@ def previous_report(record: dict[str, Any]) -> RunReport:
 
 def run_sweep(preset: str, overrides: list[str], *, force: bool = False, dry_run: bool = False,
               executor: str | None = None, workers: int | None = None,
-              user_dir: str | Path | None = None, console: Console | None = None) -> SweepResult:
+              user_dir: str | Path | None = None, console: Console | None = None,
+              verbose: bool = False) -> SweepResult:
     """Expand, validate, resume and execute a sweep; print its plan, progress and summary."""
     started = time.perf_counter()
     console = console or Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
@@ -120,7 +121,7 @@ def run_sweep(preset: str, overrides: list[str], *, force: bool = False, dry_run
     if not dry_run:
         pool.start()  # worker processes import torch while the grid is composed here
     try:
-        result = _sweep(chosen, run_overrides, pool, force, dry_run, user_dir, console)
+        result = _sweep(chosen, run_overrides, pool, force, dry_run, user_dir, console, verbose)
     finally:
         pool.close()
     result.wall_s = time.perf_counter() - started
@@ -132,7 +133,7 @@ def run_sweep(preset: str, overrides: list[str], *, force: bool = False, dry_run
 
 
 def _sweep(preset: Preset, overrides: list[str], pool: Executor, force: bool, dry_run: bool,
-           user_dir: str | Path | None, console: Console) -> SweepResult:
+           user_dir: str | Path | None, console: Console, verbose: bool = False) -> SweepResult:
     from yatbench.run import completed_outcome  # imports torch: after the pool has started its workers
 
     grid = build_grid(preset, overrides, user_dir)
@@ -149,6 +150,7 @@ def _sweep(preset: Preset, overrides: list[str], pool: Executor, force: bool, dr
                   f"{len(result.already_done)} already done, {len(todo)} to run"
                   + (" (--force: rerunning all)" if force else ""))
     if dry_run:
+        print_plan(console, grid.specs, {r.run_id for r in result.already_done}, verbose)
         console.print(f"dry run: would run {len(todo)} runs {pool.description}; nothing was run")
     if dry_run or not todo:
         return result

@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from yatbench.config import RunSpec
+from yatbench.report.tables import seed_range
 from yatbench.sweep.jobs import FAILED_DIR, RunReport
 
 if TYPE_CHECKING:
@@ -64,6 +65,43 @@ def _flat(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
     return flat
 
 
+def settings_labels(group_spec: dict[str, RunSpec]) -> dict[str, str]:
+    """Per seedless key, the settings that set it apart from the other configurations of its dataset and model."""
+    flats = {key: _flat(spec.resolved) for key, spec in group_spec.items()}
+    labels = {}
+    for key, spec in group_spec.items():
+        siblings = [k for k, s in group_spec.items() if (s.dataset.name, s.model.name) == (spec.dataset.name,
+                                                                                          spec.model.name)]
+        varying = sorted({name for k in siblings for name, value in flats[k].items()
+                          if any(flats[o].get(name) != value for o in siblings)} - set(HIDDEN_KEYS))
+        labels[key] = " ".join(f"{name.split('.', 1)[-1]}={flats[key].get(name)}" for name in varying)
+    return labels
+
+
+def print_plan(console: Console, specs: list[RunSpec], done: set[str], verbose: bool = False) -> None:
+    """``sweep --dry-run``: one row per configuration (seeds, done / to run); ``verbose``: every run id too."""
+    group_spec: dict[str, RunSpec] = {}
+    members: dict[str, list[RunSpec]] = {}
+    for spec in specs:
+        group_spec.setdefault(spec.seedless_key, spec)
+        members.setdefault(spec.seedless_key, []).append(spec)
+    labels = settings_labels(group_spec)
+    table = Table(title="runs of this sweep, by configuration (--dry-run -v lists every run id)",
+                  title_justify="left")
+    for column in ("dataset", "model", "settings", "seeds", "done", "to run"):
+        table.add_column(column, no_wrap=column != "settings", justify="right" if column in ("done", "to run")
+                         else "left")
+    for key, runs in members.items():
+        spec = group_spec[key]
+        finished = sum(r.run_id in done for r in runs)
+        table.add_row(spec.dataset.name, spec.model.name, escape(labels[key]) or "—",
+                      seed_range([r.seed for r in runs]), str(finished), str(len(runs) - finished))
+    console.print(table)
+    if verbose:
+        for spec in specs:
+            console.print(f"  {'done   ' if spec.run_id in done else 'to run '} {spec.run_id}", highlight=False)
+
+
 def print_comparison(console: Console, reports: list[RunReport], specs: list[RunSpec]) -> None:
     """Dataset × model (× what else differs): n, parameters, headline metric mean ± std over seeds,
     and for XOR-style data how many seeds solved it (every test point right)."""
@@ -80,15 +118,11 @@ def print_comparison(console: Console, reports: list[RunReport], specs: list[Run
     if not groups:
         return
     order = {spec.seedless_key: i for i, spec in reversed(list(enumerate(specs)))}
-    flats = {key: _flat(spec.resolved) for key, spec in group_spec.items()}
+    labels = settings_labels(group_spec)
     rows = []
     for key in sorted(groups, key=order.__getitem__):
         records, spec = groups[key], group_spec[key]
-        siblings = [k for k, s in group_spec.items() if (s.dataset.name, s.model.name) == (spec.dataset.name,
-                                                                                          spec.model.name)]
-        varying = sorted({name for k in siblings for name, value in flats[k].items()
-                          if any(flats[o].get(name) != value for o in siblings)} - set(HIDDEN_KEYS))
-        settings = " ".join(f"{name.split('.', 1)[-1]}={flats[key].get(name)}" for name in varying)
+        settings = labels[key]
         headline = records[0]["metrics"].get("headline", "accuracy")
         values = [r["metrics"].get(f"test_{headline}") for r in records]
         values = [float(v) for v in values if isinstance(v, (int, float))]

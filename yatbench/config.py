@@ -23,6 +23,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from yatbench.errors import UserError
+from yatbench.export import EXPORTS
 from yatbench.identity import config_hash, seedless_key
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -174,6 +175,9 @@ def validate(cfg: DictConfig) -> RunSpec:
         raise UserError(f"seed={cfg.seed!r} is not an integer") from None
     if seed < 0:
         raise UserError(f"seed={seed} must be >= 0")
+    export = str(cfg.get("export", "none"))
+    if export not in EXPORTS:
+        raise UserError(f"export={export!r} is not valid; choose one of {', '.join(EXPORTS)}")
     resolved = {
         "dataset": _as_dict(dataset, cfg.dataset),
         "model": _as_dict(model, cfg.model),
@@ -181,6 +185,7 @@ def validate(cfg: DictConfig) -> RunSpec:
         "device": {"name": device},
         "seed": seed,
         "results_dir": str(cfg.results_dir),
+        "export": export,
     }
     if hasattr(dataset, "data_identity"):
         resolved["data"] = {"source": dataset.data_identity()}

@@ -22,7 +22,7 @@ from typing import Any
 # left out too: what identifies the data is the source a dataset resolves to (its
 # ``data_identity()``), recorded under ``data``.
 EXECUTION_ONLY: dict[str, tuple[str, ...] | None] = {
-    "results_dir": None, "trainer": ("progress", "seed_batching"), "dataset": ("data_dir", "download")}
+    "results_dir": None, "export": None, "trainer": ("progress", "seed_batching"), "dataset": ("data_dir", "download")}
 
 
 def is_execution_only(dotted: str) -> bool:

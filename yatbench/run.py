@@ -20,6 +20,7 @@ from yatbench.config import RunSpec
 from yatbench.data.base import Splits
 from yatbench.device import resolve_device, seed_everything
 from yatbench.gradients import gradient_metrics
+from yatbench.export import write_exports
 from yatbench.identity import setting_key
 from yatbench.labour import labour_metrics
 from yatbench.progress import note, progress_line
@@ -90,6 +91,7 @@ def save_run(spec: RunSpec, splits: Splits, model: nn.Module, record: dict[str, 
     def contents(folder: Path) -> None:
         (folder / "config.yaml").write_text(OmegaConf.to_yaml(OmegaConf.create(spec.resolved)))
         write_history(folder / "history.csv", history)
+        write_exports(spec.resolved.get("export", "none"), folder, record, spec.resolved, history)
         torch.save({k: v.detach().cpu() for k, v in model.state_dict().items()}, folder / "model.pt")
         if splits.image_shape is not None and record["status"] == "ok":
             from yatbench.artifacts import save_weight_grid

@@ -11,7 +11,7 @@ from yatbench.report.figures.base import dataset_label as _dataset_label
 from yatbench.report.measures import read_history
 from yatbench.report.stats import summarize
 from yatbench.report.style import MARKERS, color, pyplot, save
-from yatbench.report.tables import col, seed_range
+from yatbench.report.tables import col, params_text, seed_range
 
 
 def _history(ctx: Context, folder: str) -> pd.DataFrame | None:
@@ -47,10 +47,10 @@ def learning_curves(ctx: Context, dataset: str) -> Figure | None:
             stacked = pd.concat(series, axis=1)
             mean = stacked.mean(axis=1)
             ax.plot(mean.index, mean.to_numpy(), color=color(model, index), lw=1.6,
-                    label=f"{model} (n = {stacked.shape[1]})")
+                    label=f"{model} (n = {stacked.shape[1]}, {params_text(frame)} params)")
             if stacked.shape[1] > 1 and not (key == metric and solved_curve):
-                ax.fill_between(mean.index, stacked.min(axis=1), stacked.max(axis=1), color=color(model, index),
-                                alpha=0.18, lw=0)
+                ax.fill_between(mean.index, stacked.quantile(0.25, axis=1), stacked.quantile(0.75, axis=1),
+                                color=color(model, index), alpha=0.12, lw=0)
     if not used:
         plt.close(fig)
         return None
@@ -62,7 +62,7 @@ def learning_curves(ctx: Context, dataset: str) -> Figure | None:
     for ax in (ax_loss, ax_metric):
         ax.set_xlabel("epoch (full-batch: 1 epoch = 1 step)" if solved_curve else "epoch")
         ax.legend(fontsize=8)
-    fig.suptitle(f"{_dataset_label(dataset)}: learning curves (line: mean over seeds, band: min–max)",
+    fig.suptitle(f"{_dataset_label(dataset)}: learning curves (line: mean over seeds, band: 25–75% of seeds)",
                  x=0.01, ha="left")
     path = save(fig, ctx.out_dir / f"learning_curves_{dataset}.png")
     caption = f"Per-epoch history of the compared configuration of each model: {', '.join(used)}."
@@ -111,18 +111,26 @@ def param_budget(ctx: Context, dataset: str) -> Figure | None:
         described.append(f"{model}: {', '.join(f'{int(p)}' for p in sizes)} params "
                          f"(seeds {seed_range(frame['seed'].tolist())})")
         for ax, (key, label) in zip(axes[0], metrics, strict=True):
-            stats = [summarize(col(frame[frame["params"] == p], key)) for p in sizes]
+            bounded = key == "test_accuracy"  # a logit-t interval stays inside [0, 1]
+            stats = [summarize(col(frame[frame["params"] == p], key), bounded=bounded) for p in sizes]
             means = np.array([s.mean for s in stats])
             lows = np.array([s.mean - s.lo if s.n > 1 else 0 for s in stats])
             highs = np.array([s.hi - s.mean if s.n > 1 else 0 for s in stats])
+            counts = sorted({s.n for s in stats})
             ax.errorbar(sizes, means, yerr=[lows, highs], color=color(model, index), marker=MARKERS.get(model, "o"),
-                        capsize=3, lw=1.5, label=model)
+                        capsize=3, lw=1.5, label=f"{model} (n = {'/'.join(map(str, counts))} per size)")
+            single = [i for i, s in enumerate(stats) if s.n == 1]  # no interval from one seed: drawn hollow
+            if single:
+                ax.scatter([sizes[i] for i in single], means[single], s=90, facecolors="white",
+                           edgecolors=color(model, index), zorder=4, label=f"{model}: n = 1 (no interval)")
             ax.set_ylabel(label)
     for ax, (key, _) in zip(axes[0], metrics, strict=True):
         ax.set_xscale("log")
         ax.set_xlabel("trainable parameters (count, log scale)")
         if key == "test_mse":
             ax.set_yscale("log")
+        if key == "test_r2":  # the "fewer parameters" claim decides at R² ≥ 0.9
+            ax.axhline(0.9, color="#555555", ls="--", lw=1, label="claim threshold R² = 0.9")
         ax.legend(fontsize=8.5)
     fig.suptitle(f"{_dataset_label(dataset)}: quality against parameter count (mean, 95% CI over seeds)",
                  x=0.01, ha="left")

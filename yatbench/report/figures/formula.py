@@ -89,7 +89,7 @@ def territories(ctx: Context) -> Figure:
                for i in range(len(weights))]
     handles.append(Line2D([], [], marker="*", ls="none", ms=12, color="white", mec="black", label="weight vector"))
     fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), frameon=False)
-    fig.suptitle("Softmax territories of four Yat neurons, P_i = softmax(ⵟ(w_i, x)/τ), b = 0, ε = 10⁻⁵",
+    fig.suptitle("Softmax territories of four Yat neurons, Pᵢ = softmax(ⵟ(wᵢ, x)/τ), b = 0, ε = 10⁻⁵",
                  x=0.01, ha="left")
     path = save(fig, ctx.out_dir / "yat_territories.png")
     caption = ("Each point of the plane coloured by the softmax mixture of four Yat neurons' colours (pure colour = "

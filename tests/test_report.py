@@ -278,6 +278,7 @@ def test_page_links_verdicts_to_claims_to_runs_and_tables_to_csv(fab) -> None:
     text = fab.index_html.read_text()
     assert not _unresolved_links(text, fab.out_dir)
     assert "id='contents'" in text and text.count("<nav") == 1
+    assert "What the figures draw" in text and "not drawn: 1 other configuration" in text  # xor binary encoding
     for index in range(len(fab.claims)):  # each verdict row links to its card
         assert f"href='#claim-{index + 1}'" in text or f'href="#claim-{index + 1}"' in text
     for run_id in fab.table.runs["run_id"]:  # every run has its own anchor, and some claim links to it

@@ -123,6 +123,23 @@ def _inventory(table: RunTable) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _drawn_configurations(ctx: Context) -> list[str]:
+    """Per (dataset, model): the configuration figures draw (linked, with seeds) and those they leave out."""
+    runs = ctx.table.runs
+    lines = []
+    for (dataset, model), key in ctx.variants.items():
+        frame = runs[runs["variant"] == key]
+        label = str(frame["variant_label"].iloc[0]) or "the only configuration"
+        others = runs[(runs["dataset"] == dataset) & (runs["model"] == model) & (runs["variant"] != key)]
+        hidden = list(dict.fromkeys(others["variant_label"]))
+        line = (f"{dataset} · {model}: [{label}](#{cfg_anchor(key)}), seeds {seed_range(frame['seed'].tolist())}")
+        if hidden:
+            line += f"; not drawn: {len(hidden)} other configuration(s) — " + "; ".join(f"`{h}`" for h in hidden[:6])
+            line += " …" if len(hidden) > 6 else ""
+        lines.append(line)
+    return lines
+
+
 def page_blocks(ctx: Context, tables: list[Table], figures: list[Figure], claims: list[Claim],
                 missing: list[str]) -> list[Block]:
     """The page, top to bottom: verdicts, what was run, tables and figures by topic, claims in full."""
@@ -180,6 +197,13 @@ def page_blocks(ctx: Context, tables: list[Table], figures: list[Figure], claims
         ("seeds", "Further seed claims", [], "Depth without normalisation, softmax sharpening, the gate's "
                                              "division of labour (seeds/000, 001, 004)."),
     ]
+    drawn = _drawn_configurations(ctx)
+    if drawn:
+        blocks.append(heading("What the figures draw"))
+        blocks.append(para("Figures that show one configuration per model draw these (tables and claims use "
+                           "every configuration). Configurations not drawn are named with what sets them apart; "
+                           "`yatbench report --where KEY=VALUE` draws the figures for another subset."))
+        blocks.append(bullets(drawn))
     for section, title, table_names, intro in sections:
         figs = by_section.get(section, [])
         tabs = [by_name[n] for n in table_names if n in by_name]

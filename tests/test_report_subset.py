@@ -70,3 +70,18 @@ def test_compare_matches_by_seedless_key_with_intervals(folder: Path, tmp_path: 
     assert (both["diff_b_minus_a"] == 0).all() and (both["diff_ci_lo"] < 0).all() and (both["diff_ci_hi"] > 0).all()
     assert (both["n_a"] == 3).all() and (both["n_b"] == 3).all()
     assert (tmp_path / "cmp" / "compare.csv").is_file() and result.index_html.is_file()
+
+
+def test_both_xor_encodings_get_their_decision_regions(spec_for, tmp_path: Path) -> None:
+    """The drawn configuration is ±1; the {0, 1} runs get their own figure, which says which configuration it shows."""
+    from yatbench.report import build_report
+    from yatbench.run import execute
+
+    for encoding, seeds in (("pm1", 3), ("binary", 2)):  # the drawn configuration is the one with most seeds
+        for seed in range(seeds):
+            execute(spec_for("xor", "yat", "trainer.epochs=30", f"dataset.encoding={encoding}", f"seed={seed}"))
+    report = build_report(tmp_path / "results")
+    figures = {f.name: f for f in report.figures}
+    assert {"decision_regions_xor", "decision_regions_xor_binary"} <= set(figures)
+    assert "encoding=binary" in figures["decision_regions_xor_binary"].caption
+    assert "Configurations: yat:" in figures["decision_regions_xor"].caption

@@ -12,23 +12,42 @@ from yatbench.report.rebuild import load_model, synthetic_splits
 from yatbench.report.style import pyplot, save
 from yatbench.report.tables import col
 
+AXIS = "dataset.encoding"  # XOR's two encodings (±1 and {0, 1}) are drawn side by side, one figure each
 
-def decision_regions(ctx: Context, dataset: str = "xor", max_seeds: int = 4) -> Figure | None:
+
+def decision_regions(ctx: Context, dataset: str = "xor", max_seeds: int = 4) -> list[Figure]:
+    """One figure for the drawn configuration of each model, and one per other encoding that was run."""
+    drawn = {m: ctx.runs_of(dataset, m) for m in ctx.models(dataset)}
+    figures = [_regions(ctx, dataset, drawn, max_seeds, "")]
+    others: dict[str, dict[str, pd.DataFrame]] = {}
+    for model, frame in drawn.items():
+        here = str(frame[AXIS].iloc[0]) if AXIS in frame.columns and not frame.empty else None
+        for value, other in ctx.ablations(frame, AXIS).items():
+            other = other[other["status"] == "ok"]
+            if value != here and not other.empty:
+                others.setdefault(value, {})[model] = other
+    for value, frames in others.items():
+        figures.append(_regions(ctx, dataset, frames, max_seeds, value))
+    return [f for f in figures if f is not None]
+
+
+def _regions(ctx: Context, dataset: str, frames: dict[str, pd.DataFrame], max_seeds: int,
+             variant: str) -> Figure | None:
     """Rows: models; columns: seeds. The model's P(class 1) over the plane, its 0.5 contour, the test points."""
     import torch
 
-    models = ctx.models(dataset)
+    models = [m for m, f in frames.items() if not f.empty]
     if not models:
         return None
     plt = pyplot()
-    seeds_per_model = {m: sorted(ctx.runs_of(dataset, m)["seed"].unique())[:max_seeds] for m in models}
+    seeds_per_model = {m: sorted(frames[m]["seed"].unique())[:max_seeds] for m in models}
     ncols = max(len(s) for s in seeds_per_model.values())
     fig, axes = plt.subplots(len(models), ncols, figsize=(2.6 * ncols + 1.4, 2.5 * len(models) + 0.8),
                              squeeze=False, sharex=True, sharey=True, layout="constrained")
     image = None
     shown: list[str] = []
     for row, model in enumerate(models):
-        frame = ctx.runs_of(dataset, model)
+        frame = frames[model]
         solved_all = int(col(frame, "solved").fillna(False).astype(bool).sum())
         for column in range(ncols):
             ax = axes[row, column]
@@ -78,9 +97,12 @@ def decision_regions(ctx: Context, dataset: str = "xor", max_seeds: int = 4) -> 
     fig.legend(handles, labels, loc="outside upper right", ncol=2, frameon=False)
     bar = fig.colorbar(image, ax=axes, shrink=0.5)
     bar.set_label("model's P(class 1)")
-    fig.suptitle(f"{_dataset_label(dataset)}: decision regions (black line: P = 0.5)", x=0.01, ha="left")
-    path = save(fig, ctx.out_dir / f"decision_regions_{dataset}.png")
-    caption = (f"Decision regions of each model on {_dataset_label(dataset)} (test points shown), one column per "
-               f"seed. Runs: {', '.join(shown)}; the row label gives the success count over all seeds of that "
-               "configuration.")
-    return Figure(path.stem, path, f"{_dataset_label(dataset)} decision regions", caption, "xor")
+    which = f" · {AXIS.split('.')[-1]}={variant}" if variant else ""
+    fig.suptitle(f"{_dataset_label(dataset)}{which}: decision regions (black line: P = 0.5)", x=0.01, ha="left")
+    path = save(fig, ctx.out_dir / f"decision_regions_{dataset}{'_' + variant if variant else ''}.png")
+    configs = "; ".join(f"{m}: {frames[m]['variant_label'].iloc[0] or 'its only configuration'} "
+                        f"(`{frames[m]['variant'].iloc[0]}`)" for m in models)
+    caption = (f"Decision regions of each model on {_dataset_label(dataset)}{which} (test points shown), one column "
+               f"per seed (the first {max_seeds}). Configurations: {configs}. Runs: {', '.join(shown)}; the row "
+               "label gives the success count over all seeds of that configuration.")
+    return Figure(path.stem, path, f"{_dataset_label(dataset)}{which} decision regions", caption, "xor")

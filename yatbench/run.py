@@ -19,8 +19,8 @@ from yatbench.analysis import prototype_metrics
 from yatbench.config import RunSpec
 from yatbench.data.base import Splits
 from yatbench.device import resolve_device, seed_everything
-from yatbench.gradients import gradient_metrics
 from yatbench.export import write_exports
+from yatbench.gradients import gradient_metrics
 from yatbench.identity import setting_key
 from yatbench.labour import labour_metrics
 from yatbench.progress import note, progress_line

@@ -60,7 +60,7 @@ def test_run_id_is_stable_and_ignores_execution_only_settings() -> None:
         (["model.readout=softmax"], "model.readout='softmax' is not valid; choose one of linear, none"),
         (["model.hidden=[1"], "malformed override 'model.hidden=[1'"),
         (["seed=abc"], "seed='abc' is not an integer"),
-        (["seed=-1"], "seed=-1 must be >= 0"),
+        (["seed=-1"], "seed=-1 is out of range; a seed is a whole number from 0"),
         (["dataset=xor,compositional"], "use `yatbench sweep`"),
     ],
 )

@@ -155,7 +155,7 @@ def test_paper_preset_models_match_each_other() -> None:
         ("default", ["trainer.lr=interval(0,1)"], "interval() is continuous"),
         ("default", ["trainer.epochs=x"], "trainer.epochs='x' is not a valid integer"),
         ("default", ["trainer.nope=3"], "unknown config key 'trainer.nope'"),
-        ("default", ["seed=-1"], "seed=-1 must be >= 0"),
+        ("default", ["seed=-1"], "seed=-1 is out of range"),
         ("default", ["executor.workers=0"], "executor.workers=0 must be >= 1"),
         ("default", ["executor.wrkers=2"], "unknown key 'executor.wrkers'"),
     ],

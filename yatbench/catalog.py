@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from yatbench.config import search_dirs
+from yatbench.errors import UserError
 
 
 @dataclass
@@ -29,7 +30,13 @@ def list_group(group: str, user_dir: str | Path | None = None) -> list[CatalogEn
                 continue
             text = path.read_text()
             comments = [" ".join(_leading_comment(text))]
-            values = OmegaConf.to_container(OmegaConf.create(text)) or {}
+            try:
+                values = OmegaConf.to_container(OmegaConf.create(text)) or {}
+            except Exception as exc:  # YAML that does not parse
+                raise UserError(f"config file {path} is not valid YAML: {str(exc).splitlines()[0]}") from None
+            if not isinstance(values, dict):
+                raise UserError(f"config file {path} must be a mapping of settings (key: value), "
+                                f"not a {type(values).__name__}")
             options = {k: v for k, v in values.items() if k not in ("_target_", "name", "defaults")}
             if group == "sweep":  # a grid is long: show its size and axes instead
                 from yatbench.sweep.grid import preset_options

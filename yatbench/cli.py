@@ -11,10 +11,42 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
-from yatbench.errors import UserError
+from yatbench.errors import Interrupted, UserError
+
+
+class _Stopped(Exception):
+    """Carries Ctrl-C / a termination signal past typer, which would turn it into a silent exit 130."""
+
+    def __init__(self, interrupt: KeyboardInterrupt) -> None:
+        super().__init__(str(interrupt))
+        self.interrupt = interrupt
+
+
+def _is_usage_error(exc: Exception) -> bool:
+    """Click's own errors (typer vendors click, so match the class by name, not by import)."""
+    return any(cls.__name__ == "ClickException" for cls in type(exc).__mro__)
+
+
+class _OneLineGroup(TyperGroup):
+    """Command-line usage errors (``--workers 0``, a missing argument) as one ``error:`` line, exit 2."""
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt as exc:
+            raise _Stopped(exc) from None
+        except Exception as exc:
+            if not _is_usage_error(exc):
+                raise
+            command = f"yatbench {ctx.invoked_subcommand}" if ctx.invoked_subcommand else "yatbench"
+            message = " ".join(exc.format_message().split()).rstrip(".")
+            raise UserError(f"{message}; see `{command} --help`", exc.exit_code) from None
+
 
 app = typer.Typer(
+    cls=_OneLineGroup,
     help="Yat-product (ⵟ) neurons beside dot-product networks: runs, sweeps and reports.\n\n"
     "Example: yatbench run xor --model yat",
     no_args_is_help=True,
@@ -247,7 +279,25 @@ def _parse_shapes(text: str) -> list[tuple[int, int, int]]:
             raise UserError(f"--shapes item {item!r} is not BATCHxINxOUT with positive integers, e.g. 256x784x256")
         batch, fan_in, fan_out = (int(p) for p in parts)
         shapes.append((batch, fan_in, fan_out))
+    from yatbench.limits import Limits
+
+    limit = Limits().max_bytes
+    for batch, fan_in, fan_out in shapes:
+        # input, weight, output and their gradients, for both contenders: about 8 fp32 copies
+        needed = 8 * 4 * (batch * fan_in + fan_in * fan_out + batch * fan_out)
+        if needed > limit:
+            raise UserError(f"--shapes {batch}x{fan_in}x{fan_out} needs about {needed / 2**30:.0f} GiB, over half "
+                            f"this machine's memory ({limit / 2**30:.1f} GiB); choose smaller shapes")
     return shapes
+
+
+def _check_out_folder(out: Path) -> None:
+    """``--out`` must be a folder that exists or can be created (checked before minutes of timing)."""
+    from yatbench.results import ensure_writable
+
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out} is a file; give a folder for the CSV files")
+    ensure_writable(out)
 
 
 @app.command()
@@ -281,6 +331,7 @@ def bench(
     if layer not in ("hidden", "first", "both"):
         raise UserError(f"--layer {layer!r} is not valid; choose hidden, first or both")
     positions = ("hidden", "first") if layer == "both" else (layer,)
+    _check_out_folder(out)
     import pandas as pd
     import torch
 
@@ -326,16 +377,36 @@ def bench(
         console.print(f"throughput table: {write_csv(frame, out / 'throughput.csv')}")
 
 
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM/SIGHUP (SLURM, CI, a closed terminal) stop the command the way Ctrl-C does: cleanly."""
+    raise Interrupted("terminated", 128 + signum)
+
+
 def main() -> None:
-    """Entry point: bad input ends in one line on stderr and a non-zero exit, never a traceback."""
+    """Entry point: bad input ends in one line on stderr and a non-zero exit, never a traceback.
+
+    Ctrl-C and termination signals end in one line too, after the sweep has stopped its workers.
+    """
+    import signal
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _terminate)
     try:
         app()
     except UserError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        typer.echo("interrupted", err=True)
-        sys.exit(130)
+    except _Stopped as exc:
+        _exit_interrupted(exc.interrupt)
+    except KeyboardInterrupt as exc:
+        _exit_interrupted(exc)
+
+
+def _exit_interrupted(exc: KeyboardInterrupt) -> None:
+    message, code = (exc.message, exc.exit_code) if isinstance(exc, Interrupted) else ("interrupted", 130)
+    typer.echo(message, err=True)
+    sys.exit(code)
 
 
 if __name__ == "__main__":

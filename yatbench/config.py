@@ -9,25 +9,31 @@ failure becomes one :class:`UserError` line.
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hydra import compose, initialize_config_dir
+from hydra import compose
 from hydra.core.global_hydra import GlobalHydra
 from hydra.errors import HydraException, OverrideParseException
 from hydra.utils import get_class
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import OmegaConfBaseException
 
 from yatbench.errors import UserError
 from yatbench.export import EXPORTS
 from yatbench.identity import config_hash, seedless_key
+from yatbench.limits import Limits, check_model_size
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 USER_CONFIG_ENV = "YATBENCH_CONFIG_DIR"
+# Values that become part of a path (the run folder's name) must be plain identifiers.
+IDENTIFIER = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
+MAX_SEED = 2**32 - 1  # NumPy's seeds are 32-bit
 
 
 def config_dir() -> Path:
@@ -40,27 +46,61 @@ def search_dirs(user_dir: str | Path | None = None) -> list[Path]:
     """Config folders in the order they are searched: the user's first, then yatbench's own."""
     user_dir = user_dir or os.environ.get(USER_CONFIG_ENV)
     dirs = [Path(user_dir).expanduser().resolve()] if user_dir else []
+    for folder in dirs:
+        if not folder.is_dir():
+            raise UserError(f"config folder {folder} does not exist (--config-dir / {USER_CONFIG_ENV}); "
+                            "give a folder holding dataset/, model/, ... subfolders")
     return [*dirs, config_dir()]
 
 
 def compose_config(overrides: list[str], user_dir: str | Path | None = None) -> DictConfig:
-    """Compose ``config.yaml`` with Hydra overrides (``model=yat``, ``trainer.epochs=5``, ...)."""
+    """Compose ``config.yaml`` with Hydra overrides (``model=yat``, ``trainer.epochs=5``, ...).
+
+    The user's folder goes *before* yatbench's own on Hydra's search path (``hydra.searchpath``
+    would append it after, so a packaged file would win over the user's file of the same name).
+    """
+    from hydra._internal.hydra import Hydra
+    from hydra._internal.utils import create_config_search_path
+
     dirs = search_dirs(user_dir)
-    if len(dirs) > 1 and not dirs[0].is_dir():
-        raise UserError(f"config folder {dirs[0]} does not exist")
-    searchpath = [f"file://{d}" for d in dirs[:-1]]
-    extra = [f"hydra.searchpath=[{','.join(searchpath)}]"] if searchpath else []
     GlobalHydra.instance().clear()
     try:
-        with initialize_config_dir(version_base=None, config_dir=str(dirs[-1])):
-            cfg = compose("config", overrides=[*extra, *overrides])
+        search_path = create_config_search_path(f"file://{dirs[-1]}")
+        for folder in dirs[:-1]:
+            search_path.prepend("yatbench-user", f"file://{folder}", anchor="main")
+        Hydra.create_main_hydra2("yatbench", search_path)
+        cfg = compose("config", overrides=overrides, return_hydra_config=True)
     except OverrideParseException as exc:
         raise UserError(_malformed_override(overrides, exc)) from None
     except (HydraException, OmegaConfBaseException, ValueError) as exc:
         raise UserError(_one_line_hydra_error(exc)) from None
+    except Exception as exc:  # a user YAML that does not parse, a file that cannot be read
+        raise UserError(f"cannot read the config: {_first_line(exc)}") from None
     finally:
         GlobalHydra.instance().clear()
+    choices = dict(cfg.hydra.runtime.choices)
+    with open_dict(cfg):
+        del cfg["hydra"]
+    _check_names(cfg, choices)
     return cfg
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return f"{type(exc).__name__}: {' '.join(lines[:3])}" if lines else type(exc).__name__
+
+
+def _check_names(cfg: DictConfig, choices: dict[str, Any]) -> None:
+    """``dataset.name`` / ``model.name`` must be the config file chosen: a run is labelled by what it ran."""
+    for group in ("dataset", "model"):
+        node = cfg.get(group)
+        if not isinstance(node, DictConfig):
+            raise UserError(f"config group {group!r} must be a mapping of settings, got {type(node).__name__}; "
+                            f"see `yatbench list {group}`")
+        name, chosen = node.get("name"), choices.get(group)
+        if chosen is not None and name != chosen:
+            raise UserError(f"{group}.name={name!r} does not match the {group} config chosen ({chosen!r}); a "
+                            f"{group}'s name is the name of its config file: choose another with {group}=NAME")
 
 
 def _malformed_override(overrides: list[str], exc: Exception) -> str:
@@ -104,18 +144,35 @@ def build_node(node: DictConfig, group: str) -> Any:
     target = node.get("_target_") if isinstance(node, DictConfig) else None
     if not target:
         raise UserError(f"config group {group!r} has no _target_ naming its dataclass")
+    if not isinstance(target, str):
+        raise UserError(f"{group}._target_={target!r} must name a config dataclass, e.g. yatbench.data.xor.XorConfig")
     try:
         cls = get_class(target)
     except Exception:
         raise UserError(f"{group}._target_={target!r} cannot be imported") from None
+    if not dataclasses.is_dataclass(cls):
+        raise UserError(f"{group}._target_={target!r} is not a config dataclass")
     values = OmegaConf.masked_copy(node, [k for k in node if k != "_target_"])
     try:
         merged = OmegaConf.merge(OmegaConf.structured(cls), values)
-        return OmegaConf.to_object(merged)
+        built = OmegaConf.to_object(merged)
     except UserError:
         raise
     except OmegaConfBaseException as exc:
         raise UserError(_one_line_validation_error(exc, group, cls)) from None
+    except (TypeError, ValueError, ArithmeticError) as exc:
+        raise UserError(f"{group} settings are not valid: {_first_line(exc)}") from None
+    _check_finite(built, group)
+    return built
+
+
+def _check_finite(built: Any, group: str) -> None:
+    """NaN and infinity are never a setting (``trainer.lr=inf``, ``dataset.noise=nan``)."""
+    for item in dataclasses.fields(built):
+        value = getattr(built, item.name)
+        values = value if isinstance(value, (list, tuple)) else [value]
+        if any(isinstance(v, float) and not math.isfinite(v) for v in values):
+            raise UserError(f"{group}.{item.name}={value} is not valid: settings must be finite numbers")
 
 
 def _one_line_validation_error(exc: OmegaConfBaseException, group: str, cls: type) -> str:
@@ -130,6 +187,25 @@ def _one_line_validation_error(exc: OmegaConfBaseException, group: str, cls: typ
     return f"{key}: {text}"
 
 
+def check_identifier(key: str, value: Any) -> str:
+    """A value that becomes part of a folder name: letters, digits, ``_ . -``; no separator, no ``..``."""
+    if not isinstance(value, str) or not IDENTIFIER.match(value) or ".." in value:
+        raise UserError(f"{key}={value!r} cannot name a run folder; use 1-64 letters, digits, '_', '.' or '-' "
+                        "(no path separators, no '..', not starting with '.' or '-')")
+    return value
+
+
+def check_seed(value: Any) -> int:
+    """A seed is a whole number 0 … 2³²−1 (``seed=1.5`` is refused, not truncated)."""
+    text = str(value).strip()
+    if isinstance(value, bool) or isinstance(value, float) or not re.fullmatch(r"-?\d+", text):
+        raise UserError(f"seed={value!r} is not an integer; a seed is a whole number from 0 to {MAX_SEED}")
+    seed = int(text)
+    if not 0 <= seed <= MAX_SEED:
+        raise UserError(f"seed={seed} is out of range; a seed is a whole number from 0 to {MAX_SEED}")
+    return seed
+
+
 @dataclass
 class RunSpec:
     """A validated run: the built group configs, the seed, and where results go."""
@@ -141,11 +217,19 @@ class RunSpec:
     seed: int
     results_dir: Path
     resolved: dict[str, Any]
+    limits: Limits = field(default_factory=lambda: Limits())
 
     @property
     def run_id(self) -> str:
-        """``<dataset>-<model>-s<seed>-<hash>``: identical config ⇔ identical id."""
-        return f"{self.dataset.name}-{self.model.name}-s{self.seed}-{config_hash(self.resolved)}"
+        """``<dataset>-<model>-s<seed>-<hash>``: identical config ⇔ identical id; always one plain folder name."""
+        dataset = check_identifier("dataset.name", self.dataset.name)
+        model = check_identifier("model.name", self.model.name)
+        return f"{dataset}-{model}-s{check_seed(self.seed)}-{config_hash(self.resolved)}"
+
+    @property
+    def run_dir(self) -> Path:
+        """The run's folder: directly inside ``results_dir``."""
+        return self.results_dir / self.run_id
 
     @property
     def config_hash(self) -> str:
@@ -161,20 +245,36 @@ class RunSpec:
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
 
+def build_limits(cfg: DictConfig) -> Limits:
+    """The ``limits`` block (execution settings: never part of a run id)."""
+    node = cfg.get("limits") or {}
+    if not isinstance(node, DictConfig | dict):
+        raise UserError(f"limits={node!r} must be a mapping, e.g. limits.max_params=1000000")
+    try:
+        return OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(Limits), node))
+    except OmegaConfBaseException as exc:
+        raise UserError(_one_line_validation_error(exc, "limits", Limits)) from None
+
+
 def validate(cfg: DictConfig) -> RunSpec:
     """Turn a composed config into a :class:`RunSpec`, or raise one clear :class:`UserError`."""
     dataset = build_node(cfg.dataset, "dataset")
     model = build_node(cfg.model, "model")
     trainer = build_node(cfg.trainer, "trainer")
-    device = str(cfg.device.get("name", "auto"))
+    check_identifier("dataset.name", getattr(dataset, "name", None))
+    check_identifier("model.name", getattr(model, "name", None))
+    device_node = cfg.get("device")
+    device = str(device_node.get("name", "auto")) if isinstance(device_node, DictConfig) else str(device_node)
     if device not in DEVICES:
         raise UserError(f"device.name={device!r} is not valid; choose one of {', '.join(DEVICES)}")
-    try:
-        seed = int(cfg.seed)
-    except (TypeError, ValueError):
-        raise UserError(f"seed={cfg.seed!r} is not an integer") from None
-    if seed < 0:
-        raise UserError(f"seed={seed} must be >= 0")
+    seed = check_seed(cfg.get("seed"))
+    results_dir = cfg.get("results_dir")
+    if not isinstance(results_dir, str) or not results_dir.strip():
+        raise UserError(f"results_dir={results_dir!r} is not valid; give a folder path, e.g. results_dir=results")
+    limits = build_limits(cfg)
+    # Refuse a model that cannot fit before anything is allocated (a lower bound: one input, one
+    # output, one row; run.build_model checks again with the data's real sizes).
+    check_model_size(lambda: model.build(1, 1), 1, limits, f"model {model.name}")
     export = str(cfg.get("export", "none"))
     if export not in EXPORTS:
         raise UserError(f"export={export!r} is not valid; choose one of {', '.join(EXPORTS)}")
@@ -184,12 +284,12 @@ def validate(cfg: DictConfig) -> RunSpec:
         "trainer": _as_dict(trainer, cfg.trainer),
         "device": {"name": device},
         "seed": seed,
-        "results_dir": str(cfg.results_dir),
+        "results_dir": results_dir,
         "export": export,
     }
     if hasattr(dataset, "data_identity"):
         resolved["data"] = {"source": dataset.data_identity()}
-    return RunSpec(dataset, model, trainer, device, seed, Path(str(cfg.results_dir)), resolved)
+    return RunSpec(dataset, model, trainer, device, seed, Path(results_dir), resolved, limits)
 
 
 def _as_dict(built: Any, node: DictConfig) -> dict[str, Any]:

@@ -15,3 +15,16 @@ class UserError(Exception):
         super().__init__(message)
         self.message = message
         self.exit_code = exit_code
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C or a termination signal: the command stops, keeps what is finished, and says so in one line.
+
+    ``exit_code`` follows the shell's convention, 128 + the signal number (130 for Ctrl-C,
+    143 for SIGTERM).
+    """
+
+    def __init__(self, message: str = "interrupted", exit_code: int = 130) -> None:
+        super().__init__(message)
+        self.message = message
+        self.exit_code = exit_code

@@ -23,20 +23,25 @@ from pathlib import Path
 from typing import Any
 
 from yatbench.errors import UserError
+from yatbench.owner import is_leftover, owned_name
 
 PARTIAL_DIR = ".partial"
 METRICS_FILE = "metrics.json"
 
 
 def ensure_writable(results_dir: Path) -> None:
-    """Fail early, with one line, when run folders cannot be written under ``results_dir``."""
-    try:
-        (results_dir / PARTIAL_DIR).mkdir(parents=True, exist_ok=True)
-        probe = results_dir / PARTIAL_DIR / f".probe-{uuid.uuid4().hex}"
-        probe.write_text("")
-        probe.unlink()
-    except OSError as exc:
-        raise UserError(f"cannot write to results directory {results_dir}: {exc.strerror or exc}", 1) from None
+    """Fail early, with one line, when run folders cannot be written under ``results_dir``.
+
+    Creates nothing: a run that is refused or fails before its first folder leaves no trace.
+    """
+    existing = results_dir
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UserError(f"cannot write to results directory {results_dir}: {existing} is a file, not a folder", 1)
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UserError(f"cannot write to results directory {results_dir}: {existing} is not writable "
+                        "(choose another with results_dir=PATH)", 1)
 
 
 def is_complete(run_dir: Path) -> bool:
@@ -48,14 +53,21 @@ def write_run(results_dir: Path, run_id: str, write_contents: Callable[[Path], N
               replace: bool = False) -> Path:
     """Write a run folder atomically: ``write_contents`` fills a temporary folder, then one rename.
 
-    If another process finished the same run first, its folder is kept and ours dropped
-    (identical config means identical result) unless ``replace`` asks for the new one.
+    The temporary folder's name records this process (:mod:`yatbench.owner`), so a sweep can
+    remove it when the process is killed. If another process finished the same run first, its
+    folder is kept and ours dropped (identical config means identical result) unless ``replace``
+    asks for the new one. A folder of the same name that is not a complete run is moved aside
+    (``<run_id>.incomplete.<suffix>``), never deleted.
     """
+    if Path(run_id).name != run_id or run_id in ("", ".", ".."):
+        raise UserError(f"run id {run_id!r} is not a plain folder name", 2)
     final = results_dir / run_id
-    partial = results_dir / PARTIAL_DIR / f"{run_id}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
+    partial = results_dir / PARTIAL_DIR / owned_name(run_id)
     partial.mkdir(parents=True)
     try:
         write_contents(partial)
+        if final.exists() and not is_complete(final):
+            os.rename(final, results_dir / f"{run_id}.incomplete.{uuid.uuid4().hex[:8]}")
         if replace and final.exists():
             # Move the old folder aside first: the run id is never absent *and* half-written.
             retired = partial.with_name(partial.name + ".old")
@@ -71,6 +83,31 @@ def write_run(results_dir: Path, run_id: str, write_contents: Callable[[Path], N
         shutil.rmtree(partial, ignore_errors=True)
         raise
     return final
+
+
+def remove_leftovers(results_dir: Path, older_than_s: float) -> list[Path]:
+    """Remove temporary run folders in ``.partial/`` whose writer is gone; return what was removed.
+
+    A folder whose owner (recorded in its name) is a dead process on this host goes at once; one
+    from another host sharing the folder, or with an older name, goes when untouched for
+    ``older_than_s`` seconds.
+    """
+    partial_dir = results_dir / PARTIAL_DIR
+    if not partial_dir.is_dir():
+        return []
+    removed = []
+    for leftover in partial_dir.iterdir():
+        try:
+            if not is_leftover(leftover, older_than_s):
+                continue
+            if leftover.is_dir():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                leftover.unlink()
+            removed.append(leftover)
+        except OSError:
+            pass  # another sweep removed it first
+    return removed
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:

@@ -23,6 +23,7 @@ from yatbench.export import write_exports
 from yatbench.gradients import gradient_metrics
 from yatbench.identity import setting_key
 from yatbench.labour import labour_metrics
+from yatbench.limits import check_model_size
 from yatbench.progress import note, progress_line
 from yatbench.record import DataFacts, RunRecord
 from yatbench.results import ensure_writable, is_complete, read_metrics, write_history, write_json, write_run
@@ -44,7 +45,14 @@ def count_params(model: nn.Module) -> int:
 
 
 def build_model(spec: RunSpec, splits: Splits, device: torch.device) -> nn.Module:
-    """Seed, then initialise the model: the same seed always gives the same initial weights."""
+    """Seed, then initialise the model: the same seed always gives the same initial weights.
+
+    A model over ``spec.limits`` (parameters, estimated memory with the data's real sizes) is
+    refused with one line before anything is allocated.
+    """
+    batch = spec.trainer.batch_size or len(splits.x_train)
+    check_model_size(lambda: spec.model.build(splits.in_features, splits.out_features), batch, spec.limits,
+                     f"model {spec.model.name} on {spec.dataset.name}")
     seed_everything(spec.seed)
     return spec.model.build(splits.in_features, splits.out_features).to(device)
 

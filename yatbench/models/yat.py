@@ -17,7 +17,8 @@ import torch
 from torch import nn
 
 from yatbench.errors import UserError
-from yatbench.nn.yat import KERNELS, YatLayer
+from yatbench.nn.yat import BIAS_MODES, KERNELS, YatLayer
+from yatbench.nn.yat import _parse_alpha as parse_alpha  # the layer's own rule, checked at config time
 
 READOUTS = ("linear", "none")
 
@@ -71,6 +72,13 @@ class YatConfig:
             raise UserError("model.hidden=[] needs model.readout=none (a Yat layer must come before the readout)")
         if self.epsilon <= 0:
             raise UserError(f"model.epsilon={self.epsilon} must be > 0")
+        if self.bias not in BIAS_MODES:
+            raise UserError(f"model.bias={self.bias!r} is not valid; choose one of {', '.join(BIAS_MODES)}")
+        try:
+            parse_alpha(self.alpha)
+        except UserError:
+            raise UserError(f"model.alpha={self.alpha!r} is not valid; choose learnable, none or a finite "
+                            "number") from None
 
     def build(self, in_features: int, out_features: int) -> YatNet:
         return YatNet(in_features, out_features, list(self.hidden), self.readout,

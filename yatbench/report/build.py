@@ -6,7 +6,6 @@ model.pt) and regenerates only the synthetic XOR and compositional data from the
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from yatbench.report.claims import NOT_ENOUGH, Claim, all_claims, claims_frame, 
 from yatbench.report.context import Context
 from yatbench.report.figures import Figure, all_figures
 from yatbench.report.load import REPORT_DIR, RunTable, load_runs, main_variants
+from yatbench.report.output import check_target, staged
 from yatbench.report.page import (
     Block,
     bullets,
@@ -79,36 +79,42 @@ def missing_runs(table: RunTable) -> list[str]:
 def build_report(results_dir: Path, out_dir: Path | None = None, where: dict[str, list[str]] | None = None,
                  step: Callable[[str], None] = lambda _: None) -> Report:
     """Read every run under ``results_dir`` (those matching ``where``, see :mod:`yatbench.report.subset`) and
-    write the report into ``out_dir`` (default results/report). ``step`` hears what is being done now."""
+    write the report into ``out_dir`` (default results/report). ``step`` hears what is being done now.
+
+    The report is built in a temporary sibling and swapped in whole (:mod:`yatbench.report.output`):
+    an existing ``out_dir`` is replaced only when it is an earlier yatbench report.
+    """
     out_dir = out_dir or results_dir / REPORT_DIR
+    check_target(out_dir)  # before reading the runs: a wrong --out fails at once
     step(f"reading run folders in {results_dir}")
     table = load_runs(results_dir)
     total = len(table.runs)
     table = apply_where(table, where or {})
-    if out_dir.exists():  # a fresh folder: no figure from an earlier report survives unexplained
-        shutil.rmtree(out_dir)
-    out_dir.mkdir(parents=True)
-    ctx = Context(table, main_variants(table.runs), out_dir)
-    step(f"summarising {len(table.runs)} runs")
-    tables = all_tables(table) if not table.empty else []
-    for tab in tables:
-        write_table(tab, out_dir)
-    if not table.empty:
-        table.runs.to_csv(out_dir / "runs.csv", index=False)
-    step("drawing figures")
-    figures = all_figures(ctx)
-    step("deciding claims")
-    claims = all_claims(ctx)
-    claims_frame(claims).to_csv(out_dir / "claims.csv", index=False)
-    missing = missing_runs(table)
-    step("writing the page")
-    blocks = page_blocks(ctx, tables, figures, claims, missing)
-    if where:
-        blocks.insert(0, para(f"**Subset:** only the runs with {where_text(where)} — {len(table.runs)} of the "
-                              f"{total} runs in the folder (`yatbench report --where`). Verdicts, tables and "
-                              "figures below use these runs alone."))
-    md, html_path = write_page(blocks, out_dir, "yatbench report: Yat-product neurons vs dot-product networks")
-    return Report(out_dir, md, html_path, table, tables, figures, claims, missing, ctx.skipped, where or {})
+    with staged(out_dir) as work:
+        ctx = Context(table, main_variants(table.runs), work)
+        step(f"summarising {len(table.runs)} runs")
+        tables = all_tables(table) if not table.empty else []
+        for tab in tables:
+            write_table(tab, work)
+        if not table.empty:
+            table.runs.to_csv(work / "runs.csv", index=False)
+        step("drawing figures")
+        figures = all_figures(ctx)
+        step("deciding claims")
+        claims = all_claims(ctx)
+        claims_frame(claims).to_csv(work / "claims.csv", index=False)
+        missing = missing_runs(table)
+        step("writing the page")
+        blocks = page_blocks(ctx, tables, figures, claims, missing)
+        if where:
+            blocks.insert(0, para(f"**Subset:** only the runs with {where_text(where)} — {len(table.runs)} of the "
+                                  f"{total} runs in the folder (`yatbench report --where`). Verdicts, tables and "
+                                  "figures below use these runs alone."))
+        md, html_path = write_page(blocks, work, "yatbench report: Yat-product neurons vs dot-product networks")
+    for fig in figures:  # the files now live in out_dir
+        fig.path = out_dir / fig.path.name
+    return Report(out_dir, out_dir / md.name, out_dir / html_path.name, table, tables, figures, claims, missing,
+                  ctx.skipped, where or {})
 
 
 def _inventory(table: RunTable) -> pd.DataFrame:

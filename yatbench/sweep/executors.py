@@ -19,6 +19,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import shutil
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -30,6 +31,7 @@ from typing import Any
 
 from yatbench.config import search_dirs
 from yatbench.errors import UserError
+from yatbench.owner import pid_alive
 from yatbench.sweep.jobs import Job, RunReport, failed_reports, run_job
 
 KINDS = ("inprocess", "local", "submitit")
@@ -125,10 +127,40 @@ class InProcess(Executor):
             yield job, run_job(job)
 
 
-def _init_worker(threads: int) -> None:
-    """Pool worker start: set torch's threads and import the run code once, not per job."""
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+WATCH_S = 0.5
+
+
+def die_with(sweep_pid: int) -> None:
+    """End this worker when the sweep process ends, even by ``kill -9`` (no orphan keeps training).
+
+    A worker's parent is the fork server, not the sweep, and the fork server stays alive while
+    workers hold its pipe: so a daemon thread watches the sweep's process id, and on Linux the
+    kernel also kills the worker if its parent dies (``prctl(PR_SET_PDEATHSIG, SIGKILL)``).
+    """
     import signal
 
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # no usable libc: the watch below still ends the worker
+
+    def watch() -> None:
+        while pid_alive(sweep_pid):
+            time.sleep(WATCH_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="sweep-watch", daemon=True).start()
+
+
+def _init_worker(threads: int, sweep_pid: int) -> None:
+    """Pool worker start: die with the sweep, set torch's threads, import the run code once."""
+    import signal
+
+    die_with(sweep_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the sweep's to handle: it stops the pool
     import torch
 
@@ -175,7 +207,7 @@ class LocalPool(Executor):
     def start(self) -> None:
         if self.pool is None:
             self.pool = ProcessPoolExecutor(max_workers=self.slots, mp_context=worker_context(),
-                                            initializer=_init_worker, initargs=(self.threads,))
+                                            initializer=_init_worker, initargs=(self.threads, os.getpid()))
             # Starting a worker waits for the fork server to finish its imports: do it off the main
             # thread, which meanwhile composes the grid (submit is thread-safe).
             self.starter = threading.Thread(target=self._start_workers, args=(self.pool,), daemon=True)

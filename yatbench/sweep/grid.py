@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from yatbench.config import RunSpec, compose_config, search_dirs, validate
+from yatbench.config import RunSpec, check_seed, compose_config, search_dirs, validate
 from yatbench.errors import UserError
 
 PRESET_KEYS = ("axes", "grid", "executor")
@@ -99,6 +99,12 @@ def load_preset(name: str, user_dir: str | Path | None = None) -> Preset:
         extra = sorted(set(raw) - set(PRESET_KEYS)) if isinstance(raw, dict) else raw
         raise UserError(f"sweep preset {path}: unknown keys {extra}; valid keys: {', '.join(PRESET_KEYS)}")
     where = f"sweep preset {name}"
+    if not isinstance(raw.get("axes") or {}, dict):
+        raise UserError(f"{where}: axes must be a mapping of key: values, e.g. axes: {{seed: range(5)}}; "
+                        f"got {raw['axes']!r}")
+    if not isinstance(raw.get("grid") or [], list):
+        raise UserError(f"{where}: grid must be a list of entries, e.g. grid: [{{dataset: xor, model: yat}}]; "
+                        f"got {raw['grid']!r}")
     axes = _parse_mapping(raw.get("axes") or {}, f"{where} axes", user_dir)
     entries = []
     for i, item in enumerate(raw.get("grid") or [{}]):
@@ -253,11 +259,7 @@ def compose_points(points: list[dict[str, str]], user_dir: str | Path | None = N
             cfg, base = composed[rest]
             spec = base
             if seed_text is not None and seed_text != str(base.seed):
-                seed = int(seed_text) if seed_text.isdigit() else None
-                if seed is None:
-                    cfg.seed = seed_text
-                    validate(cfg)  # raises the same one-line message as `yatbench run`
-                spec = with_seed(base, seed)
+                spec = with_seed(base, check_seed(seed_text))  # the same check and message as `yatbench run`
         except UserError as exc:
             where = " ".join([*rest, *([f"seed={seed_text}"] if seed_text is not None else [])])
             raise UserError(f"{exc.message} (grid point: {where})", exc.exit_code) from None

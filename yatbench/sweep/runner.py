@@ -9,7 +9,7 @@ both train a run, and the second finisher's copy is dropped.
 
 from __future__ import annotations
 
-import shutil
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -20,15 +20,15 @@ from typing import Any
 
 from rich.console import Console
 
-from yatbench.errors import UserError
-from yatbench.results import PARTIAL_DIR, ensure_writable
+from yatbench.errors import Interrupted, UserError
+from yatbench.results import ensure_writable, remove_leftovers
 from yatbench.sweep.executors import Executor, ExecutorConfig, load_executor_config, make_executor
 from yatbench.sweep.grid import Grid, Preset, build_grid, load_preset, parse_overrides
 from yatbench.sweep.jobs import RunReport, make_jobs
 from yatbench.sweep.summary import print_comparison, print_failures, print_plan, print_summary
 
 EXECUTOR_PREFIX = "executor."
-STALE_PARTIAL_S = 600.0
+STALE_PARTIAL_S = 600.0  # age after which another host's temporary run folder counts as left over
 
 
 @dataclass
@@ -79,28 +79,6 @@ def executor_config(preset: Preset, name: str | None, settings: list[str], worke
     return cfg
 
 
-def remove_stale_partials(results_dir: Path, older_than_s: float = STALE_PARTIAL_S) -> None:
-    """Drop temporary run folders left by killed runs (``.partial/``, untouched for 10 minutes).
-
-    Writing a run folder takes seconds, so an old one belongs to a process that died; age, not a
-    process id, decides, because sweeps on other machines may share the results folder.
-    """
-    partial_dir = results_dir / PARTIAL_DIR
-    if not partial_dir.is_dir():
-        return
-    now = time.time()
-    for leftover in partial_dir.iterdir():
-        try:
-            if now - leftover.stat().st_mtime <= older_than_s:
-                continue
-            if leftover.is_dir():
-                shutil.rmtree(leftover, ignore_errors=True)
-            else:
-                leftover.unlink()
-        except OSError:
-            pass  # another sweep removed it first
-
-
 def previous_report(record: dict[str, Any]) -> RunReport:
     """What an earlier sweep left for a run that is already complete."""
     status = record.get("status", "ok")
@@ -118,10 +96,19 @@ def run_sweep(preset: str, overrides: list[str], *, force: bool = False, dry_run
     run_overrides, settings = split_executor_overrides(overrides)
     chosen = load_preset(preset, user_dir)
     pool = make_executor(executor_config(chosen, executor, settings, workers, user_dir))
-    if not dry_run:
-        pool.start()  # worker processes import torch while the grid is composed here
+    ran: list[RunReport] = []  # filled as jobs finish: what an interruption reports as kept
     try:
-        result = _sweep(chosen, run_overrides, pool, force, dry_run, user_dir, console, verbose)
+        if not dry_run:
+            pool.start()  # worker processes import torch while the grid is composed here
+        result = _sweep(chosen, run_overrides, pool, force, dry_run, user_dir, console, ran, verbose)
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM turned into Interrupted by the CLI
+        for number in (signal.SIGINT, signal.SIGTERM):  # a second signal must not cut the clean-up short
+            signal.signal(number, signal.SIG_IGN)
+        pool.close()  # stop and wait for the workers before saying anything
+        kept = sum(r.status != "failed" for r in ran)
+        what = exc.message if isinstance(exc, Interrupted) else "interrupted"
+        raise Interrupted(f"{what}; {kept} runs finished are kept; run the same command to resume",
+                          getattr(exc, "exit_code", 130)) from None
     finally:
         pool.close()
     result.wall_s = time.perf_counter() - started
@@ -133,11 +120,12 @@ def run_sweep(preset: str, overrides: list[str], *, force: bool = False, dry_run
 
 
 def _sweep(preset: Preset, overrides: list[str], pool: Executor, force: bool, dry_run: bool,
-           user_dir: str | Path | None, console: Console, verbose: bool = False) -> SweepResult:
+           user_dir: str | Path | None, console: Console, ran: list[RunReport],
+           verbose: bool = False) -> SweepResult:
     from yatbench.run import completed_outcome  # imports torch: after the pool has started its workers
 
     grid = build_grid(preset, overrides, user_dir)
-    result = SweepResult(grid, pool.description)
+    result = SweepResult(grid, pool.description, ran=ran)
     todo = []
     for spec in grid.specs:
         done = completed_outcome(spec, force)
@@ -157,7 +145,7 @@ def _sweep(preset: Preset, overrides: list[str], pool: Executor, force: bool, dr
     results_dirs = list(dict.fromkeys(spec.results_dir for spec in todo))
     for folder in results_dirs:
         ensure_writable(folder)
-        remove_stale_partials(folder)
+        remove_leftovers(folder, STALE_PARTIAL_S)  # temporary run folders of killed runs
     jobs = make_jobs(todo, pool.slots, force, pool.jobs_per_slot, pool.max_jobs)
     console.print(f"running {len(jobs)} jobs {pool.description}")
     with progress(len(todo), preset.name) as advance:

@@ -10,6 +10,7 @@ failure becomes one :class:`UserError` line.
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import math
 import os
 import re
@@ -20,7 +21,6 @@ from typing import Any
 from hydra import compose
 from hydra.core.global_hydra import GlobalHydra
 from hydra.errors import HydraException, OverrideParseException
-from hydra.utils import get_class
 from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import OmegaConfBaseException
 
@@ -135,8 +135,8 @@ def _one_line_hydra_error(exc: Exception) -> str:
     if ambiguous:
         return (f"{ambiguous.group(1)!r} lists several values: a run takes one (several values "
                 f"make a grid: use `yatbench sweep`), or write a list as key=[a,b]")
-    text = re.sub(r"\s*\n\s*", " ", text)
-    return text.replace("Error parsing override", "malformed override")
+    text = re.sub(r"\s*\n\s*", " ", text).replace("Error parsing override", "malformed override")
+    return text if "override" in text and "expected" in text else f"{text} (overrides are key=value, e.g. trainer.epochs=5)"
 
 
 def build_node(node: DictConfig, group: str) -> Any:
@@ -146,10 +146,12 @@ def build_node(node: DictConfig, group: str) -> Any:
         raise UserError(f"config group {group!r} has no _target_ naming its dataclass")
     if not isinstance(target, str):
         raise UserError(f"{group}._target_={target!r} must name a config dataclass, e.g. yatbench.data.xor.XorConfig")
+    module_name, _, class_name = target.rpartition(".")
     try:
-        cls = get_class(target)
-    except Exception:
-        raise UserError(f"{group}._target_={target!r} cannot be imported") from None
+        cls = getattr(importlib.import_module(module_name), class_name)
+    except Exception as exc:  # no such module or class, or the module fails on import
+        raise UserError(f"{group}._target_={target!r} cannot be imported ({type(exc).__name__}); it must name a "
+                        "config dataclass, e.g. yatbench.data.xor.XorConfig") from None
     if not dataclasses.is_dataclass(cls):
         raise UserError(f"{group}._target_={target!r} is not a config dataclass")
     values = OmegaConf.masked_copy(node, [k for k in node if k != "_target_"])
@@ -199,7 +201,8 @@ def check_seed(value: Any) -> int:
     """A seed is a whole number 0 … 2³²−1 (``seed=1.5`` is refused, not truncated)."""
     text = str(value).strip()
     if isinstance(value, bool) or isinstance(value, float) or not re.fullmatch(r"-?\d+", text):
-        raise UserError(f"seed={value!r} is not an integer; a seed is a whole number from 0 to {MAX_SEED}")
+        shown = text if re.fullmatch(r"[-+.\deE]+", text) else repr(value)
+        raise UserError(f"seed={shown} is not an integer; a seed is a whole number from 0 to {MAX_SEED}")
     seed = int(text)
     if not 0 <= seed <= MAX_SEED:
         raise UserError(f"seed={seed} is out of range; a seed is a whole number from 0 to {MAX_SEED}")

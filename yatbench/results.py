@@ -17,6 +17,7 @@ import csv
 import json
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -39,9 +40,11 @@ def ensure_writable(results_dir: Path) -> None:
         existing = existing.parent
     if not existing.is_dir():
         raise UserError(f"cannot write to results directory {results_dir}: {existing} is a file, not a folder", 1)
-    if not os.access(existing, os.W_OK | os.X_OK):
+    try:  # a real probe (permissions alone do not show a read-only mount, or /proc to root)
+        os.rmdir(tempfile.mkdtemp(prefix=".yatbench-probe-", dir=existing))
+    except OSError as exc:
         raise UserError(f"cannot write to results directory {results_dir}: {existing} is not writable "
-                        "(choose another with results_dir=PATH)", 1)
+                        f"({exc.strerror or exc}); choose another with results_dir=PATH", 1) from None
 
 
 def is_complete(run_dir: Path) -> bool:
@@ -63,7 +66,10 @@ def write_run(results_dir: Path, run_id: str, write_contents: Callable[[Path], N
         raise UserError(f"run id {run_id!r} is not a plain folder name", 2)
     final = results_dir / run_id
     partial = results_dir / PARTIAL_DIR / owned_name(run_id)
-    partial.mkdir(parents=True)
+    try:
+        partial.mkdir(parents=True)
+    except OSError as exc:
+        raise UserError(f"cannot write to results directory {results_dir}: {exc.strerror or exc}", 1) from None
     try:
         write_contents(partial)
         if final.exists() and not is_complete(final):

@@ -136,7 +136,9 @@ def _one_line_hydra_error(exc: Exception) -> str:
         return (f"{ambiguous.group(1)!r} lists several values: a run takes one (several values "
                 f"make a grid: use `yatbench sweep`), or write a list as key=[a,b]")
     text = re.sub(r"\s*\n\s*", " ", text).replace("Error parsing override", "malformed override")
-    return text if "override" in text and "expected" in text else f"{text} (overrides are key=value, e.g. trainer.epochs=5)"
+    if "override" in text and "expected" in text:
+        return text
+    return f"{text} (overrides are key=value, e.g. trainer.epochs=5)"
 
 
 def build_node(node: DictConfig, group: str) -> Any:

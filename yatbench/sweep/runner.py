@@ -20,8 +20,9 @@ from typing import Any
 
 from rich.console import Console
 
+from yatbench.config import RunSpec
 from yatbench.errors import Interrupted, UserError
-from yatbench.results import ensure_writable, remove_leftovers
+from yatbench.results import ensure_writable, is_complete, remove_leftovers
 from yatbench.sweep.executors import Executor, ExecutorConfig, load_executor_config, make_executor
 from yatbench.sweep.grid import Grid, Preset, build_grid, load_preset, parse_overrides
 from yatbench.sweep.jobs import RunReport, make_jobs
@@ -96,16 +97,16 @@ def run_sweep(preset: str, overrides: list[str], *, force: bool = False, dry_run
     run_overrides, settings = split_executor_overrides(overrides)
     chosen = load_preset(preset, user_dir)
     pool = make_executor(executor_config(chosen, executor, settings, workers, user_dir))
-    ran: list[RunReport] = []  # filled as jobs finish: what an interruption reports as kept
+    todo: list[RunSpec] = []  # the runs this sweep set out to do: an interruption counts those now complete
     try:
         if not dry_run:
             pool.start()  # worker processes import torch while the grid is composed here
-        result = _sweep(chosen, run_overrides, pool, force, dry_run, user_dir, console, ran, verbose)
+        result = _sweep(chosen, run_overrides, pool, force, dry_run, user_dir, console, todo, verbose)
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM turned into Interrupted by the CLI
         for number in (signal.SIGINT, signal.SIGTERM):  # a second signal must not cut the clean-up short
             signal.signal(number, signal.SIG_IGN)
         pool.close()  # stop and wait for the workers before saying anything
-        kept = sum(r.status != "failed" for r in ran)
+        kept = sum(is_complete(spec.run_dir) for spec in todo)
         what = exc.message if isinstance(exc, Interrupted) else "interrupted"
         raise Interrupted(f"{what}; {kept} runs finished are kept; run the same command to resume",
                           getattr(exc, "exit_code", 130)) from None
@@ -120,13 +121,12 @@ def run_sweep(preset: str, overrides: list[str], *, force: bool = False, dry_run
 
 
 def _sweep(preset: Preset, overrides: list[str], pool: Executor, force: bool, dry_run: bool,
-           user_dir: str | Path | None, console: Console, ran: list[RunReport],
+           user_dir: str | Path | None, console: Console, todo: list[RunSpec],
            verbose: bool = False) -> SweepResult:
     from yatbench.run import completed_outcome  # imports torch: after the pool has started its workers
 
     grid = build_grid(preset, overrides, user_dir)
-    result = SweepResult(grid, pool.description, ran=ran)
-    todo = []
+    result = SweepResult(grid, pool.description)
     for spec in grid.specs:
         done = completed_outcome(spec, force)
         if done is not None:

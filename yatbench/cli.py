@@ -218,8 +218,10 @@ def list_configs(
 def report(
     results_dir: Annotated[Path, typer.Option("--results-dir", "-r", help="Folder holding the run folders")] = Path(
         "results"),
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Where the report goes "
-                                             "[default: <results-dir>/report, or <A>/compare with --compare]")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Where the report goes: a new or empty "
+                                             "folder, or an earlier report, replaced whole when the new one is "
+                                             "complete [default: <results-dir>/report, or <A>/compare with "
+                                             "--compare]")] = None,
     where: Annotated[list[str] | None, typer.Option("--where", "-w", help="Only runs whose recorded KEY has one of "
                      "the VALUES: --where trainer.lr=0.01 --where model=yat,relu (all must hold)",
                      show_default=False)] = None,

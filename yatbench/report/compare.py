@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from yatbench.report.load import RunTable, load_runs
+from yatbench.report.output import check_target, staged
 from yatbench.report.page import Block, heading, para, write_page
 from yatbench.report.stats import fmt_interval, summarize, welch_diff
 from yatbench.report.subset import apply_where, where_text
@@ -81,8 +82,7 @@ def compare_folders(a: Path, b: Path, out_dir: Path, where: dict[str, list[str]]
     """Load both folders (the ``where`` subset of each), match configurations, write compare.csv and a page."""
     table_a, table_b = (apply_where(load_runs(p), where or {}) for p in (a, b))
     numeric, display = compare_tables(table_a, table_b)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    numeric.to_csv(out_dir / "compare.csv", index=False)
+    check_target(out_dir)  # written like the report: staged, swapped in whole, never over the user's files
     both = int((numeric["in"] == "both").sum()) if not numeric.empty else 0
     blocks = [para(f"**A** = `{a}` ({len(table_a.runs)} runs), **B** = `{b}` ({len(table_b.runs)} runs)"
                    + (f", both limited to {where_text(where)}" if where else "") + f". {both} configuration(s) "
@@ -91,5 +91,7 @@ def compare_folders(a: Path, b: Path, out_dir: Path, where: dict[str, list[str]]
                    "all numbers: [compare.csv](compare.csv)."),
               heading("Configurations side by side")]
     blocks.append(Block("frame", display))
-    _, html_path = write_page(blocks, out_dir, "yatbench report --compare")
-    return Comparison(a, b, numeric, display, out_dir, html_path)
+    with staged(out_dir) as work:
+        numeric.to_csv(work / "compare.csv", index=False)
+        _, html_path = write_page(blocks, work, "yatbench report --compare")
+    return Comparison(a, b, numeric, display, out_dir, out_dir / html_path.name)

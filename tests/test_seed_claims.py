@@ -19,7 +19,7 @@ from yatbench.report.claims import families
 from yatbench.report.claims.base import CONTRADICTED, NOT_ENOUGH, SUPPORTED
 from yatbench.report.claims.far_field import far_value
 from yatbench.run import execute
-from yatbench.trainer import max_prob
+from yatbench.objective import max_prob
 
 DECIDED = (SUPPORTED, CONTRADICTED)
 

@@ -13,7 +13,7 @@ from yatbench.config import compose_config, validate
 from yatbench.report import build_report
 from yatbench.report.stats import summarize
 from yatbench.run import execute
-from yatbench.seed_batch import execute_grouped
+from yatbench.sweep.jobs import execute_grouped
 
 SEEDS_DIR = Path("/work/shared/seeds")
 

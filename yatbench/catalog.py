@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from yatbench.config import search_dirs
+from yatbench.config import option_names, search_dirs
 from yatbench.errors import UserError
+from yatbench.sweep.grid import preset_options
 
 
 @dataclass
@@ -39,8 +40,6 @@ def list_group(group: str, user_dir: str | Path | None = None) -> list[CatalogEn
                                 f"not a {type(values).__name__}")
             options = {k: v for k, v in values.items() if k not in ("_target_", "name", "defaults")}
             if group == "sweep":  # a grid is long: show its size and axes instead
-                from yatbench.sweep.grid import preset_options
-
                 options = preset_options(path.stem, user_dir)
             entries[path.stem] = CatalogEntry(path.stem, comments[0], options)
     return sorted(entries.values(), key=lambda e: e.name)
@@ -58,4 +57,4 @@ def _leading_comment(text: str) -> list[str]:
 
 def names(group: str, user_dir: str | Path | None = None) -> list[str]:
     """The option names of one group."""
-    return [entry.name for entry in list_group(group, user_dir)]
+    return option_names(group, user_dir)

@@ -53,6 +53,11 @@ def search_dirs(user_dir: str | Path | None = None) -> list[Path]:
     return [*dirs, config_dir()]
 
 
+def option_names(group: str, user_dir: str | Path | None = None) -> list[str]:
+    """The options of one config group: its YAML files on the search path (a user file shadows ours)."""
+    return sorted({path.stem for folder in search_dirs(user_dir) for path in (folder / group).glob("*.yaml")})
+
+
 def compose_config(overrides: list[str], user_dir: str | Path | None = None) -> DictConfig:
     """Compose ``config.yaml`` with Hydra overrides (``model=yat``, ``trainer.epochs=5``, ...).
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -27,3 +30,21 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
+
+
+@contextmanager
+def intra_op_threads(threads: int | None) -> Iterator[None]:
+    """Run with ``threads`` torch intra-op threads (then restore), unless None or the user set ``OMP_NUM_THREADS``.
+
+    Tiny models gain nothing from intra-op threads and lose much on a busy machine: the trainer asks
+    for one thread for runs it trains stacked (``yatbench/trainer.py``, ``SMALL_WORK``).
+    """
+    if threads is None or os.environ.get("OMP_NUM_THREADS"):
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

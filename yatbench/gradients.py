@@ -19,7 +19,7 @@ import math
 import torch
 from torch import nn
 
-from yatbench.trainer import loss_function, loss_target
+from yatbench.objective import loss_function, loss_target
 
 SAMPLES = 2048
 

@@ -1,4 +1,9 @@
-"""One run end to end: validated config → data + model → trainer → run folder."""
+"""Runs end to end: validated config → data + model → trainer → run folder.
+
+:func:`execute` is one run; :func:`execute_seeds` is the seeds of one configuration, trained
+together by the one training loop when their configuration trains stacked (``yatbench/trainer.py``).
+Which seeds go together is the sweep's choice (``yatbench/sweep/jobs.py``).
+"""
 
 from __future__ import annotations
 
@@ -18,16 +23,17 @@ from yatbench import __version__
 from yatbench.analysis import prototype_metrics
 from yatbench.config import RunSpec
 from yatbench.data.base import Splits
-from yatbench.device import resolve_device, seed_everything
+from yatbench.device import intra_op_threads, resolve_device, seed_everything
 from yatbench.export import write_exports
 from yatbench.gradients import gradient_metrics
 from yatbench.identity import setting_key
 from yatbench.labour import labour_metrics
 from yatbench.limits import check_model_size
+from yatbench.objective import evaluate
 from yatbench.progress import note, progress_line
 from yatbench.record import DataFacts, RunRecord
 from yatbench.results import ensure_writable, is_complete, read_metrics, write_history, write_json, write_run
-from yatbench.trainer import TrainResult, evaluate, train
+from yatbench.trainer import TrainResult, stackable, train, work
 
 
 @dataclass
@@ -141,31 +147,57 @@ def completed_outcome(spec: RunSpec, force: bool = False) -> RunOutcome | None:
     return RunOutcome(existing, read_metrics(existing), skipped=True)
 
 
+# At most this much work (seeds × parameters × batch) per stacked step: bounds a group's memory.
+GROUP_WORK = 2**28
+
+
 def execute(spec: RunSpec, force: bool = False) -> RunOutcome:
     """Run one validated config, or return the existing folder when the same run is complete."""
     done = completed_outcome(spec, force)
-    if done is not None:
-        return done
-    ensure_writable(spec.results_dir)
-    device = resolve_device(spec.device)
-    started = time.perf_counter()
-    with progress_line(f"loading {spec.dataset.name} data, building {spec.model.name}", spec.trainer.progress):
-        splits = spec.dataset.load(spec.seed)
-        model = build_model(spec, splits, device)
-    for text in splits.notes:  # e.g. the bundled subset: said before training, not only after
-        note(text, spec.trainer.progress)
-    label = f"{spec.dataset.name} · {spec.model.name} · seed {spec.seed}"
-    result = train(model, splits, spec.trainer, device, spec.seed, label=label)
-    return finish(spec, splits, model, device, result, started, replace=force)
+    return done if done is not None else execute_seeds([spec], force)[0]
 
 
-def execute_many(specs: list[RunSpec], force: bool = False) -> list[RunOutcome]:
-    """Run a group of validated configs, in order; the unit of work a sweep hands to a worker.
+def execute_seeds(specs: list[RunSpec], force: bool = False) -> list[RunOutcome]:
+    """Train and save ``specs``: distinct seeds of one configuration (``RunSpec.seedless_key``), none done yet.
 
-    A sweep groups runs that differ only by seed into one call, so that small models can be
-    trained together (see ``trainer.seed_batching`` and ``yatbench/seed_batch.py``): completed
-    runs are skipped per seed, and each seed still gets its own run folder.
+    A configuration that trains stacked trains its seeds together, in chunks of at most
+    :data:`GROUP_WORK`, on one torch thread; any other trains them one by one. Either way each run's
+    numbers are those it gets alone. Each run's time is its share of its chunk's.
     """
-    from yatbench.seed_batch import execute_grouped
+    if len({spec.seedless_key for spec in specs}) != 1 or len({spec.seed for spec in specs}) != len(specs):
+        raise ValueError("execute_seeds takes distinct seeds of one configuration")
+    first = specs[0]
+    ensure_writable(first.results_dir)
+    device = resolve_device(first.device)
+    started = time.perf_counter()
+    with progress_line(f"loading {first.dataset.name} data, building {first.model.name}", first.trainer.progress):
+        first_splits = first.dataset.load(first.seed)
+        probe = build_model(first, first_splits, device)
+    for text in first_splits.notes:  # e.g. the bundled subset: said before training, not only after
+        note(text, first.trainer.progress)
+    if not stackable(probe, first_splits, first.trainer):
+        return [_train_and_save([spec], device, started if i == 0 else time.perf_counter(),
+                                [first_splits] if i == 0 else None, force)[0] for i, spec in enumerate(specs)]
+    chunk = max(1, GROUP_WORK // max(1, work(count_params(probe), first.trainer, first_splits.x_train.shape[0])))
+    outcomes: list[RunOutcome] = []
+    with intra_op_threads(1):
+        for lo in range(0, len(specs), chunk):
+            part = specs[lo:lo + chunk]
+            outcomes += _train_and_save(part, device, started if lo == 0 else time.perf_counter(),
+                                        [first_splits] if lo == 0 else None, force)
+    return outcomes
 
-    return execute_grouped(specs, force=force)
+
+def _train_and_save(specs: list[RunSpec], device: torch.device, started: float,
+                    loaded: list[Splits] | None, force: bool) -> list[RunOutcome]:
+    """Load each seed's data (the first may be ``loaded`` already), build, train together, save each."""
+    all_splits = [*(loaded or []), *(spec.dataset.load(spec.seed) for spec in specs[len(loaded or []):])]
+    models = [build_model(spec, splits, device) for spec, splits in zip(specs, all_splits, strict=True)]
+    first = specs[0]
+    label = (f"{first.dataset.name} · {first.model.name} · seed {first.seed}" if len(specs) == 1
+             else f"{first.dataset.name} · {first.model.name} · {len(specs)} seeds")
+    results = train(models, all_splits, first.trainer, device, [spec.seed for spec in specs], label=label)
+    share = (time.perf_counter() - started) / len(specs)
+    return [finish(spec, splits, model, device, result, time.perf_counter() - share,
+                   seed_batched=len(specs) > 1, replace=force)
+            for spec, splits, model, result in zip(specs, all_splits, models, results, strict=True)]

@@ -16,8 +16,9 @@ import torch
 
 from yatbench.config import compose_config, validate
 from yatbench.device import resolve_device
+from yatbench.objective import loss_function, loss_target
 from yatbench.run import build_model
-from yatbench.trainer import loss_function, loss_target, make_optimizer, train
+from yatbench.trainer import make_optimizer, train
 
 
 def hand_written_loop(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, epochs: int, batch_size: int,
@@ -56,7 +57,7 @@ def trainer_throughput(dataset: str, model: str, overrides: list[str], repeats: 
     trainer_s, hand_s = [], []
     for _ in range(repeats):
         net = build_model(spec, splits, torch_device)
-        trainer_s.append(timed(lambda net=net: train(net, splits, cfg, torch_device, spec.seed)))
+        trainer_s.append(timed(lambda net=net: train([net], splits, cfg, torch_device, [spec.seed])))
         net = build_model(spec, splits, torch_device)
         optimizer = make_optimizer(net.parameters(), cfg)
         hand_s.append(timed(lambda net=net, opt=optimizer: hand_written_loop(

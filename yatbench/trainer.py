@@ -1,28 +1,62 @@
-"""The training loop: in-memory tensors on the device, Adam or SGD, per-epoch history.
+"""The training loop: S ≥ 1 seeds of one configuration at once, in-memory tensors, per-epoch history.
 
-Data that fits in memory never goes through a DataLoader: a mini-batch is an index into
-the tensors already on the device, so the loop costs what a hand-written PyTorch loop
-costs. A loss that turns NaN or infinite ends the run with status ``diverged`` and the
-epoch it happened in.
+``yatbench run`` is the S = 1 case of :func:`train`, a sweep's seed group the S > 1 case; grouping
+seeds is the sweep's job (``yatbench/sweep/jobs.py``), training is this module's.
+
+How it trains:
+
+- Small runs (parameters × batch ≤ :data:`SMALL_WORK`) run *stacked*: the seeds' parameters are
+  stacked along a leading seed dimension and the model's ``forward_stacked`` (see
+  ``yatbench/nn/stacked.py``) runs every operation once for all of them. A run alone is a stack of
+  one, so its numbers are bit-identical alone and in any group (on the CPU: per-seed operations only,
+  one intra-op thread for such runs; a run alone trains beside a ghost copy of itself, because the
+  CPU's batched matmul rounds a batch of one differently). Larger runs call the module itself, one seed at a time.
+  Whether a run is stacked depends on its configuration only, never on its group.
+- The objective gives each seed's loss, (S,); their *sum* is differentiated, so each seed's gradient
+  is exactly its own, and one optimizer step updates all (Adam, AdamW and SGD are elementwise).
+- Each seed shuffles its mini-batches with its own ``torch.Generator().manual_seed(seed)``; data drawn
+  per seed is stacked per seed (``yatbench/data/stacked.py``).
+- A seed whose epoch loss turns NaN/inf is ``diverged`` at that epoch; its weights are kept as they
+  were then, and it keeps computing in its own slice, which cannot reach the others.
+
+Seams for other kinds of training (physics-informed losses, say):
+
+- **objective**: ``splits.objective`` (a callable ``objective(forward, x, target) -> (S,)``, see
+  ``yatbench/objective.py``) replaces the default criterion on ``forward(x)``; it may take input
+  gradients (``x.requires_grad_()``, ``torch.autograd.grad(..., create_graph=True)``): the stacked
+  forwards are plain autograd and twice differentiable. Evaluation still scores the test sets.
+- **phases**: ``train(..., phases=[Phase("adam", 0.01, 500), Phase("lbfgs", 1.0, 20)])`` runs
+  optimizers one after the other (epochs counted on; history continues). Every step goes through
+  ``optimizer.step(closure)``. L-BFGS mixes all parameters in its line search, so it needs a group of
+  one seed (non-stacked forward): :func:`stackable` says no for such phases.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import torch
-from torch import nn
+from torch import Tensor, nn
 
 from yatbench.data.base import Splits
+from yatbench.data.stacked import SeedSet, same_shapes, seed_set
 from yatbench.errors import UserError
+from yatbench.nn.stacked import load_slice, stack_models, stacked_forward
+from yatbench.objective import default_objective, final_metrics, stacked_metrics
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
+ELEMENTWISE = ("adam", "adamw", "sgd")  # optimizers whose step treats every parameter entry alone
 SEED_BATCHING = ("auto", "off")
+# A run is "small" when parameters × batch size (≈ multiply-adds of one forward step) is at most this:
+# a step is then dominated by per-operation overhead, so it trains stacked (and in a group when a sweep
+# has its seeds) on one thread. 2^21 takes in the ≈17k-parameter MNIST models of the default preset
+# at batch 64; XOR and the compositional toy are far below.
+SMALL_WORK = 2**21
 
 
 @dataclass
@@ -57,6 +91,17 @@ class TrainerConfig:
 
 
 @dataclass
+class Phase:
+    """One stretch of training with one optimizer: ``adam``, ``adamw``, ``sgd`` or ``lbfgs``."""
+
+    optimizer: str
+    lr: float
+    epochs: int
+    momentum: float = 0.9
+    weight_decay: float = 0.0
+
+
+@dataclass
 class TrainResult:
     """What a training run produced: its status, history rows and final metrics."""
 
@@ -67,89 +112,36 @@ class TrainResult:
     train_time_s: float
     diverged_epoch: int | None = None
     notes: list[str] = field(default_factory=list)
-    # Set when the run was trained in a seed-batched group: group size, the group's training time
-    # (``train_time_s`` is its share) and the backend (see ``yatbench/seed_batch.py``).
+    # Set when the run trained in a group of several seeds: group size, the group's training time
+    # (``train_time_s`` is its share) and the backend.
     seed_batch: dict[str, Any] | None = None
 
 
-def make_optimizer(params: Any, cfg: TrainerConfig) -> torch.optim.Optimizer:
-    """The optimizer named in the config, over ``params``."""
-    if cfg.optimizer == "sgd":
-        return torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
-    cls = torch.optim.Adam if cfg.optimizer == "adam" else torch.optim.AdamW
-    return cls(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+def phases_of(cfg: TrainerConfig) -> list[Phase]:
+    """The one phase a trainer config describes."""
+    return [Phase(cfg.optimizer, cfg.lr, cfg.epochs, cfg.momentum, cfg.weight_decay)]
 
 
-def loss_function(splits: Splits) -> nn.Module:
-    """Cross-entropy over classes, BCE for a single binary logit, MSE for regression."""
-    if splits.task == "regression":
-        return nn.MSELoss()
-    return nn.BCEWithLogitsLoss() if splits.out_features == 1 else nn.CrossEntropyLoss()
+def make_optimizer(params: Any, phase: Phase | TrainerConfig) -> torch.optim.Optimizer:
+    """The optimizer a phase (or a trainer config) names, over ``params``."""
+    if phase.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=phase.lr, momentum=phase.momentum, weight_decay=phase.weight_decay)
+    if phase.optimizer == "lbfgs":
+        return torch.optim.LBFGS(params, lr=phase.lr)
+    cls = torch.optim.Adam if phase.optimizer == "adam" else torch.optim.AdamW
+    return cls(params, lr=phase.lr, weight_decay=phase.weight_decay)
 
 
-def loss_target(y: torch.Tensor, splits: Splits) -> torch.Tensor:
-    """Targets in the form the loss wants: float column for BCE, indices for cross-entropy."""
-    if splits.task == "classification" and splits.out_features == 1:
-        return y.float().unsqueeze(-1)
-    return y
+def work(params: int, cfg: TrainerConfig, n_train: int) -> int:
+    """Parameters × effective batch size: the size of one training step of one seed."""
+    return params * (cfg.batch_size if 0 < cfg.batch_size < n_train else n_train)
 
 
-def predict_classes(logits: torch.Tensor) -> torch.Tensor:
-    """Class index per row: the sign of a single binary logit, else the argmax."""
-    return (logits.squeeze(-1) > 0).long() if logits.shape[-1] == 1 else logits.argmax(dim=-1)
-
-
-def max_prob(output: torch.Tensor) -> torch.Tensor:
-    """Each row's winning probability: max softmax over the logits, or max(σ, 1 − σ) of one binary logit."""
-    if output.shape[-1] == 1:
-        p = torch.sigmoid(output.squeeze(-1))
-        return torch.maximum(p, 1 - p)
-    return torch.softmax(output, dim=-1).amax(dim=-1)
-
-
-@torch.no_grad()
-def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, splits: Splits) -> dict[str, float]:
-    """Loss and the task's headline metrics on one set: accuracy (and mean max probability), or MSE and R²."""
-    model.eval()
-    output = model(x)
-    model.train()
-    loss = loss_function(splits)(output, loss_target(y, splits)).item()
-    if splits.task == "classification":
-        return set_metrics(splits.task, loss, accuracy=(predict_classes(output) == y).float().mean().item(),
-                           confidence=max_prob(output).mean().item())
-    return set_metrics(splits.task, loss, variance=y.float().var(unbiased=False).item())
-
-
-def set_metrics(task: str, loss: float, accuracy: float = float("nan"), variance: float = float("nan"),
-                confidence: float = float("nan")) -> dict[str, float]:
-    """One set's metrics from its loss and accuracy (classification) or target variance (regression).
-
-    ``max_prob`` (classification) is the mean over the set of the winning class's probability
-    (:func:`max_prob`): how sharp the softmax is (seeds/000's softmax sharpening claim).
-    Shared by :func:`evaluate` and the seed-batched trainer, so both report the same numbers.
-    """
-    if task == "classification":
-        return {"loss": loss, "accuracy": accuracy, "max_prob": confidence}
-    return {"loss": loss, "mse": loss, "r2": 1.0 - loss / variance if variance > 0 else float("nan")}
-
-
-def final_metrics(splits: Splits, evaluated: dict[str, dict[str, float]],
-                  history: list[dict[str, float]]) -> dict[str, Any]:
-    """The metrics of a finished run from its per-set evaluations (``train``, ``test``, eval sets, in order).
-
-    XOR-style data (``splits.track_solved``) adds ``solved`` (every test point right) and
-    ``steps_to_solve`` (the step of the first history row with test accuracy 1).
-    """
-    task = splits.task
-    metrics: dict[str, Any] = {}
-    for name, result in evaluated.items():
-        metrics.update({f"{name}_{k}": v for k, v in result.items()})
-    if splits.track_solved:
-        metrics["solved"] = metrics["test_accuracy"] == 1.0
-        solved_at = [row["step"] for row in history if row["test_accuracy"] == 1.0]
-        metrics["steps_to_solve"] = solved_at[0] if metrics["solved"] and solved_at else None
-    metrics["headline"] = "accuracy" if task == "classification" else "mse"
-    return metrics
+def stackable(model: nn.Module, splits: Splits, cfg: TrainerConfig, phases: Sequence[Phase] | None = None) -> bool:
+    """Whether this configuration trains stacked (small work, elementwise optimizers): its config decides."""
+    params = sum(p.numel() for p in model.parameters())
+    return (work(params, cfg, splits.x_train.shape[0]) <= SMALL_WORK
+            and all(p.optimizer in ELEMENTWISE for p in phases or phases_of(cfg)))
 
 
 @contextmanager
@@ -170,57 +162,135 @@ def progress_bar(enabled: bool, total: int, label: str) -> Iterator[Any]:
         yield lambda completed, info="": progress.update(task, completed=completed, info=info)
 
 
-def train(model: nn.Module, splits: Splits, cfg: TrainerConfig, device: torch.device, seed: int,
-          label: str = "training") -> TrainResult:
-    """Train ``model`` on ``splits`` in place and evaluate it; the model must already be on ``device``.
+class _Replicas:
+    """The S models as the loop sees them: a forward over (S, N, in), leaves to optimise, write-back."""
 
-    The mini-batch order comes from its own generator seeded with ``seed``, so it does not
-    depend on how many random numbers model initialisation drew.
+    def __init__(self, models: Sequence[nn.Module], stacked: bool) -> None:
+        self.models, self.prototype = list(models), models[0]
+        if stacked:
+            params, buffers = stack_models(self.models)
+            self.tensors = {**params, **buffers}
+            self.leaves: list[Tensor] = list(params.values())
+            own, self.backend = stacked_forward(self.prototype)
+            self.forward: Callable[[Tensor], Tensor] = lambda x: own(self.tensors, x)
+        else:
+            if len(models) != 1:
+                raise ValueError("a group of several seeds trains stacked; this one cannot")
+            self.tensors, self.backend = {}, "module"
+            self.leaves = list(self.prototype.parameters())
+            self.forward = lambda x: self.prototype(x[0]).unsqueeze(0)
+
+    def snapshot(self, index: int) -> dict[str, Tensor] | None:
+        return {k: v[index:index + 1].detach().clone() for k, v in self.tensors.items()} if self.tensors else None
+
+    def write_back(self, kept: dict[int, dict[str, Tensor] | None]) -> None:
+        if not self.tensors:
+            return  # the module trained in place
+        for index, model in enumerate(self.models):
+            snapshot = kept.get(index)
+            load_slice(model, snapshot, 0) if snapshot else load_slice(model, self.tensors, index)
+
+    @torch.no_grad()
+    def evaluate(self, data: SeedSet, splits: Splits) -> list[dict[str, float]]:
+        self.prototype.eval()
+        output = self.forward(data.x)
+        self.prototype.train()
+        return stacked_metrics(output, data.y, splits)
+
+
+def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: TrainerConfig,
+          device: torch.device, seeds: Sequence[int], label: str = "training",
+          phases: Sequence[Phase] | None = None) -> list[TrainResult]:
+    """Train ``models`` (one per seed, same architecture, on ``device``) in place; one result per seed.
+
+    ``splits`` is one dataset for all seeds or one per seed (same shapes). Each result holds the status,
+    history rows (every ``eval_every`` epochs and the last), final metrics, steps and diverged epoch;
+    the trained weights are in each seed's model. In a group, ``train_time_s`` is the group's time / S.
     """
-    x_train, x_test = splits.x_train.to(device), splits.x_test.to(device)
-    y_train, y_test = splits.y_train.to(device), splits.y_test.to(device)
-    target_train = loss_target(y_train, splits)
-    criterion = loss_function(splits)
-    optimizer = make_optimizer(model.parameters(), cfg)
-    n_train = x_train.shape[0]
+    size = len(models)
+    all_splits = [splits] * size if isinstance(splits, Splits) else list(splits)
+    if size == 0 or size != len(seeds) or len(all_splits) != size or not same_shapes(all_splits):
+        raise ValueError("train needs one model, seed and dataset (all of the same shapes) per seed")
+    first = all_splits[0]
+    phases = list(phases or phases_of(cfg))
+    stacked = stackable(models[0], first, cfg, phases)
+    real = size
+    if stacked and size == 1:
+        # A stack of one gets a ghost twin: the CPU's batched matmul takes another code path
+        # (matrix-vector) for a batch of one, which would round differently from the same seed in a group.
+        models, all_splits, seeds, size = [models[0]] * 2, all_splits * 2, [*seeds] * 2, 2
+    replicas = _Replicas(models, stacked)
+    objective = first.objective or default_objective(first)
+    train_set, test_set = seed_set(all_splits, "train", device), seed_set(all_splits, "test", device)
+    n_train = train_set.x.shape[1]
     batch_size = cfg.batch_size if 0 < cfg.batch_size < n_train else n_train
-    order_gen = torch.Generator().manual_seed(seed)
-
-    history: list[dict[str, float]] = []
-    steps, status, diverged_epoch = 0, "ok", None
-    update_every = max(1, cfg.epochs // 200)
+    generators = [torch.Generator().manual_seed(seed) for seed in seeds]
+    histories: list[list[dict[str, float]]] = [[] for _ in range(size)]
+    diverged: dict[int, tuple[int, int]] = {}  # seed index → (epoch, steps) when its loss went non-finite
+    kept: dict[int, dict[str, Tensor] | None] = {}  # seed index → its weights then
+    active, steps, epoch = list(range(size)), 0, 0
+    total = sum(p.epochs for p in phases)
+    update_every = max(1, total // 200)
     start = time.perf_counter()
-    with progress_bar(cfg.progress, cfg.epochs, label) as advance:
-        for epoch in range(1, cfg.epochs + 1):
-            if batch_size == n_train:
-                batches: Any = (slice(None),)
-            else:
-                batches = torch.randperm(n_train, generator=order_gen).to(device).split(batch_size)
-            epoch_loss = torch.zeros((), device=device)
-            for index in batches:
-                loss = criterion(model(x_train[index]), target_train[index])
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                epoch_loss += loss.detach()
-                steps += 1
-            train_loss = epoch_loss.item() / len(batches)
-            if not math.isfinite(train_loss):
-                status, diverged_epoch = "diverged", epoch
+    with progress_bar(cfg.progress, total, label) as advance:
+        for phase in phases:
+            optimizer = make_optimizer(replicas.leaves, phase)
+            for _ in range(phase.epochs):
+                epoch += 1
+                if batch_size == n_train:
+                    batches: Sequence[Tensor | None] = (None,)
+                else:
+                    orders = torch.stack([torch.randperm(n_train, generator=g) for g in generators])
+                    batches = orders.to(device).split(batch_size, dim=1)
+                epoch_loss = torch.zeros(size, device=device)
+                for index in batches:
+                    epoch_loss += _step(optimizer, objective, replicas.forward, *train_set.batch(index))
+                    steps += 1
+                train_loss = [value / len(batches) for value in epoch_loss.tolist()]
+                for i in [i for i in active if not math.isfinite(train_loss[i])]:
+                    diverged[i], kept[i] = (epoch, steps), replicas.snapshot(i)
+                active = [i for i in active if i not in diverged]
+                if not active:
+                    break
+                if epoch % cfg.eval_every == 0 or epoch == total:
+                    test = replicas.evaluate(test_set, first)
+                    for i in active:
+                        histories[i].append({"epoch": epoch, "step": steps, "train_loss": train_loss[i],
+                                             **{f"test_{k}": v for k, v in test[i].items()}})
+                if epoch % update_every == 0:
+                    mean = sum(train_loss[i] for i in active) / len(active)
+                    advance(epoch, info=f"loss {mean:.4g}" if size == 1 else
+                            f"{len(active)}/{size} seeds · mean loss {mean:.4g}")
+            if not active:
                 break
-            if epoch % cfg.eval_every == 0 or epoch == cfg.epochs:
-                test = evaluate(model, x_test, y_test, splits)
-                history.append({"epoch": epoch, "step": steps, "train_loss": train_loss,
-                                **{f"test_{k}": v for k, v in test.items()}})
-            if epoch % update_every == 0:
-                advance(epoch, info=f"loss {train_loss:.4g}")
-    train_time = time.perf_counter() - start
+    group_time = time.perf_counter() - start
 
-    metrics: dict[str, Any] = {}
-    if status == "ok":
-        evaluated = {"train": evaluate(model, x_train, y_train, splits),
-                     "test": evaluate(model, x_test, y_test, splits)}
-        for name, (x_eval, y_eval) in splits.eval_sets.items():
-            evaluated[name] = evaluate(model, x_eval.to(device), y_eval.to(device), splits)
-        metrics = final_metrics(splits, evaluated, history)
-    return TrainResult(status, history, metrics, steps, train_time, diverged_epoch)
+    finals: dict[int, dict[str, Any]] = {}
+    if active:
+        evaluated = {"train": replicas.evaluate(train_set, first), "test": replicas.evaluate(test_set, first)}
+        for name in first.eval_sets:
+            evaluated[name] = replicas.evaluate(seed_set(all_splits, name, device), first)
+        finals = {i: final_metrics(first, {k: v[i] for k, v in evaluated.items()}, histories[i]) for i in active}
+    replicas.write_back(kept)
+    info = {"seeds": real, "group_train_time_s": round(group_time, 4), "backend": replicas.backend}
+    return [TrainResult("diverged" if i in diverged else "ok", histories[i], finals.get(i, {}),
+                        diverged[i][1] if i in diverged else steps, group_time / real,
+                        diverged[i][0] if i in diverged else None, seed_batch=dict(info) if real > 1 else None)
+            for i in range(real)]
+
+
+def _step(optimizer: torch.optim.Optimizer, objective: Callable[..., Tensor], forward: Callable[[Tensor], Tensor],
+          x: Tensor, target: Tensor) -> Tensor:
+    """One optimizer step on one batch; returns each seed's loss, (S,), detached."""
+    losses: list[Tensor] = []
+
+    def closure() -> Tensor:
+        optimizer.zero_grad(set_to_none=True)
+        loss = objective(forward, x, target)
+        total = loss.sum()  # a sum: each seed's gradient is its own loss's
+        total.backward()
+        losses.append(loss.detach())
+        return total
+
+    optimizer.step(closure)
+    return losses[-1]

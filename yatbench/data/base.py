@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import torch
 
@@ -43,3 +44,6 @@ class Splits:
     # law's slope along input 0 in the units the model sees (yatbench/labour.py measures against them).
     regime_test: torch.Tensor | None = None
     regime_slopes: list[float] = field(default_factory=list)
+    # What training minimises, when not the task's criterion on model(x) vs y: a callable
+    # ``objective(forward, x, target) -> (S,)`` (see ``yatbench/objective.py`` and ``yatbench/trainer.py``).
+    objective: Callable[..., Any] | None = None

@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from yatbench.errors import UserError
+from yatbench.nn.stacked import Params, linear
 
 
 class GatedExperts(nn.Module):
@@ -33,6 +34,12 @@ class GatedExperts(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         gate_probs = torch.softmax(self.gate(x) / self.temperature, dim=-1)  # (batch, K)
         expert_out = self.expert(x).unflatten(-1, (self.experts, self.out_features))  # (batch, K, out)
+        return (gate_probs.unsqueeze(-1) * expert_out).sum(dim=-2)
+
+    def forward_stacked(self, p: Params, x: torch.Tensor) -> torch.Tensor:
+        """S seeds at once (``yatbench/nn/stacked.py``): x (S, N, in) → (S, N, out)."""
+        gate_probs = torch.softmax(linear(x, p["gate.weight"], p["gate.bias"]) / self.temperature, dim=-1)
+        expert_out = linear(x, p["expert.weight"], p["expert.bias"]).unflatten(-1, (self.experts, self.out_features))
         return (gate_probs.unsqueeze(-1) * expert_out).sum(dim=-2)
 
     def input_weights(self) -> list[nn.Parameter]:

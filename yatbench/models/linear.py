@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from yatbench.nn.stacked import Params, linear
+
 
 class LinearNet(nn.Module):
     """ŷ = W x + b. With one output per class this is multinomial logistic regression."""
@@ -17,6 +19,10 @@ class LinearNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.linear(x)
+
+    def forward_stacked(self, p: Params, x: torch.Tensor) -> torch.Tensor:
+        """S seeds at once (``yatbench/nn/stacked.py``): x (S, N, in) → (S, N, out)."""
+        return linear(x, p["linear.weight"], p["linear.bias"])
 
     def input_weights(self) -> list[nn.Parameter]:
         return [self.linear.weight]

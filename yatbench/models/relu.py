@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from yatbench.errors import UserError
+from yatbench.nn.stacked import Params, linear
 
 
 class ReluNet(nn.Module):
@@ -30,6 +31,12 @@ class ReluNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.readout(self.hidden(x))
+
+    def forward_stacked(self, p: Params, x: torch.Tensor) -> torch.Tensor:
+        """S seeds at once (``yatbench/nn/stacked.py``): x (S, N, in) → (S, N, out)."""
+        for index in range(0, len(self.hidden), 2):  # Linear, ReLU pairs
+            x = torch.relu(linear(x, p[f"hidden.{index}.weight"], p[f"hidden.{index}.bias"]))
+        return linear(x, p["readout.weight"], p["readout.bias"])
 
     def input_weights(self) -> list[nn.Parameter]:
         first = self.hidden[0] if len(self.hidden) else self.readout

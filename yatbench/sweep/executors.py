@@ -170,7 +170,7 @@ def _init_worker(threads: int, sweep_pid: int) -> None:
 
 
 # Imported once by the fork server, so that every worker forked from it starts with them loaded.
-PRELOAD = ["torch", "yatbench.run", "yatbench.seed_batch", "yatbench.data", "matplotlib.pyplot"]
+PRELOAD = ["torch", "yatbench.run", "yatbench.data", "matplotlib.pyplot"]
 
 
 def worker_context() -> multiprocessing.context.BaseContext:

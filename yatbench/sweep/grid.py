@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from yatbench.config import RunSpec, check_seed, compose_config, search_dirs, validate
+from yatbench.config import RunSpec, check_seed, compose_config, option_names, search_dirs, validate
 from yatbench.errors import UserError
 
 PRESET_KEYS = ("axes", "grid", "executor")
@@ -78,8 +78,7 @@ class Grid:
 
 def preset_names(user_dir: str | Path | None = None) -> list[str]:
     """Every preset on the config search path (the user's folder first)."""
-    found = {path.stem for folder in search_dirs(user_dir) for path in (folder / "sweep").glob("*.yaml")}
-    return sorted(found)
+    return option_names("sweep", user_dir)
 
 
 def load_preset(name: str, user_dir: str | Path | None = None) -> Preset:
@@ -169,12 +168,10 @@ def parse_overrides(overrides: list[str], where: str = "command line",
         if key.startswith("hydra"):
             raise UserError(f"{text!r} in {where}: hydra.* settings are not used by yatbench sweep")
         if isinstance(override.value(), Glob):
-            from yatbench.catalog import names
-
             if key not in GROUP_KEYS:
                 raise UserError(f"{text!r} in {where}: glob() selects config files, so only for "
                                 f"{', '.join(GROUP_KEYS)}")
-            values = override.value().filter(names(key, user_dir))
+            values = override.value().filter(option_names(key, user_dir))
         elif override.is_interval_sweep():
             raise UserError(f"{text!r} in {where}: interval() is continuous; a grid needs listed values "
                             f"(a,b or range(...))")
@@ -190,11 +187,9 @@ def parse_overrides(overrides: list[str], where: str = "command line",
 
 def check_group_values(axes: dict[str, list[str]], user_dir: str | Path | None) -> None:
     """``model=yta``: name the valid choices before looking any further."""
-    from yatbench.catalog import names
-
     for key, values in axes.items():
         if key in GROUP_KEYS:
-            valid = names(key, user_dir)
+            valid = option_names(key, user_dir)
             for value in values:
                 if value not in valid:
                     raise UserError(f"unknown {key} {value!r}; valid choices: {', '.join(valid)}")

@@ -1,8 +1,11 @@
 """Jobs: the runs a worker gets in one call, and running them so that one failure stays one failure.
 
-Runs that differ only by their seed form a group, handed whole to
-:func:`yatbench.run.execute_many` (which may train them together); big groups are cut into
-chunks so that every worker stays busy. :func:`run_job` is what executes in a worker process
+Grouping seeds is the sweep's job: runs that differ only by their seed (equal
+``RunSpec.seedless_key``) form a group, and :func:`execute_grouped` hands each group's pending,
+distinct seeds to :func:`yatbench.run.execute_seeds`, which trains them together when their
+configuration trains stacked (``yatbench/trainer.py``) — a run's numbers are the same alone and in
+any group. ``trainer.seed_batching=off`` keeps every run alone. Big groups are cut into chunks so
+that every worker stays busy. :func:`run_job` is what executes in a worker process
 (or in-process, or in a SLURM task): it never raises for a failing run. It catches the error,
 writes ``<results>/.failed/<run_id>.json`` (not a run folder, so the run is retried by the
 next sweep) and reports the run as ``failed`` with its message.
@@ -20,10 +23,13 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from yatbench.config import RunSpec
 from yatbench.results import METRICS_FILE
+
+if TYPE_CHECKING:
+    from yatbench.run import RunOutcome
 
 FAILED_DIR = ".failed"
 
@@ -81,21 +87,46 @@ def pack_jobs(jobs: list[Job], max_jobs: int) -> list[Job]:
     return [Job(specs, jobs[0].force) for specs in bins if specs]
 
 
+def execute_grouped(specs: list[RunSpec], force: bool = False) -> list[RunOutcome]:
+    """Run ``specs`` (outcomes in their order): completed runs are skipped, the pending distinct seeds of
+    each configuration are trained by one :func:`yatbench.run.execute_seeds` call (alone when
+    ``trainer.seed_batching=off``)."""
+    # Lazy: yatbench.run imports torch, which the sweep's main process should import only after its
+    # worker pool has started (see sweep/runner.py); workers have it preloaded.
+    from yatbench.run import completed_outcome, execute, execute_seeds
+
+    outcomes: dict[int, RunOutcome] = {}
+    groups: dict[str, list[int]] = {}
+    for index, spec in enumerate(specs):
+        done = completed_outcome(spec, force)
+        if done is not None:
+            outcomes[index] = done
+        else:
+            key = spec.seedless_key if spec.trainer.seed_batching == "auto" else f"alone:{index}"
+            groups.setdefault(key, []).append(index)
+    for members in groups.values():
+        seen: set[int] = set()
+        batch = [i for i in members if not (specs[i].seed in seen or seen.add(specs[i].seed))]
+        outcomes.update(zip(batch, execute_seeds([specs[i] for i in batch], force), strict=True))
+        for index in members:  # a seed listed twice: done by now
+            if index not in outcomes:
+                outcomes[index] = execute(specs[index])
+    return [outcomes[i] for i in range(len(specs))]
+
+
 def run_job(job: Job) -> list[RunReport]:
-    """Run one job's specs through ``execute_many``; a failing run is reported, never raised.
+    """Run one job's specs through :func:`execute_grouped`; a failing run is reported, never raised.
 
     If the group as a whole raises, its runs are retried one by one, so that one bad run does not
     take its group with it (runs the group already finished are not run again).
     """
-    from yatbench.run import execute_many
-
     if job.threads:
         import torch
 
         torch.set_num_threads(job.threads)
     started = time.time()
     try:
-        return [_report(outcome) for outcome in execute_many(job.specs, force=job.force)]
+        return [_report(outcome) for outcome in execute_grouped(job.specs, force=job.force)]
     except Exception:
         if len(job.specs) == 1:
             return [_failed(job.specs[0], traceback.format_exc())]
@@ -103,7 +134,7 @@ def run_job(job: Job) -> list[RunReport]:
     for spec in job.specs:
         force = job.force and not _finished_since(spec, started)
         try:
-            (outcome,) = execute_many([spec], force=force)
+            (outcome,) = execute_grouped([spec], force=force)
             reports.append(_report(outcome))
         except Exception:
             reports.append(_failed(spec, traceback.format_exc()))
@@ -115,7 +146,7 @@ def _finished_since(spec: RunSpec, started: float) -> bool:
     return metrics.is_file() and metrics.stat().st_mtime >= started
 
 
-def _report(outcome: Any) -> RunReport:
+def _report(outcome: RunOutcome) -> RunReport:
     record = outcome.record
     # The run has a complete folder now (ok or diverged): an older failure record is out of date.
     failure_record_path(outcome.run_dir.parent, record["run_id"]).unlink(missing_ok=True)

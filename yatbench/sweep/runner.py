@@ -14,7 +14,6 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,31 +23,12 @@ from yatbench.config import RunSpec
 from yatbench.errors import Interrupted, UserError
 from yatbench.results import ensure_writable, is_complete, remove_leftovers
 from yatbench.sweep.executors import Executor, ExecutorConfig, load_executor_config, make_executor
-from yatbench.sweep.grid import Grid, Preset, build_grid, load_preset, parse_overrides
+from yatbench.sweep.grid import Preset, build_grid, load_preset, parse_overrides
 from yatbench.sweep.jobs import RunReport, make_jobs
-from yatbench.sweep.summary import print_comparison, print_failures, print_plan, print_summary
+from yatbench.sweep.summary import SweepResult, print_comparison, print_failures, print_plan, print_summary
 
 EXECUTOR_PREFIX = "executor."
 STALE_PARTIAL_S = 600.0  # age after which another host's temporary run folder counts as left over
-
-
-@dataclass
-class SweepResult:
-    """Every run of the grid with what happened to it in this sweep."""
-
-    grid: Grid
-    executor: str
-    already_done: list[RunReport] = field(default_factory=list)
-    ran: list[RunReport] = field(default_factory=list)
-    wall_s: float = 0.0
-
-    @property
-    def failures(self) -> list[RunReport]:
-        return [r for r in [*self.already_done, *self.ran] if r.status != "ok"]
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.failures else 0
 
 
 def split_executor_overrides(overrides: list[str]) -> tuple[list[str], list[str]]:

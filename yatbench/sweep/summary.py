@@ -7,7 +7,8 @@ seeds with n); ``yatbench report`` reads every run folder and writes the full ta
 from __future__ import annotations
 
 import statistics
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -15,12 +16,29 @@ from rich.table import Table
 
 from yatbench.config import RunSpec
 from yatbench.report.tables import seed_range
+from yatbench.sweep.grid import Grid
 from yatbench.sweep.jobs import FAILED_DIR, RunReport
 
-if TYPE_CHECKING:
-    from yatbench.sweep.runner import SweepResult
-
 HIDDEN_KEYS = ("seed", "results_dir", "trainer.progress", "trainer.seed_batching")
+
+
+@dataclass
+class SweepResult:
+    """Every run of the grid with what happened to it in this sweep."""
+
+    grid: Grid
+    executor: str
+    already_done: list[RunReport] = field(default_factory=list)
+    ran: list[RunReport] = field(default_factory=list)
+    wall_s: float = 0.0
+
+    @property
+    def failures(self) -> list[RunReport]:
+        return [r for r in [*self.already_done, *self.ran] if r.status != "ok"]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failures else 0
 
 
 def print_summary(console: Console, result: SweepResult) -> None:

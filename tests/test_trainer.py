@@ -1,0 +1,281 @@
+"""The one training loop: S seeds at once, each seed's numbers the same alone and in any group."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+import shutil
+import textwrap
+
+import pytest
+import torch
+from torch import nn
+
+import yatbench.run as run_module
+import yatbench.trainer as trainer_module
+from yatbench.config import RunSpec, compose_config, validate
+from yatbench.nn.stacked import stack_models
+from yatbench.nn.yat import yat_product
+from yatbench.objective import per_seed_loss
+from yatbench.run import build_model
+from yatbench.sweep.jobs import execute_grouped
+from yatbench.trainer import Phase, train
+
+MODELS = ["linear", "relu", "attention", "yat"]
+CPU = torch.device("cpu")
+
+
+def with_seed(spec: RunSpec, seed: int) -> RunSpec:
+    return dataclasses.replace(spec, seed=seed, resolved={**spec.resolved, "seed": seed})
+
+
+def same_weights(a: nn.Module, b: nn.Module) -> bool:
+    return all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values(), strict=True))
+
+
+def run_both(spec_for, tmp_path, dataset: str, model: str, seeds: list[int], *overrides: str):
+    """The same seeds through the sweep's grouping: together (auto) and one by one (off), in two results dirs."""
+    auto = [spec_for(dataset, model, f"seed={s}", f"results_dir={tmp_path / 'auto'}", *overrides) for s in seeds]
+    off = [spec_for(dataset, model, f"seed={s}", f"results_dir={tmp_path / 'off'}", "trainer.seed_batching=off",
+                    *overrides) for s in seeds]
+    return execute_grouped(auto), execute_grouped(off)
+
+
+def assert_identical_runs(b, s) -> None:
+    """Same run id, files, metrics, history and weights, bit for bit."""
+    assert b.run_dir.name == s.run_dir.name  # seed_batching is execution-only: same run id
+    assert sorted(p.name for p in b.run_dir.iterdir()) == sorted(p.name for p in s.run_dir.iterdir())
+    assert b.record["metrics"] == s.record["metrics"] and b.record["steps"] == s.record["steps"]
+    assert (b.run_dir / "history.csv").read_text() == (s.run_dir / "history.csv").read_text()
+    saved_b, saved_s = torch.load(b.run_dir / "model.pt"), torch.load(s.run_dir / "model.pt")
+    assert saved_b.keys() == saved_s.keys() and all(torch.equal(saved_b[k], saved_s[k]) for k in saved_s)
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_a_group_equals_the_same_seeds_alone_bit_for_bit_on_xor(spec_for, tmp_path, model: str) -> None:
+    batched, single = run_both(spec_for, tmp_path, "xor", model, [0, 1, 2], "trainer.epochs=300",
+                               "trainer.eval_every=1")
+    for b, s in zip(batched, single, strict=True):
+        assert b.record["seed_batched"] is True and s.record["seed_batched"] is False
+        assert b.record["seed_batch"]["seeds"] == 3 and b.record["seed_batch"]["backend"] == "stacked"
+        assert s.record["seed_batch"] is None
+        assert json.loads((b.run_dir / "metrics.json").read_text())["seed_batched"] is True
+        assert len((b.run_dir / "history.csv").read_text().splitlines()) == 1 + 300
+        assert_identical_runs(b, s)
+
+
+@pytest.mark.parametrize("model", ["relu", "yat", "attention"])
+def test_minibatches_and_per_seed_data_on_compositional(spec_for, tmp_path, model: str) -> None:
+    # Compositional data is drawn from the seed: each seed trains on its own samples, in its own order.
+    batched, single = run_both(spec_for, tmp_path, "compositional", model, [0, 1], "trainer.epochs=6",
+                               "trainer.batch_size=100", "trainer.eval_every=2")
+    for b, s in zip(batched, single, strict=True):
+        assert b.record["seed_batched"] is True and b.record["steps"] == 6 * 8
+        assert_identical_runs(b, s)
+
+
+@pytest.mark.parametrize(("dataset", "model", "overrides"), [
+    ("xor", "yat", ["dataset.encoding=binary"]),
+    ("compositional", "yat", ["trainer.epochs=30"]),  # one output: a batch of one would use matrix-vector code
+    ("compositional", "relu", ["trainer.epochs=30"]),
+    ("mnist", "relu", ["dataset.source=bundled", "trainer.epochs=1", "model.hidden=[3]"]),
+])
+def test_seed_results_do_not_depend_on_the_group(spec_for, dataset: str, model: str, overrides: list[str]) -> None:
+    spec = spec_for(dataset, model, *overrides)
+    seeds = list(range(5))
+    data = {s: spec.dataset.load(s) for s in seeds}
+
+    def group(members: list[int]) -> dict[int, tuple]:
+        models = [build_model(with_seed(spec, s), data[s], CPU) for s in members]
+        results = train(models, [data[s] for s in members], spec.trainer, CPU, members)
+        return {s: (r, m) for s, r, m in zip(members, results, models, strict=True)}
+
+    everyone = group(seeds)
+    for members in ([2], [0, 4], [4, 3, 2]):
+        for seed, (result, model_) in group(members).items():
+            reference, reference_model = everyone[seed]
+            assert result.history == reference.history and result.metrics == reference.metrics, (members, seed)
+            assert same_weights(model_, reference_model), (members, seed)
+
+
+def test_same_solved_outcome_per_seed_with_the_default_budget(spec_for) -> None:
+    spec = spec_for("xor", "relu")
+    splits = spec.dataset.load(0)
+    seeds = [0, 1, 2]  # relu: seed 0 solves, 1 and 2 do not
+    batched = train([build_model(with_seed(spec, s), splits, CPU) for s in seeds], splits, spec.trainer, CPU, seeds)
+    assert [r.metrics["solved"] for r in batched] == [True, False, False]
+    assert all(r.steps == 2000 for r in batched)
+
+
+def test_resume_trains_only_the_missing_seeds(spec_for) -> None:
+    specs = [spec_for("xor", "relu", f"seed={s}", "trainer.epochs=20") for s in range(4)]
+    first = execute_grouped(specs)
+    assert all(o.record["seed_batched"] and not o.skipped for o in first)
+    assert all(o.skipped for o in execute_grouped(specs))
+    shutil.rmtree(first[1].run_dir)
+    again = execute_grouped(specs)
+    assert [o.skipped for o in again] == [True, False, True, True]
+    assert again[1].record["seed_batched"] is False  # alone now, and still the same numbers
+    assert again[1].record["metrics"] == first[1].record["metrics"]
+    for index in (2, 3):
+        shutil.rmtree(first[index].run_dir)
+    again = execute_grouped(specs)
+    assert [o.skipped for o in again] == [True, True, False, False]
+    assert again[2].record["seed_batch"]["seeds"] == 2
+    assert again[2].record["metrics"] == first[2].record["metrics"]  # a group of 2 gives what a group of 4 gave
+    forced = execute_grouped(specs, force=True)
+    assert not any(o.skipped for o in forced) and all(o.record["seed_batched"] for o in forced)
+
+
+def test_a_diverging_seed_leaves_the_others_alone(spec_for) -> None:
+    spec = spec_for("compositional", "relu", "trainer.epochs=10", "trainer.batch_size=200")
+    seeds = [0, 1, 2]
+    splits = [spec.dataset.load(s) for s in seeds]
+
+    def models() -> list[nn.Module]:
+        return [build_model(with_seed(spec, s), splits[s], CPU) for s in seeds]
+
+    clean = train(models(), splits, spec.trainer, CPU, seeds)
+    poisoned_models = models()
+    with torch.no_grad():
+        poisoned_models[1].readout.bias.fill_(float("inf"))  # seed 1's loss is inf from the first step
+    poisoned = train(poisoned_models, splits, spec.trainer, CPU, seeds)
+    assert poisoned[1].status == "diverged" and poisoned[1].diverged_epoch == 1
+    assert poisoned[1].metrics == {} and poisoned[1].history == [] and poisoned[1].steps == 4
+    for index in (0, 2):
+        assert poisoned[index].status == "ok"
+        assert poisoned[index].history == clean[index].history and poisoned[index].metrics == clean[index].metrics
+
+
+def test_seed_batching_off_and_a_large_model_train_alone(spec_for, monkeypatch) -> None:
+    off = execute_grouped([spec_for("xor", "linear", f"seed={s}", "trainer.epochs=5", "trainer.seed_batching=off")
+                           for s in range(2)])
+    assert not any(o.record["seed_batched"] for o in off)
+    monkeypatch.setattr(trainer_module, "SMALL_WORK", 0)  # every run is "large": the module's own forward
+    large = execute_grouped([spec_for("xor", "relu", f"seed={s}", "trainer.epochs=5") for s in range(2)])
+    assert not any(o.record["seed_batched"] for o in large)
+    spec = spec_for("xor", "relu", "trainer.epochs=5")
+    splits = spec.dataset.load(0)
+    with pytest.raises(ValueError, match="several seeds"):
+        train([build_model(with_seed(spec, s), splits, CPU) for s in range(2)], splits, spec.trainer, CPU, [0, 1])
+
+
+def test_chunks_of_a_large_group_each_train_together(spec_for, monkeypatch) -> None:
+    monkeypatch.setattr(run_module, "GROUP_WORK", 2 * 9 * 4)  # two 2-2-1 nets on 4 points per chunk
+    outcomes = execute_grouped([spec_for("xor", "relu", f"seed={s}", "trainer.epochs=5") for s in range(5)])
+    assert [o.record["seed_batched"] for o in outcomes] == [True, True, True, True, False]
+    assert [o.record["seed_batch"]["seeds"] for o in outcomes[:4]] == [2, 2, 2, 2]
+
+
+MODEL_FILE = '''
+"""A model from outside the package: no forward_stacked, so seeds stack through torch.func.vmap."""
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+
+class TanhNet(nn.Module):
+    def __init__(self, in_features, out_features, hidden):
+        super().__init__()
+        self.inner = nn.Linear(in_features, hidden)
+        self.readout = nn.Linear(hidden, out_features)
+
+    def forward(self, x):
+        return self.readout(torch.tanh(self.inner(x)))
+
+    def input_weights(self):
+        return [self.inner.weight]
+
+
+@dataclass
+class TanhConfig:
+    name: str = "tanh"
+    hidden: int = 3
+
+    def build(self, in_features, out_features):
+        return TanhNet(in_features, out_features, self.hidden)
+'''
+
+
+def test_a_model_from_outside_the_package_trains_alone_and_seed_batched(tmp_path, monkeypatch) -> None:
+    code, conf = tmp_path / "code", tmp_path / "conf"
+    (code).mkdir()
+    (code / "tanh_model.py").write_text(textwrap.dedent(MODEL_FILE))
+    (conf / "model").mkdir(parents=True)
+    (conf / "model" / "tanh.yaml").write_text("_target_: tanh_model.TanhConfig\nname: tanh\nhidden: 3\n")
+    monkeypatch.syspath_prepend(str(code))
+
+    def specs(folder: str, *extra: str) -> list[RunSpec]:
+        return [validate(compose_config(["dataset=xor", "model=tanh", f"seed={s}", "trainer.epochs=50",
+                                         "trainer.progress=false", f"results_dir={tmp_path / folder}", *extra],
+                                        user_dir=conf)) for s in range(3)]
+
+    together, alone = execute_grouped(specs("auto")), execute_grouped(specs("off", "trainer.seed_batching=off"))
+    for b, s in zip(together, alone, strict=True):
+        assert b.record["seed_batch"]["backend"] == "vmap" and b.record["status"] == "ok"
+        assert_identical_runs(b, s)
+
+
+@pytest.mark.parametrize(("bias", "alpha"), list(itertools.product(["inside", "outside", "none"],
+                                                                   ["learnable", "none", 2.0])))
+def test_the_stacked_yat_net_matches_the_module(bias: str, alpha: str | float) -> None:
+    from yatbench.models.yat import YatConfig
+
+    torch.manual_seed(0)
+    nets = [YatConfig(hidden=[4, 2], bias=bias, alpha=alpha).build(3, 2) for _ in range(3)]
+    x = torch.randn(3, 5, 3)
+    params, buffers = stack_models(nets)
+    stacked = nets[0].forward_stacked({**params, **buffers}, x)
+    stacked.square().sum().backward()
+    for index, net in enumerate(nets):
+        single = net(x[index])
+        torch.testing.assert_close(stacked[index], single, rtol=1e-5, atol=1e-6)
+        single.square().sum().backward()
+        for name, param in net.named_parameters():
+            torch.testing.assert_close(params[name].grad[index], param.grad, rtol=1e-4, atol=1e-5)
+    layer = nets[0].yat[0]  # and the layer module is the layer's functional form
+    torch.testing.assert_close(layer(x[0]), yat_product(x[0], layer.weight, layer.bias, layer.alpha,
+                                                        layer.epsilon, layer.bias_mode))
+
+
+def test_a_custom_objective_with_input_gradients_trains_stacked_and_alone(spec_for) -> None:
+    # The seam a physics-informed dataset uses: its own loss from the model and the batch, here
+    # the data loss plus a penalty on the output's gradient with respect to the input (twice differentiated).
+    spec = spec_for("compositional", "yat", "trainer.epochs=5", "trainer.batch_size=200")
+    seeds = [0, 1, 2]
+
+    def objective(forward, x, target):
+        x = x.detach().requires_grad_(True)
+        out = forward(x)
+        (grad,) = torch.autograd.grad(out.sum(), x, create_graph=True)
+        return per_seed_loss(out, target, splits[0]) + 1e-3 * grad.square().flatten(1).mean(1)
+
+    splits = [dataclasses.replace(spec.dataset.load(s), objective=objective) for s in seeds]
+    models = [build_model(with_seed(spec, s), splits[s], CPU) for s in seeds]
+    together = train(models, splits, spec.trainer, CPU, seeds)
+    alone = train([build_model(with_seed(spec, 1), splits[1], CPU)], splits[1], spec.trainer, CPU, [1])[0]
+    assert together[1].history == alone.history and together[1].metrics == alone.metrics
+    plain = train([build_model(with_seed(spec, 1), splits[1], CPU)],
+                  dataclasses.replace(splits[1], objective=None), spec.trainer, CPU, [1])[0]
+    assert plain.history[0]["train_loss"] < alone.history[0]["train_loss"]  # the penalty is in the loss
+
+
+def test_phases_run_one_optimizer_after_another(spec_for) -> None:
+    spec = spec_for("compositional", "relu", "trainer.eval_every=1")
+    splits = spec.dataset.load(0)
+    phases = [Phase("adam", 0.01, 3), Phase("lbfgs", 0.5, 2)]
+    (result,) = train([build_model(spec, splits, CPU)], splits, spec.trainer, CPU, [0], phases=phases)
+    assert [row["epoch"] for row in result.history] == [1, 2, 3, 4, 5]
+    assert result.history[-1]["train_loss"] < result.history[2]["train_loss"]
+    assert result.status == "ok" and result.seed_batch is None
+
+
+def test_the_default_objective_is_the_criterion(spec_for) -> None:
+    spec = spec_for("mnist", "relu", "dataset.source=bundled", "model.hidden=[3]")
+    splits = spec.dataset.load(0)
+    model = build_model(spec, splits, CPU)
+    out = model(splits.x_test[:50])
+    expected = nn.CrossEntropyLoss()(out, splits.y_test[:50])
+    torch.testing.assert_close(per_seed_loss(out.unsqueeze(0), splits.y_test[:50].unsqueeze(0), splits)[0], expected)

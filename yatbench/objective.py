@@ -1,0 +1,120 @@
+"""What a run minimises and how it is scored: per-seed losses, the default objective, set metrics.
+
+Every function here works on a leading seed dimension: outputs are (S, N, out), targets (S, N, ...),
+losses (S,). Each seed's number is computed from its own slice only, so it does not depend on how
+many seeds were computed beside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+from torch.nn import functional as F
+
+from yatbench.data.base import Splits
+
+# ``objective(forward, x, target) -> (S,)``: each seed's training loss on one batch, where
+# ``forward`` maps x (S, N, in) to the model outputs (S, N, out). See ``yatbench/trainer.py``.
+Objective = Callable[[Callable[[Tensor], Tensor], Tensor, Tensor], Tensor]
+
+
+def loss_function(splits: Splits) -> nn.Module:
+    """Cross-entropy over classes, BCE for a single binary logit, MSE for regression (mean over a set)."""
+    if splits.task == "regression":
+        return nn.MSELoss()
+    return nn.BCEWithLogitsLoss() if splits.out_features == 1 else nn.CrossEntropyLoss()
+
+
+def loss_target(y: Tensor, splits: Splits) -> Tensor:
+    """Targets in the form the loss wants: float column for BCE, indices for cross-entropy."""
+    if splits.task == "classification" and splits.out_features == 1:
+        return y.float().unsqueeze(-1)
+    return y
+
+
+def per_seed_loss(output: Tensor, target: Tensor, splits: Splits) -> Tensor:
+    """Each seed's mean loss, (S,), for outputs (S, N, out): the criterion of :func:`loss_function`."""
+    if splits.task == "regression":
+        losses = F.mse_loss(output, target, reduction="none")
+    elif splits.out_features == 1:
+        losses = F.binary_cross_entropy_with_logits(output, target, reduction="none")
+    else:  # classes last, one row per sample: log-softmax works row by row
+        losses = F.cross_entropy(output.flatten(0, 1), target.flatten(), reduction="none")
+    return losses.reshape(output.shape[0], -1).mean(1)
+
+
+def default_objective(splits: Splits) -> Objective:
+    """The supervised objective: the task's criterion on ``forward(x)`` against the targets."""
+
+    def objective(forward: Callable[[Tensor], Tensor], x: Tensor, target: Tensor) -> Tensor:
+        return per_seed_loss(forward(x), target, splits)
+
+    return objective
+
+
+def predict_classes(logits: Tensor) -> Tensor:
+    """Class index per row: the sign of a single binary logit, else the argmax."""
+    return (logits.squeeze(-1) > 0).long() if logits.shape[-1] == 1 else logits.argmax(dim=-1)
+
+
+def max_prob(output: Tensor) -> Tensor:
+    """Each row's winning probability: max softmax over the logits, or max(σ, 1 − σ) of one binary logit."""
+    if output.shape[-1] == 1:
+        p = torch.sigmoid(output.squeeze(-1))
+        return torch.maximum(p, 1 - p)
+    return torch.softmax(output, dim=-1).amax(dim=-1)
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, x: Tensor, y: Tensor, splits: Splits) -> dict[str, float]:
+    """Loss and headline metrics (accuracy and mean max probability, or MSE and R²) of one (unstacked) model
+    on one set, e.g. after its weights were altered."""
+    model.eval()
+    output = model(x)
+    model.train()
+    return stacked_metrics(output.unsqueeze(0), y.unsqueeze(0), splits)[0]
+
+
+def stacked_metrics(output: Tensor, y: Tensor, splits: Splits) -> list[dict[str, float]]:
+    """Per-seed metrics of one set from outputs (S, N, out) and raw targets (S, N, ...)."""
+    losses = per_seed_loss(output, loss_target(y, splits), splits).tolist()
+    if splits.task == "classification":
+        accuracy = (predict_classes(output) == y).float().mean(-1).tolist()
+        sharp = max_prob(output).mean(-1).tolist()
+        return [set_metrics(splits.task, loss, accuracy=acc, confidence=c)
+                for loss, acc, c in zip(losses, accuracy, sharp, strict=True)]
+    variance = y.float().flatten(1).var(1, unbiased=False).tolist()
+    return [set_metrics(splits.task, loss, variance=var) for loss, var in zip(losses, variance, strict=True)]
+
+
+def set_metrics(task: str, loss: float, accuracy: float = float("nan"), variance: float = float("nan"),
+                confidence: float = float("nan")) -> dict[str, float]:
+    """One set's metrics from its loss and accuracy (classification) or target variance (regression).
+
+    ``max_prob`` (classification) is the mean over the set of the winning class's probability
+    (:func:`max_prob`): how sharp the softmax is (seeds/000's softmax sharpening claim).
+    """
+    if task == "classification":
+        return {"loss": loss, "accuracy": accuracy, "max_prob": confidence}
+    return {"loss": loss, "mse": loss, "r2": 1.0 - loss / variance if variance > 0 else float("nan")}
+
+
+def final_metrics(splits: Splits, evaluated: dict[str, dict[str, float]],
+                  history: list[dict[str, float]]) -> dict[str, Any]:
+    """The metrics of a finished run from its per-set evaluations (``train``, ``test``, eval sets, in order).
+
+    XOR-style data (``splits.track_solved``) adds ``solved`` (every test point right) and
+    ``steps_to_solve`` (the step of the first history row with test accuracy 1).
+    """
+    metrics: dict[str, Any] = {}
+    for name, result in evaluated.items():
+        metrics.update({f"{name}_{k}": v for k, v in result.items()})
+    if splits.track_solved:
+        metrics["solved"] = metrics["test_accuracy"] == 1.0
+        solved_at = [row["step"] for row in history if row["test_accuracy"] == 1.0]
+        metrics["steps_to_solve"] = solved_at[0] if metrics["solved"] and solved_at else None
+    metrics["headline"] = "accuracy" if splits.task == "classification" else "mse"
+    return metrics

@@ -28,6 +28,27 @@ def test_per_dataset_model_sizes_apply() -> None:
     assert spec("dataset=mnist").trainer.batch_size == 64
 
 
+def test_a_derived_dataset_inherits_its_parents_budget_and_sizes(tmp_path) -> None:
+    # The README's example: my_conf/dataset/xor_noisy.yaml extends xor.
+    (tmp_path / "dataset").mkdir()
+    (tmp_path / "dataset" / "xor_noisy.yaml").write_text("defaults: [xor, _self_]\nname: xor_noisy\nnoise: 0.3\n")
+    (tmp_path / "dataset" / "xor_noisier.yaml").write_text("defaults: [xor_noisy, _self_]\nname: xor_noisier\n")
+
+    def derived(*overrides: str):
+        return validate(compose_config(list(overrides), user_dir=tmp_path))
+
+    xor, noisy = spec("dataset=xor", "model=relu"), derived("dataset=xor_noisy", "model=relu")
+    assert (noisy.dataset.name, noisy.dataset.noise) == ("xor_noisy", 0.3)
+    assert noisy.trainer == xor.trainer and noisy.model == xor.model  # 2000 epochs, hidden [2]
+    assert derived("dataset=xor_noisier").model.hidden == [1] and derived("dataset=xor_noisier").trainer.epochs == 2000
+    assert derived("dataset=xor_noisy", "model=linear").trainer.epochs == 2000  # a model without sizes
+    overridden = derived("dataset=xor_noisy", "model=relu", "trainer.epochs=7", "model.hidden=[3]")
+    assert (overridden.trainer.epochs, overridden.model.hidden) == (7, [3])  # the command line still wins
+    (tmp_path / "dataset_trainer").mkdir()
+    (tmp_path / "dataset_trainer" / "xor_noisy.yaml").write_text("epochs: 300\n")  # its own budget
+    assert derived("dataset=xor_noisy").trainer.epochs == 300 and derived("dataset=xor_noisy").trainer.lr == 0.01
+
+
 def test_overrides_reach_the_built_dataclasses() -> None:
     run = spec("model=relu", "model.hidden=[32,8]", "trainer.epochs=5", "seed=7", "dataset.encoding=binary")
     assert run.model.hidden == [32, 8] and run.trainer.epochs == 5 and run.seed == 7

@@ -68,13 +68,14 @@ def compose_config(overrides: list[str], user_dir: str | Path | None = None) -> 
     from hydra._internal.utils import create_config_search_path
 
     dirs = search_dirs(user_dir)
+    inherited = inherited_defaults(overrides, dirs)
     GlobalHydra.instance().clear()
     try:
         search_path = create_config_search_path(f"file://{dirs[-1]}")
         for folder in dirs[:-1]:
             search_path.prepend("yatbench-user", f"file://{folder}", anchor="main")
         Hydra.create_main_hydra2("yatbench", search_path)
-        cfg = compose("config", overrides=overrides, return_hydra_config=True)
+        cfg = compose("config", overrides=[*inherited, *overrides], return_hydra_config=True)
     except OverrideParseException as exc:
         raise UserError(_malformed_override(overrides, exc)) from None
     except (HydraException, OmegaConfBaseException, ValueError) as exc:
@@ -106,6 +107,53 @@ def _check_names(cfg: DictConfig, choices: dict[str, Any]) -> None:
         if chosen is not None and name != chosen:
             raise UserError(f"{group}.name={name!r} does not match the {group} config chosen ({chosen!r}); a "
                             f"{group}'s name is the name of its config file: choose another with {group}=NAME")
+
+
+def inherited_defaults(overrides: list[str], dirs: list[Path]) -> list[str]:
+    """A dataset that extends another (``defaults: [xor, _self_]``) gets its parent's budget and sizes.
+
+    ``config.yaml`` loads ``dataset_trainer/<dataset>.yaml`` and ``dataset_model/<dataset>_<model>.yaml``
+    by the dataset's own name; for a derived dataset without files of its own, these overrides name
+    the nearest ancestor's instead. Command-line settings still come last and win.
+    """
+    choices = dict(o.split("=", 1) for o in overrides if o.split("=", 1)[0] in ("dataset", "model"))
+    dataset = choices.get("dataset")
+    if dataset is None:
+        return []
+    model = choices.get("model") or _default_choice("model", dirs)
+    extra = []
+    for group, own, package in (("dataset_trainer", "{}", "trainer"), ("dataset_model", "{}_" + model, "model")):
+        found = next((d for d in _lineage(dataset, dirs) if _config_file(dirs, group, own.format(d))), dataset)
+        if found != dataset:
+            extra.append(f"{group}@{package}={own.format(found)}")
+    return extra
+
+
+def _lineage(dataset: str, dirs: list[Path]) -> list[str]:
+    """``dataset`` and the datasets it extends through its defaults list, nearest first."""
+    chain = [dataset]
+    while (path := _config_file(dirs, "dataset", chain[-1])) is not None:
+        try:
+            defaults = OmegaConf.to_container(OmegaConf.load(path)).get("defaults") or []
+        except Exception:
+            break  # Hydra reports a broken file when it composes it
+        parents = [d for d in defaults if isinstance(d, str) and d != "_self_" and "/" not in d]
+        if not parents or parents[0] in chain:
+            break
+        chain.append(parents[0])
+    return chain
+
+
+def _config_file(dirs: list[Path], group: str, name: str) -> Path | None:
+    return next((d / group / f"{name}.yaml" for d in dirs if (d / group / f"{name}.yaml").is_file()), None)
+
+
+def _default_choice(group: str, dirs: list[Path]) -> str:
+    """The option ``config.yaml`` picks for ``group`` when the command line does not."""
+    for item in OmegaConf.load(dirs[-1] / "config.yaml").get("defaults", []):
+        if isinstance(item, dict) and group in item:
+            return str(item[group])
+    return ""
 
 
 def _malformed_override(overrides: list[str], exc: Exception) -> str:

@@ -15,8 +15,9 @@ from torch import nn
 import yatbench.run as run_module
 import yatbench.trainer as trainer_module
 from yatbench.config import RunSpec, compose_config, validate
+from yatbench.models.yat import YatConfig, _yat_stacked
 from yatbench.nn.stacked import stack_models
-from yatbench.nn.yat import yat_product
+from yatbench.nn.yat import YatLayer, yat_product
 from yatbench.objective import per_seed_loss
 from yatbench.run import build_model
 from yatbench.sweep.jobs import execute_grouped
@@ -221,8 +222,6 @@ def test_a_model_from_outside_the_package_trains_alone_and_seed_batched(tmp_path
 @pytest.mark.parametrize(("bias", "alpha"), list(itertools.product(["inside", "outside", "none"],
                                                                    ["learnable", "none", 2.0])))
 def test_the_stacked_yat_net_matches_the_module(bias: str, alpha: str | float) -> None:
-    from yatbench.models.yat import YatConfig
-
     torch.manual_seed(0)
     nets = [YatConfig(hidden=[4, 2], bias=bias, alpha=alpha).build(3, 2) for _ in range(3)]
     x = torch.randn(3, 5, 3)
@@ -238,6 +237,17 @@ def test_the_stacked_yat_net_matches_the_module(bias: str, alpha: str | float) -
     layer = nets[0].yat[0]  # and the layer module is the layer's functional form
     torch.testing.assert_close(layer(x[0]), yat_product(x[0], layer.weight, layer.bias, layer.alpha,
                                                         layer.epsilon, layer.bias_mode))
+
+
+@pytest.mark.parametrize("kernel", ["square", "distance"])
+def test_the_stacked_path_keeps_the_ablation_kernel(kernel: str) -> None:
+    torch.manual_seed(0)
+    layers = [YatLayer(3, 4, kernel=kernel) for _ in range(2)]
+    params, buffers = stack_models(layers)
+    x = torch.randn(2, 5, 3)
+    stacked = _yat_stacked(layers[0], {**params, **buffers}, x)
+    for index, layer in enumerate(layers):
+        torch.testing.assert_close(stacked[index], layer(x[index]), rtol=1e-5, atol=1e-6)
 
 
 def test_a_custom_objective_with_input_gradients_trains_stacked_and_alone(spec_for) -> None:

@@ -64,7 +64,7 @@ def _yat_stacked(layer: YatLayer, p: Params, x: torch.Tensor) -> torch.Tensor:
 
     def one(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None,
             alpha: torch.Tensor | None) -> torch.Tensor:
-        return yat_reference(x, weight, bias, alpha, layer.epsilon, layer.bias_mode)
+        return yat_reference(x, weight, bias, alpha, layer.epsilon, layer.bias_mode, layer.kernel)
 
     dims = (0, 0, None if bias is None else 0, None if alpha is None else 0)
     return vmap(one, in_dims=dims)(x, p["weight"], bias, alpha)

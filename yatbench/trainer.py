@@ -24,7 +24,7 @@ Seams for other kinds of training (physics-informed losses, say):
 - **objective**: ``splits.objective`` (a callable ``objective(forward, x, target) -> (S,)``, see
   ``yatbench/objective.py``) replaces the default criterion on ``forward(x)``; it may take input
   gradients (``x.requires_grad_()``, ``torch.autograd.grad(..., create_graph=True)``): the stacked
-  forwards are plain autograd and twice differentiable. Evaluation still scores the test sets.
+  forwards are twice differentiable (the Yat layer's custom backward included). Evaluation still scores the test sets.
 - **phases**: ``train(..., phases=[Phase("adam", 0.01, 500), Phase("lbfgs", 1.0, 20)])`` runs
   optimizers one after the other (epochs counted on; history continues). Every step goes through
   ``optimizer.step(closure)``. L-BFGS mixes all parameters in its line search, so it needs a group of

@@ -14,12 +14,12 @@ from yatbench.config import compose_config, validate
 from yatbench.data.xor import XorConfig
 from yatbench.errors import UserError
 from yatbench.labour import nmi
+from yatbench.objective import max_prob
 from yatbench.report import build_report
 from yatbench.report.claims import families
 from yatbench.report.claims.base import CONTRADICTED, NOT_ENOUGH, SUPPORTED
 from yatbench.report.claims.far_field import far_value
 from yatbench.run import execute
-from yatbench.objective import max_prob
 
 DECIDED = (SUPPORTED, CONTRADICTED)
 

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from yatbench.config import option_names, search_dirs
-from yatbench.errors import UserError
+from yatbench.config import option_names, read_option, search_dirs
 from yatbench.sweep.grid import preset_options
 
 
@@ -22,22 +21,14 @@ class CatalogEntry:
 
 def list_group(group: str, user_dir: str | Path | None = None) -> list[CatalogEntry]:
     """Every option of ``group`` (user folder first; a user file shadows a packaged one)."""
-    from omegaconf import OmegaConf
 
     entries: dict[str, CatalogEntry] = {}
     for folder in search_dirs(user_dir):
         for path in sorted((folder / group).glob("*.yaml")):
             if path.stem in entries:
                 continue
-            text = path.read_text()
+            text, values = read_option(path)
             comments = [" ".join(_leading_comment(text))]
-            try:
-                values = OmegaConf.to_container(OmegaConf.create(text)) or {}
-            except Exception as exc:  # YAML that does not parse
-                raise UserError(f"config file {path} is not valid YAML: {str(exc).splitlines()[0]}") from None
-            if not isinstance(values, dict):
-                raise UserError(f"config file {path} must be a mapping of settings (key: value), "
-                                f"not a {type(values).__name__}")
             options = {k: v for k, v in values.items() if k not in ("_target_", "name", "defaults")}
             if group == "sweep":  # a grid is long: show its size and axes instead
                 options = preset_options(path.stem, user_dir)

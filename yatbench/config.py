@@ -54,8 +54,30 @@ def search_dirs(user_dir: str | Path | None = None) -> list[Path]:
 
 
 def option_names(group: str, user_dir: str | Path | None = None) -> list[str]:
-    """The options of one config group: its YAML files on the search path (a user file shadows ours)."""
-    return sorted({path.stem for folder in search_dirs(user_dir) for path in (folder / group).glob("*.yaml")})
+    """The options of one config group: its YAML files on the search path (a user file shadows ours).
+
+    Each file must be a YAML mapping (:func:`read_option`): a broken file is named at once.
+    """
+    paths = {}
+    for folder in search_dirs(user_dir):
+        for path in sorted((folder / group).glob("*.yaml")):
+            paths.setdefault(path.stem, path)
+    for path in paths.values():
+        read_option(path)
+    return sorted(paths)
+
+
+def read_option(path: Path) -> tuple[str, dict[str, Any]]:
+    """A config group file's text and its settings; one :class:`UserError` line if it is not a YAML mapping."""
+    text = path.read_text()
+    try:
+        values = OmegaConf.to_container(OmegaConf.create(text)) or {}
+    except Exception as exc:  # YAML that does not parse
+        raise UserError(f"config file {path} is not valid YAML: {str(exc).splitlines()[0]}") from None
+    if not isinstance(values, dict):
+        raise UserError(f"config file {path} must be a mapping of settings (key: value), "
+                        f"not a {type(values).__name__}")
+    return text, values
 
 
 def compose_config(overrides: list[str], user_dir: str | Path | None = None) -> DictConfig:

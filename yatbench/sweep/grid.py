@@ -77,8 +77,9 @@ class Grid:
 
 
 def preset_names(user_dir: str | Path | None = None) -> list[str]:
-    """Every preset on the config search path (the user's folder first)."""
-    return option_names("sweep", user_dir)
+    """Every preset on the config search path (the user's folder first); a preset's file is read when chosen."""
+    found = {path.stem for folder in search_dirs(user_dir) for path in (folder / "sweep").glob("*.yaml")}
+    return sorted(found)
 
 
 def load_preset(name: str, user_dir: str | Path | None = None) -> Preset:

@@ -121,7 +121,8 @@ def test_bounded_intervals_stay_inside_zero_one() -> None:
     values = [1.0, 1.0, 0.9, 1.0]
     plain, bounded = summarize(values), summarize(values, bounded=True)
     assert plain.hi > 1.0  # Student t passes 1
-    assert 0.0 <= bounded.lo <= bounded.mean <= bounded.hi <= 1.0 and bounded.method == "logit-t"
+    assert 0.0 <= bounded.lo <= bounded.mean <= bounded.hi <= 1.0 and bounded.method == "t, truncated to [0, 1]"
+    assert bounded.lo == pytest.approx(plain.lo) and bounded.hi == 1.0  # the same t interval, cut at 1
 
 
 @pytest.mark.skipif(not SEEDS_DIR.is_dir(), reason="the seed texts are not in this checkout")

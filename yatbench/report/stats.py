@@ -3,8 +3,10 @@
 - mean ± sample standard deviation (ddof = 1) over seeds, with n;
 - 95% confidence interval of a mean: Student t, mean ± t₀.₉₇₅,ₙ₋₁ · s/√n;
 - 95% interval of a mean of quantities bounded to [0, 1] (accuracies, |cos|, |corr|): the same
-  Student-t interval computed on logit(v) (v clipped to [10⁻⁴, 1 − 10⁻⁴]) and mapped back
-  through the logistic function, so it always lies inside (0, 1);
+  Student-t interval, truncated to [0, 1]. The true mean lies in [0, 1], so truncation never
+  lowers coverage, and the interval stays centred on the arithmetic mean (a logit-scale
+  interval would describe the mean of the logits instead, and collapses onto one side whenever
+  a seed reaches exactly 0 or 1);
 - 95% interval of a success rate k/n: Wilson score interval;
 - 95% interval of a difference of two success rates: Newcombe's hybrid score interval
   (method 10 of Newcombe 1998, built from the two Wilson intervals);
@@ -29,8 +31,8 @@ Z = float(_st.norm.ppf(0.5 + LEVEL / 2))  # 1.959963984540054
 METHODS = (
     "Spread is the sample standard deviation over seeds (ddof = 1). "
     "A 95% interval of a mean uses Student's t (mean ± t·s/√n, n − 1 degrees of freedom); for quantities "
-    "bounded to [0, 1] (accuracy, |cos|, |corr|) the t interval is taken on the logit scale and mapped back, "
-    "so it stays inside [0, 1]; "
+    "bounded to [0, 1] (accuracy, |cos|, |corr|) the t interval is truncated to [0, 1] (the true mean lies "
+    "there, so coverage is unchanged); "
     "a success rate k/n uses the Wilson score interval; the difference of two success rates uses "
     "Newcombe's hybrid score interval; the difference of two means uses Welch's t interval "
     "(unequal variances). No interval is given from fewer than 2 seeds, and no verdict from fewer than 3."
@@ -79,10 +81,10 @@ def clean(values: Iterable[float | None]) -> list[float]:
 
 
 def summarize(values: Iterable[float | None], level: float = LEVEL, bounded: bool = False) -> Summary:
-    """Mean, sample std and Student-t interval of the finite values (``bounded``: logit-t, inside [0, 1])."""
+    """Mean, sample std and Student-t interval of the finite values (``bounded``: truncated to [0, 1])."""
     xs = clean(values)
     if bounded:
-        return _logit_summary(xs, level)
+        return _bounded_summary(xs, level)
     n = len(xs)
     if n == 0:
         return Summary(0, math.nan, math.nan, math.nan, math.nan)
@@ -94,20 +96,13 @@ def summarize(values: Iterable[float | None], level: float = LEVEL, bounded: boo
     return Summary(n, mean, std, mean - half, mean + half)
 
 
-BOUND_CLIP = 1e-4
-
-
-def _logit_summary(xs: list[float], level: float) -> Summary:
-    """Mean and std of values in [0, 1]; the t interval of their logits, mapped back to (0, 1)."""
-    plain = summarize(xs, level)
-    if plain.n < 2:
-        return Summary(plain.n, plain.mean, plain.std, plain.lo, plain.hi, "logit-t")
+def _bounded_summary(xs: list[float], level: float) -> Summary:
+    """Mean and std of values in [0, 1]; the Student-t interval of the mean, truncated to [0, 1]."""
     if any(x < 0 or x > 1 for x in xs):
         raise ValueError("a bounded summary needs values in [0, 1]")
-    logits = [math.log(v / (1 - v)) for v in (min(max(x, BOUND_CLIP), 1 - BOUND_CLIP) for x in xs)]
-    on_logit = summarize(logits, level)
-    lo, hi = (1 / (1 + math.exp(-t)) for t in (on_logit.lo, on_logit.hi))
-    return Summary(plain.n, plain.mean, plain.std, min(lo, plain.mean), max(hi, plain.mean), "logit-t")
+    plain = summarize(xs, level)
+    lo, hi = (min(max(v, 0.0), 1.0) if math.isfinite(v) else v for v in (plain.lo, plain.hi))
+    return Summary(plain.n, plain.mean, plain.std, lo, hi, "t, truncated to [0, 1]")
 
 
 def wilson(successes: int, n: int, z: float = Z) -> tuple[float, float]:

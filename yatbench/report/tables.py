@@ -96,7 +96,7 @@ def summary_table(table: RunTable) -> Table:
     return Table("summary", "All datasets: headline metric by model",
                  pd.DataFrame(numeric_rows), pd.DataFrame(display_rows),
                  "Headline metric on the test set, mean ± sample std over seeds, with the 95% interval of the "
-                 "mean (Student t; for accuracy the logit-t interval, which stays inside [0, 1]). "
+                 "mean (Student t; for accuracy truncated to [0, 1]). "
                  "Test MSE is in squared units of z; lower is better. "
                  "n counts finished runs (diverged runs are listed but not averaged).")
 

@@ -125,7 +125,7 @@ def at_thresholds(lo: float, hi: float, thresholds: tuple[float, ...], above: bo
 
 def threshold(claim: Claim, values: list[float], limit: float, neighbours: tuple[float, ...], above: bool,
               name: str, bounded: bool = False, digits: int = 3) -> None:
-    """Claim 'mean is above (or below) limit', decided by the 95% CI of the mean (bounded: logit-t)."""
+    """Claim 'mean is above (or below) limit', decided by the 95% CI of the mean (bounded: t truncated to [0, 1])."""
     s = summarize(values, bounded=bounded)
     if s.n:
         claim.headline = f"{name} {s.mean:.{digits}f}, 95% CI {s.fmt_ci(digits)} vs {limit:g}"

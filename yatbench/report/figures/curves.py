@@ -111,7 +111,7 @@ def param_budget(ctx: Context, dataset: str) -> Figure | None:
         described.append(f"{model}: {', '.join(f'{int(p)}' for p in sizes)} params "
                          f"(seeds {seed_range(frame['seed'].tolist())})")
         for ax, (key, label) in zip(axes[0], metrics, strict=True):
-            bounded = key == "test_accuracy"  # a logit-t interval stays inside [0, 1]
+            bounded = key == "test_accuracy"  # the t interval truncated to [0, 1]
             stats = [summarize(col(frame[frame["params"] == p], key), bounded=bounded) for p in sizes]
             means = np.array([s.mean for s in stats])
             lows = np.array([s.mean - s.lo if s.n > 1 else 0 for s in stats])

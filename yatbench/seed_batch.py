@@ -29,8 +29,9 @@ Eligibility (:func:`execute_grouped`, used by ``yatbench.run.execute_many``): wi
 ``trainer.seed_batching=auto`` (the default), pending runs whose resolved configs are equal apart
 from the seed form a group; a group of two or more distinct seeds is trained together when the
 per-seed work of one step is small — parameters × batch size ≤ :data:`SMALL_WORK` (2^21: XOR, the
-compositional toy, and the ≈17k-parameter MNIST models of the default preset at batch 64) — and every
-seed's data has the same shapes. Groups are cut into chunks of at most ``GROUP_WORK // work`` seeds
+compositional toy, and the ≈17k-parameter MNIST models of the default preset at batch 64) — every
+seed's data has the same shapes, and the data brings no objective of its own (PDE problems train
+one by one). Groups are cut into chunks of at most ``GROUP_WORK // work`` seeds
 (a memory bound). Anything else runs one by one through ``yatbench.run.execute``;
 ``trainer.seed_batching=off`` forces that.
 Each run still gets its own folder, metrics and history, and records ``seed_batched`` and
@@ -424,7 +425,7 @@ def _run_group(specs: list[RunSpec], force: bool) -> list[RunOutcome]:
     first_splits = first.dataset.load(first.seed)
     probe = first.model.build(first_splits.in_features, first_splits.out_features)
     work = work_per_seed(count_params(probe), first.trainer.batch_size, first_splits.x_train.shape[0])
-    if work > SMALL_WORK:
+    if work > SMALL_WORK or first_splits.objective is not None:  # PDE objectives train one by one
         return [execute(spec, force=force) for spec in specs]
     all_splits = [first_splits, *(spec.dataset.load(spec.seed) for spec in specs[1:])]
     if not same_shapes(all_splits):

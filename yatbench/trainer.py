@@ -4,6 +4,11 @@ Data that fits in memory never goes through a DataLoader: a mini-batch is an ind
 the tensors already on the device, so the loop costs what a hand-written PyTorch loop
 costs. A loss that turns NaN or infinite ends the run with status ``diverged`` and the
 epoch it happened in.
+
+Data that brings its own objective (``splits.objective``: the physics-informed PDE problems)
+is trained on it instead of the supervised loss, full batch, and may add an L-BFGS phase after
+the Adam epochs (``objective.lbfgs_steps`` iterations of torch's L-BFGS with strong-Wolfe line
+search, one history row every ``eval_every`` iterations).
 """
 
 from __future__ import annotations
@@ -81,8 +86,8 @@ def make_optimizer(params: Any, cfg: TrainerConfig) -> torch.optim.Optimizer:
 
 
 def loss_function(splits: Splits) -> nn.Module:
-    """Cross-entropy over classes, BCE for a single binary logit, MSE for regression."""
-    if splits.task == "regression":
+    """Cross-entropy over classes, BCE for a single binary logit, MSE for regression (and a PDE's test grid)."""
+    if splits.task in ("regression", "pde"):
         return nn.MSELoss()
     return nn.BCEWithLogitsLoss() if splits.out_features == 1 else nn.CrossEntropyLoss()
 
@@ -117,6 +122,9 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, splits: Splits)
     if splits.task == "classification":
         return set_metrics(splits.task, loss, accuracy=(predict_classes(output) == y).float().mean().item(),
                            confidence=max_prob(output).mean().item())
+    if splits.task == "pde":
+        return {"loss": loss, "mse": loss, "rel_l2": ((output - y).norm() / y.norm()).item(),
+                "max_error": (output - y).abs().max().item()}
     return set_metrics(splits.task, loss, variance=y.float().var(unbiased=False).item())
 
 
@@ -148,7 +156,7 @@ def final_metrics(splits: Splits, evaluated: dict[str, dict[str, float]],
         metrics["solved"] = metrics["test_accuracy"] == 1.0
         solved_at = [row["step"] for row in history if row["test_accuracy"] == 1.0]
         metrics["steps_to_solve"] = solved_at[0] if metrics["solved"] and solved_at else None
-    metrics["headline"] = "accuracy" if task == "classification" else "mse"
+    metrics["headline"] = {"classification": "accuracy", "pde": "rel_l2"}.get(task, "mse")
     return metrics
 
 
@@ -181,9 +189,23 @@ def train(model: nn.Module, splits: Splits, cfg: TrainerConfig, device: torch.de
     y_train, y_test = splits.y_train.to(device), splits.y_test.to(device)
     target_train = loss_target(y_train, splits)
     criterion = loss_function(splits)
+    objective = splits.objective.to(device) if splits.objective is not None else None
     optimizer = make_optimizer(model.parameters(), cfg)
     n_train = x_train.shape[0]
-    batch_size = cfg.batch_size if 0 < cfg.batch_size < n_train else n_train
+    batch_size = cfg.batch_size if 0 < cfg.batch_size < n_train and objective is None else n_train
+    parts: dict[str, torch.Tensor] = {}
+
+    def batch_loss(index: Any) -> torch.Tensor:
+        if objective is None:
+            return criterion(model(x_train[index]), target_train[index])
+        parts.update(objective.losses(model))
+        return parts["loss"]
+
+    def history_row(epoch: int, step: int, train_loss: float) -> dict[str, float]:
+        row = {"epoch": epoch, "step": step, "train_loss": train_loss}
+        row.update({f"train_{k}": v.item() for k, v in parts.items() if k != "loss"})
+        test = evaluate(model, x_test, y_test, splits)
+        return {**row, **{f"test_{k}": v for k, v in test.items()}}
     order_gen = torch.Generator().manual_seed(seed)
 
     history: list[dict[str, float]] = []
@@ -198,7 +220,7 @@ def train(model: nn.Module, splits: Splits, cfg: TrainerConfig, device: torch.de
                 batches = torch.randperm(n_train, generator=order_gen).to(device).split(batch_size)
             epoch_loss = torch.zeros((), device=device)
             for index in batches:
-                loss = criterion(model(x_train[index]), target_train[index])
+                loss = batch_loss(index)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()
@@ -209,18 +231,62 @@ def train(model: nn.Module, splits: Splits, cfg: TrainerConfig, device: torch.de
                 status, diverged_epoch = "diverged", epoch
                 break
             if epoch % cfg.eval_every == 0 or epoch == cfg.epochs:
-                test = evaluate(model, x_test, y_test, splits)
-                history.append({"epoch": epoch, "step": steps, "train_loss": train_loss,
-                                **{f"test_{k}": v for k, v in test.items()}})
+                history.append(history_row(epoch, steps, train_loss))
             if epoch % update_every == 0:
                 advance(epoch, info=f"loss {train_loss:.4g}")
+    lbfgs_steps = getattr(objective, "lbfgs_steps", 0)
+    if status == "ok" and lbfgs_steps:
+        steps, status, diverged_epoch = lbfgs_phase(model, lambda: batch_loss(slice(None)), lbfgs_steps, cfg,
+                                                    steps, history, history_row)
     train_time = time.perf_counter() - start
 
     metrics: dict[str, Any] = {}
-    if status == "ok":
+    if status == "ok" and objective is not None:
+        final = {k: v.item() for k, v in objective.losses(model).items()}
+        metrics = final_metrics(splits, {"train": final, "test": evaluate(model, x_test, y_test, splits)}, history)
+        metrics["test_residual"] = objective.residual_mse(model, x_test)
+    elif status == "ok":
         evaluated = {"train": evaluate(model, x_train, y_train, splits),
                      "test": evaluate(model, x_test, y_test, splits)}
         for name, (x_eval, y_eval) in splits.eval_sets.items():
             evaluated[name] = evaluate(model, x_eval.to(device), y_eval.to(device), splits)
         metrics = final_metrics(splits, evaluated, history)
     return TrainResult(status, history, metrics, steps, train_time, diverged_epoch)
+
+
+def lbfgs_phase(model: nn.Module, full_loss: Any, iterations: int, cfg: TrainerConfig, steps: int,
+                history: list[dict[str, float]], history_row: Any) -> tuple[int, str, int | None]:
+    """``iterations`` of torch's L-BFGS (strong-Wolfe line search) on the full-batch loss.
+
+    Runs in calls of ``cfg.eval_every`` iterations (the optimizer keeps its curvature history
+    between calls), appending a history row after each; epochs continue the Adam count, one per
+    iteration. ``full_loss()`` returns the loss at the current parameters with a graph;
+    ``history_row(epoch, step, loss)`` makes a row. Returns the step count, the status and the
+    epoch of divergence (or None).
+    """
+    lbfgs = torch.optim.LBFGS(model.parameters(), lr=1.0, max_iter=cfg.eval_every, history_size=50,
+                              tolerance_grad=1e-9, tolerance_change=1e-12, line_search_fn="strong_wolfe")
+
+    last = [float("nan")]  # the loss at the last evaluated point, where the line search left θ
+
+    def closure() -> torch.Tensor:
+        lbfgs.zero_grad(set_to_none=True)
+        loss = full_loss()
+        loss.backward()
+        last[0] = loss.item()
+        return loss
+
+    done = 0
+    state = lbfgs.state[next(iter(model.parameters()))]
+    while done < iterations:
+        lbfgs.param_groups[0]["max_iter"] = min(cfg.eval_every, iterations - done)
+        before = state.get("n_iter", 0)
+        lbfgs.step(closure)
+        ran = state.get("n_iter", 0) - before
+        done, steps = done + lbfgs.param_groups[0]["max_iter"], steps + ran
+        if not math.isfinite(last[0]):
+            return steps, "diverged", cfg.epochs + done
+        history.append(history_row(cfg.epochs + done, steps, last[0]))
+        if ran == 0:  # converged: L-BFGS makes no further progress
+            break
+    return steps, "ok", None

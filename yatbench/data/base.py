@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
 import torch
+from torch import nn
 
-Task = Literal["classification", "regression"]
+Task = Literal["classification", "regression", "pde"]
+
+
+class Objective(Protocol):
+    """A loss the data supplies instead of a supervised one (the PDE residual: ``yatbench/data/pde.py``)."""
+
+    def to(self, device: torch.device) -> Objective: ...
+
+    def losses(self, model: nn.Module) -> dict[str, torch.Tensor]:
+        """``loss`` (what is minimised) and any named parts of it, all scalars."""
+        ...
+
+    def residual_mse(self, model: nn.Module, x: torch.Tensor) -> float:
+        """Mean squared residual at the rows of ``x``."""
+        ...
 
 
 @dataclass
@@ -16,7 +31,9 @@ class Splits:
 
     Classification targets are int64 class indices of shape (n,); with ``out_features`` 1
     the task is binary (one logit, trained with BCE), otherwise one logit per class.
-    Regression targets are float32 of shape (n, out_features). ``eval_sets`` holds extra named test sets that a
+    Regression targets are float32 of shape (n, out_features). A ``pde`` task has no training
+    labels: ``objective`` supplies the loss (full batch) and the test targets are the exact
+    solution on a grid, scored by the relative L2 error. ``eval_sets`` holds extra named test sets that a
     run evaluates and reports separately (the inversion test puts its inverted images
     here). ``source`` names where the data came from and is recorded with the results;
     ``notes`` are lines the run prints and records (e.g. which MNIST source ``auto`` chose).
@@ -43,3 +60,5 @@ class Splits:
     # law's slope along input 0 in the units the model sees (yatbench/labour.py measures against them).
     regime_test: torch.Tensor | None = None
     regime_slopes: list[float] = field(default_factory=list)
+    # Physics-informed problems: the loss to minimise instead of the supervised one.
+    objective: Objective | None = None

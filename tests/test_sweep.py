@@ -120,7 +120,7 @@ def test_jobs_keep_seed_groups_together_and_cut_big_ones() -> None:
     assert all(len({s.seedless_key for s in job.specs}) == 1 for job in jobs)
 
 
-@pytest.mark.parametrize("preset", ["default", "param_budget", "paper"])
+@pytest.mark.parametrize("preset", ["default", "param_budget", "paper", "pinn"])
 def test_matched_models_are_within_five_percent_of_their_budget(preset: str) -> None:
     grid = load_preset(preset)
     fixed = [f"{k}={v[0]}" for k, v in grid.axes.items() if len(v) == 1 and k != "seed"]

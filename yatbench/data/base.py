@@ -62,3 +62,5 @@ class Splits:
     regime_slopes: list[float] = field(default_factory=list)
     # Physics-informed problems: the loss to minimise instead of the supervised one.
     objective: Objective | None = None
+    # The test set is a grid of this (rows, cols) shape (PDE problems): drawn as solution.png.
+    test_grid: tuple[int, ...] | None = None

@@ -90,4 +90,4 @@ class BurgersConfig(CollocationConfig):
         grid = torch.from_numpy(np.stack(np.meshgrid(x, t), axis=-1).reshape(-1, 2))
         u_test = torch.from_numpy(u.reshape(-1, 1))
         return pde_splits(self, interior, boundary, boundary_u, self.residual, grid, u_test,
-                          source=f"synthetic:burgers-nu{self.nu:.6g}-colehopf{N_X}x{N_T}")
+                          source=f"synthetic:burgers-nu{self.nu:.6g}-colehopf{N_X}x{N_T}", test_grid=u.shape)

@@ -118,11 +118,13 @@ def uniform(gen: torch.Generator, n: int, low: list[float], high: list[float]) -
 
 
 def pde_splits(cfg: CollocationConfig, interior: Tensor, boundary: Tensor, boundary_u: Tensor,
-               residual: Residual, x_test: Tensor, u_test: Tensor, source: str) -> Splits:
-    """A PDE problem as :class:`Splits`: train = collocation points (no labels), test = the grid."""
+               residual: Residual, x_test: Tensor, u_test: Tensor, source: str,
+               test_grid: tuple[int, ...]) -> Splits:
+    """A PDE problem as :class:`Splits`: train = collocation points (no labels), test = the grid
+    of shape ``test_grid`` (rows of ``x_test`` in row-major order)."""
     objective = PdeObjective(interior.float(), boundary.float(), boundary_u.float(), residual,
                              cfg.residual_weight, cfg.boundary_weight, cfg.lbfgs_steps)
     empty = torch.zeros(interior.shape[0], 1)
     return Splits(interior.float(), empty, x_test.float().contiguous(), u_test.float().contiguous(),
                   task="pde", in_features=interior.shape[1], out_features=1, source=source,
-                  objective=objective)
+                  objective=objective, test_grid=test_grid)

@@ -70,4 +70,5 @@ class Poisson1dConfig(CollocationConfig):
         boundary = torch.tensor([[0.0], [1.0]])
         x_test = torch.linspace(0.0, 1.0, self.n_test).unsqueeze(1)
         return pde_splits(self, interior, boundary, self.exact(boundary), self.residual,
-                          x_test, self.exact(x_test), source=f"synthetic:poisson1d-{self.solution}")
+                          x_test, self.exact(x_test), source=f"synthetic:poisson1d-{self.solution}",
+                          test_grid=(self.n_test,))

@@ -53,4 +53,4 @@ class Poisson2dConfig(CollocationConfig):
         side = torch.linspace(0.0, 1.0, self.n_test)
         grid = torch.cartesian_prod(side, side)
         return pde_splits(self, interior, boundary, self.exact(boundary), self.residual,
-                          grid, self.exact(grid), source="synthetic:poisson2d")
+                          grid, self.exact(grid), source="synthetic:poisson2d", test_grid=(self.n_test, self.n_test))

@@ -82,7 +82,8 @@ def test_yat_second_derivative_matches_yat_reference(spec_for) -> None:
 
     def by_reference(inp: torch.Tensor) -> torch.Tensor:
         for layer in model.yat:
-            inp = yat_reference(inp, layer.weight, layer.bias, layer.alpha, layer.epsilon, layer.bias_mode)
+            inp = yat_reference(inp, layer.weight, layer.bias, layer.alpha, layer.epsilon, layer.bias_mode,
+                                layer.kernel)
         return model.readout(inp)
 
     derivs = []

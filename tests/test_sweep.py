@@ -94,7 +94,8 @@ def test_a_user_preset_shadows_and_uses_glob_and_choice(tmp_path: Path) -> None:
     (tmp_path / "sweep" / "mine.yaml").write_text(
         "# My grid.\naxes:\n  dataset: xor\n  seed: choice(3,4)\ngrid:\n  - {model: 'glob(*,exclude=attention)'}\n")
     grid = build_grid("mine", [], tmp_path)
-    assert {(s.model.name, s.seed) for s in grid.specs} == {(m, s) for m in ("linear", "relu", "yat") for s in (3, 4)}
+    models = ("linear", "relu", "sin", "tanh", "yat")
+    assert {(s.model.name, s.seed) for s in grid.specs} == {(m, s) for m in models for s in (3, 4)}
     assert load_preset("mine", tmp_path).description == "My grid."
 
 
@@ -148,8 +149,8 @@ def test_paper_preset_models_match_each_other() -> None:
 @pytest.mark.parametrize(
     ("preset", "overrides", "message"),
     [
-        ("nope", [], "unknown sweep preset 'nope'; valid choices: claims, default, paper, param_budget, xor"),
-        ("xor", ["model=yta"], "unknown model 'yta'; valid choices: attention, linear, relu, yat"),
+        ("nope", [], "unknown sweep preset 'nope'; valid choices: claims, default, paper, param_budget, pinn, xor"),
+        ("xor", ["model=yta"], "unknown model 'yta'; valid choices: attention, linear, relu, sin, tanh, yat"),
         ("default", ["dataset=mnist"], "dataset=mnist is not in the grid of sweep preset 'default'"),
         ("default", ["seed=range("], "malformed override 'seed=range('"),
         ("default", ["trainer.lr=interval(0,1)"], "interval() is continuous"),
@@ -203,7 +204,8 @@ def test_cli_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
     process = yatbench("sweep", "xor", "model=yta", cwd=tmp_path)
     _, err = process.communicate(timeout=120)
     assert process.returncode == 2
-    assert err.strip().splitlines() == ["error: unknown model 'yta'; valid choices: attention, linear, relu, yat"]
+    assert err.strip().splitlines() == [
+        "error: unknown model 'yta'; valid choices: attention, linear, relu, sin, tanh, yat"]
     assert not (tmp_path / "results").exists()
 
 

@@ -140,7 +140,7 @@ def print_run(record: dict[str, Any], run_dir: Path, skipped: bool) -> None:
 
 @app.command(context_settings={"ignore_unknown_options": True})
 def sweep(
-    preset: Annotated[str, typer.Argument(help="Sweep preset: default, xor, param_budget, paper "
+    preset: Annotated[str, typer.Argument(help="Sweep preset: default, xor, param_budget, paper, pinn "
                                           "(conf/sweep/; see `yatbench list sweep`)")] = "default",
     overrides: Annotated[list[str] | None, typer.Argument(
         help="Hydra overrides and sweep syntax: model=yat,relu seed='range(20)' trainer.epochs=5; "

@@ -25,6 +25,7 @@ from torch import nn
 
 from yatbench.data.base import Splits
 from yatbench.errors import UserError
+from yatbench.record import HEADLINE
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
 SEED_BATCHING = ("auto", "off")
@@ -156,7 +157,7 @@ def final_metrics(splits: Splits, evaluated: dict[str, dict[str, float]],
         metrics["solved"] = metrics["test_accuracy"] == 1.0
         solved_at = [row["step"] for row in history if row["test_accuracy"] == 1.0]
         metrics["steps_to_solve"] = solved_at[0] if metrics["solved"] and solved_at else None
-    metrics["headline"] = {"classification": "accuracy", "pde": "rel_l2"}.get(task, "mse")
+    metrics["headline"] = HEADLINE[task]
     return metrics
 
 

@@ -22,7 +22,6 @@ from yatbench.report.figures.compositional import compositional_fits
 from yatbench.report.figures.curves import budget_datasets, learning_curves, param_budget
 from yatbench.report.figures.formula import response_field, territories
 from yatbench.report.figures.images import inversion_bars, prototypes
-from yatbench.report.figures.pde import pde_figures
 from yatbench.report.figures.xor import decision_regions
 
 __all__ = ["Figure", "all_figures"]
@@ -32,7 +31,7 @@ def all_figures(ctx: Context) -> list[Figure]:
     """Every figure the runs (and the formula) allow, in page order."""
     makers: list[Callable[[], Any]] = [lambda: decision_regions(ctx, "xor"), lambda: response_field(ctx),
                                        lambda: territories(ctx), lambda: compositional_fits(ctx),
-                                       lambda: prototypes(ctx), lambda: inversion_bars(ctx), lambda: pde_figures(ctx)]
+                                       lambda: prototypes(ctx), lambda: inversion_bars(ctx)]
     runs = ctx.table.runs
     for dataset in (list(dict.fromkeys(runs["dataset"])) if not runs.empty else []):
         makers.append(lambda d=dataset: learning_curves(ctx, d))

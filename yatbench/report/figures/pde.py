@@ -65,3 +65,6 @@ def pde_figures(ctx: Context) -> list[Figure]:
     """The error-vs-parameters figure of every problem whose runs recorded the pde task."""
     made = (error_vs_params(ctx, dataset) for dataset in pde_datasets(ctx))
     return [figure for figure in made if figure is not None]
+
+
+FIGURES = [pde_figures]

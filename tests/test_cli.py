@@ -40,7 +40,8 @@ def test_run_prints_its_metrics_and_writes_the_folder(tmp_path: Path) -> None:
     ("args", "code", "message"),
     [
         (["run", "xr"], 2, "unknown dataset 'xr'"),
-        (["run", "xor", "--model", "yta"], 2, "unknown model 'yta'; valid choices: attention, linear, relu, yat"),
+        (["run", "xor", "--model", "yta"], 2, "unknown model 'yta'; valid choices: "
+         "attention, linear, relu, sin, tanh, yat"),
         (["run", "xor", "trainer.epochs=abc"], 2, "trainer.epochs='abc' is not a valid integer"),
         (["run", "xor", "model.hidden=[-1]"], 2, "model.hidden=[-1] must hold positive widths"),
         (["run", "xor", "trainer.nope=3"], 2, "unknown config key 'trainer.nope'"),

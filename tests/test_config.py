@@ -69,8 +69,9 @@ def test_run_id_is_stable_and_ignores_execution_only_settings() -> None:
 @pytest.mark.parametrize(
     ("overrides", "expected"),
     [
-        (["dataset=xr"], "unknown dataset 'xr'; valid choices: compositional, fashion_mnist, inversion, mnist, xor"),
-        (["model=yta"], "unknown model 'yta'; valid choices: attention, linear, relu, yat"),
+        (["dataset=xr"], "unknown dataset 'xr'; valid choices: burgers, compositional, fashion_mnist, inversion, "
+                          "mnist, poisson1d, poisson1d_multiscale, poisson2d, xor"),
+        (["model=yta"], "unknown model 'yta'; valid choices: attention, linear, relu, sin, tanh, yat"),
         (["device=tpu"], "unknown device 'tpu'; valid choices: auto, cpu, cuda, mps"),
         (["trainer.foo=1"], "unknown config key 'trainer.foo'"),
         (["trainer.epochs=abc"], "trainer.epochs='abc' is not a valid integer"),

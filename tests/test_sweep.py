@@ -61,6 +61,10 @@ def test_presets_expand_to_their_documented_sizes() -> None:
     assert {s.model.kernel for s in paper.specs if s.model.name == "yat"} == {"yat", "square", "distance"}
     assert len(build_grid("xor", []).specs) == 1600  # 8 models × 2 encodings × 100 seeds
     assert {s.model.readout for s in paper.specs if s.model.name == "yat"} == {"none"}
+    pinn, tuned = build_grid("pinn", []), build_grid("pinn_tuned", [])
+    assert len(pinn.specs) == 160 and len(tuned.specs) == 40  # 4 problems × 2 sizes × 5 seeds × (4 models | yat)
+    assert {s.model.epsilon for s in pinn.specs if s.model.name == "yat"} == {1e-5}  # no Yat-only tuning
+    assert {s.model.epsilon for s in tuned.specs} == {0.1}
 
 
 def test_xor_preset_and_narrowing_seeds_on_the_command_line() -> None:
@@ -94,7 +98,8 @@ def test_a_user_preset_shadows_and_uses_glob_and_choice(tmp_path: Path) -> None:
     (tmp_path / "sweep" / "mine.yaml").write_text(
         "# My grid.\naxes:\n  dataset: xor\n  seed: choice(3,4)\ngrid:\n  - {model: 'glob(*,exclude=attention)'}\n")
     grid = build_grid("mine", [], tmp_path)
-    assert {(s.model.name, s.seed) for s in grid.specs} == {(m, s) for m in ("linear", "relu", "yat") for s in (3, 4)}
+    models = ("linear", "relu", "sin", "tanh", "yat")
+    assert {(s.model.name, s.seed) for s in grid.specs} == {(m, s) for m in models for s in (3, 4)}
     assert load_preset("mine", tmp_path).description == "My grid."
 
 
@@ -120,7 +125,7 @@ def test_jobs_keep_seed_groups_together_and_cut_big_ones() -> None:
     assert all(len({s.seedless_key for s in job.specs}) == 1 for job in jobs)
 
 
-@pytest.mark.parametrize("preset", ["default", "param_budget", "paper"])
+@pytest.mark.parametrize("preset", ["default", "param_budget", "paper", "pinn", "pinn_tuned"])
 def test_matched_models_are_within_five_percent_of_their_budget(preset: str) -> None:
     grid = load_preset(preset)
     fixed = [f"{k}={v[0]}" for k, v in grid.axes.items() if len(v) == 1 and k != "seed"]
@@ -133,7 +138,7 @@ def test_matched_models_are_within_five_percent_of_their_budget(preset: str) -> 
         params = param_count(point)
         assert within_budget(params, entry.budget), f"{point}: {params} params, budget {entry.budget}"
         budgeted += 1
-    assert budgeted >= (0 if preset == "paper" else 9)
+    assert budgeted >= {"paper": 0, "pinn_tuned": 4}.get(preset, 9)
 
 
 def test_paper_preset_models_match_each_other() -> None:
@@ -148,8 +153,9 @@ def test_paper_preset_models_match_each_other() -> None:
 @pytest.mark.parametrize(
     ("preset", "overrides", "message"),
     [
-        ("nope", [], "unknown sweep preset 'nope'; valid choices: claims, default, paper, param_budget, xor"),
-        ("xor", ["model=yta"], "unknown model 'yta'; valid choices: attention, linear, relu, yat"),
+        ("nope", [], "unknown sweep preset 'nope'; valid choices: claims, default, paper, param_budget, pinn, "
+                     "pinn_tuned, xor"),
+        ("xor", ["model=yta"], "unknown model 'yta'; valid choices: attention, linear, relu, sin, tanh, yat"),
         ("default", ["dataset=mnist"], "dataset=mnist is not in the grid of sweep preset 'default'"),
         ("default", ["seed=range("], "malformed override 'seed=range('"),
         ("default", ["trainer.lr=interval(0,1)"], "interval() is continuous"),
@@ -203,7 +209,8 @@ def test_cli_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
     process = yatbench("sweep", "xor", "model=yta", cwd=tmp_path)
     _, err = process.communicate(timeout=120)
     assert process.returncode == 2
-    assert err.strip().splitlines() == ["error: unknown model 'yta'; valid choices: attention, linear, relu, yat"]
+    assert err.strip().splitlines() == [
+        "error: unknown model 'yta'; valid choices: attention, linear, relu, sin, tanh, yat"]
     assert not (tmp_path / "results").exists()
 
 

@@ -1,4 +1,4 @@
-"""Pictures a run leaves in its folder: first-layer weights drawn as images."""
+"""Pictures a run leaves in its folder: first-layer weights drawn as images; a PDE run's solution."""
 
 from __future__ import annotations
 
@@ -54,4 +54,42 @@ def save_weight_grid(weights: torch.Tensor, image_shape: tuple[int, int], path: 
     ax.set_title(title, fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def save_solution_plot(x: torch.Tensor, exact: torch.Tensor, predicted: torch.Tensor,
+                       grid_shape: tuple[int, ...], path: Path, title: str) -> None:
+    """A PDE run's test grid: exact vs predicted u and the pointwise error |u_θ − u|.
+
+    One input: both curves over x, and the error on a log scale. Two inputs (``grid_shape`` =
+    the grid's (rows, cols)): heat maps of exact u, predicted u and the error over the two
+    coordinates (x, then y or t).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    x, exact, predicted = (t.detach().double().cpu() for t in (x, exact, predicted))
+    error = (predicted - exact).abs().squeeze(-1)
+    if x.shape[1] == 1:
+        fig, (top, bottom) = plt.subplots(2, 1, figsize=(6, 5), sharex=True)
+        top.plot(x[:, 0], exact[:, 0], "k-", label="exact u")
+        top.plot(x[:, 0], predicted[:, 0], "r--", label="predicted u")
+        top.legend(fontsize=8)
+        bottom.semilogy(x[:, 0], error.clamp_min(1e-16))
+        bottom.set_ylabel("|error|")
+        bottom.set_xlabel("x")
+    else:
+        grids = [t.reshape(grid_shape).numpy() for t in (x[:, 0], x[:, 1], exact[:, 0], predicted[:, 0], error)]
+        fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
+        for ax, values, name in zip(axes, grids[2:], ("exact u", "predicted u", "|error|"), strict=True):
+            cmap = "viridis" if name == "|error|" else "RdBu_r"
+            mesh = ax.pcolormesh(grids[0], grids[1], values, shading="auto", cmap=cmap)
+            fig.colorbar(mesh, ax=ax)
+            ax.set_title(name, fontsize=9)
+            ax.set_xlabel("x")
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
     plt.close(fig)

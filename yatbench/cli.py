@@ -88,10 +88,10 @@ OverridesArg = Annotated[
 
 @app.command(context_settings={"ignore_unknown_options": True})
 def run(
-    dataset: Annotated[str, typer.Argument(help="Dataset: xor, compositional, mnist, fashion_mnist, inversion "
-                                           "(see `yatbench list`)")],
+    dataset: Annotated[str, typer.Argument(help="Dataset: xor, compositional, mnist, fashion_mnist, inversion, "
+                                           "poisson1d, poisson1d_multiscale, poisson2d, burgers (`yatbench list`)")],
     overrides: OverridesArg = None,
-    model: Annotated[str, typer.Option("--model", "-m", help="Model: linear, relu, attention, yat")] = "yat",
+    model: Annotated[str, typer.Option("--model", "-m", help="Model: linear, relu, attention, yat, tanh, sin")] = "yat",
     force: Annotated[bool, typer.Option("--force", help="Rerun even if this exact run is already complete")] = False,
     config_dir: ConfigDirOption = None,
 ) -> None:
@@ -140,7 +140,7 @@ def print_run(record: dict[str, Any], run_dir: Path, skipped: bool) -> None:
 
 @app.command(context_settings={"ignore_unknown_options": True})
 def sweep(
-    preset: Annotated[str, typer.Argument(help="Sweep preset: default, xor, param_budget, paper "
+    preset: Annotated[str, typer.Argument(help="Sweep preset: default, xor, param_budget, paper, pinn, pinn_tuned "
                                           "(conf/sweep/; see `yatbench list sweep`)")] = "default",
     overrides: Annotated[list[str] | None, typer.Argument(
         help="Hydra overrides and sweep syntax: model=yat,relu seed='range(20)' trainer.epochs=5; "

@@ -15,6 +15,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from yatbench.data.base import Splits
+from yatbench.record import HEADLINE
 
 # ``objective(forward, x, target) -> (S,)``: each seed's training loss on one batch, where
 # ``forward`` maps x (S, N, in) to the model outputs (S, N, out). See ``yatbench/trainer.py``.
@@ -22,8 +23,8 @@ Objective = Callable[[Callable[[Tensor], Tensor], Tensor, Tensor], Tensor]
 
 
 def loss_function(splits: Splits) -> nn.Module:
-    """Cross-entropy over classes, BCE for a single binary logit, MSE for regression (mean over a set)."""
-    if splits.task == "regression":
+    """Cross-entropy over classes, BCE for a single binary logit, MSE for regression and a PDE's test grid."""
+    if splits.task in ("regression", "pde"):
         return nn.MSELoss()
     return nn.BCEWithLogitsLoss() if splits.out_features == 1 else nn.CrossEntropyLoss()
 
@@ -37,7 +38,7 @@ def loss_target(y: Tensor, splits: Splits) -> Tensor:
 
 def per_seed_loss(output: Tensor, target: Tensor, splits: Splits) -> Tensor:
     """Each seed's mean loss, (S,), for outputs (S, N, out): the criterion of :func:`loss_function`."""
-    if splits.task == "regression":
+    if splits.task in ("regression", "pde"):
         losses = F.mse_loss(output, target, reduction="none")
     elif splits.out_features == 1:
         losses = F.binary_cross_entropy_with_logits(output, target, reduction="none")
@@ -86,6 +87,12 @@ def stacked_metrics(output: Tensor, y: Tensor, splits: Splits) -> list[dict[str,
         sharp = max_prob(output).mean(-1).tolist()
         return [set_metrics(splits.task, loss, accuracy=acc, confidence=c)
                 for loss, acc, c in zip(losses, accuracy, sharp, strict=True)]
+    if splits.task == "pde":  # the exact solution on a grid: relative L2 error and the largest pointwise error
+        error = (output - y).flatten(1)
+        rel_l2 = (error.norm(dim=1) / y.flatten(1).norm(dim=1)).tolist()
+        max_error = error.abs().amax(1).tolist()
+        return [{"loss": loss, "mse": loss, "rel_l2": rel, "max_error": top}
+                for loss, rel, top in zip(losses, rel_l2, max_error, strict=True)]
     variance = y.float().flatten(1).var(1, unbiased=False).tolist()
     return [set_metrics(splits.task, loss, variance=var) for loss, var in zip(losses, variance, strict=True)]
 
@@ -116,5 +123,5 @@ def final_metrics(splits: Splits, evaluated: dict[str, dict[str, float]],
         metrics["solved"] = metrics["test_accuracy"] == 1.0
         solved_at = [row["step"] for row in history if row["test_accuracy"] == 1.0]
         metrics["steps_to_solve"] = solved_at[0] if metrics["solved"] and solved_at else None
-    metrics["headline"] = "accuracy" if splits.task == "classification" else "mse"
+    metrics["headline"] = HEADLINE[splits.task]
     return metrics

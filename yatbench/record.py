@@ -18,7 +18,10 @@ from typing import Any
 
 SCHEMA = 2
 STATUSES = ("ok", "diverged")
-TASKS = ("classification", "regression")
+TASKS = ("classification", "regression", "pde")
+# Each task's headline test metric (``test_<name>`` in the metrics) and whether lower is better.
+HEADLINE = {"classification": "accuracy", "regression": "mse", "pde": "rel_l2"}
+LOWER_IS_BETTER = {"accuracy": False, "mse": True, "rel_l2": True}
 PREPROCESS = ("none", "center", "standardize")
 Scalar = float | int | bool | str | None
 
@@ -65,6 +68,15 @@ class DataFacts:
     track_solved: bool = False
     n_train: int = 0
     n_test: int = 0
+    # The headline test metric (HEADLINE[task]): a PDE run is scored by the relative L2 error of u.
+    metric: str = ""
+
+    def __post_init__(self) -> None:
+        self.metric = self.metric or HEADLINE[self.task]
+
+    @property
+    def lower_is_better(self) -> bool:
+        return LOWER_IS_BETTER[self.metric]
 
     @classmethod
     def from_splits(cls, splits: Any) -> DataFacts:
@@ -88,7 +100,8 @@ class DataFacts:
         facts = cls(_text(data, "task", TASKS), _int(data, "in_features", 1), _int(data, "out_features", 1),
                     _text(data, "source"), _text(data, "preprocess", PREPROCESS), shape, sets,
                     bool(data.get("weight_negation", False)), bool(data.get("track_solved", False)),
-                    _int(data, "n_train"), _int(data, "n_test"))
+                    _int(data, "n_train"), _int(data, "n_test"),
+                    _text(data, "metric", tuple(LOWER_IS_BETTER)) if "metric" in data else "")
         if shape is not None and shape[0] * shape[1] != facts.in_features:
             raise ValueError(f"data.image_shape {shape} does not hold in_features = {facts.in_features}")
         return facts

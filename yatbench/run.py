@@ -114,6 +114,14 @@ def save_run(spec: RunSpec, splits: Splits, model: nn.Module, record: dict[str, 
             if first.shape[-1] == splits.image_shape[0] * splits.image_shape[1] and first.shape[0] <= 100:
                 save_weight_grid(first, splits.image_shape, folder / "prototypes.png",
                                  f"{spec.dataset.name} · {spec.model.name} · first-layer weights (seed {spec.seed})")
+        if splits.test_grid is not None and record["status"] == "ok":
+            from yatbench.artifacts import save_solution_plot
+
+            with torch.no_grad():
+                predicted = model(splits.x_test.to(next(model.parameters()).device))
+            save_solution_plot(splits.x_test, splits.y_test, predicted, splits.test_grid, folder / "solution.png",
+                               f"{spec.dataset.name} · {spec.model.name} · seed {spec.seed}: "
+                               f"relative L2 error {record['metrics']['test_rel_l2']:.3g}")
         write_json(folder / "metrics.json", record)  # last: its presence marks the folder complete
 
     return write_run(spec.results_dir, spec.run_id, contents, replace=replace)

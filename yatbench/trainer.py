@@ -25,10 +25,18 @@ Seams for other kinds of training (physics-informed losses, say):
   ``yatbench/objective.py``) replaces the default criterion on ``forward(x)``; it may take input
   gradients (``x.requires_grad_()``, ``torch.autograd.grad(..., create_graph=True)``): the stacked
   forwards are twice differentiable (the Yat layer's custom backward included). Evaluation still scores the test sets.
+  An objective with a ``parts(forward, x) -> [{name: value}]`` method (per seed: ``loss`` and named terms)
+  also scores the sets by it: its terms join each history row as ``train_<name>``, the final train
+  metrics are its parts (such data has no training labels), the test set adds ``test_<name>``.
+  Data whose objective works on one seed's rows only sets ``splits.stackable = False`` (the PDE problems).
 - **phases**: ``train(..., phases=[Phase("adam", 0.01, 500), Phase("lbfgs", 1.0, 20)])`` runs
   optimizers one after the other (epochs counted on; history continues). Every step goes through
   ``optimizer.step(closure)``. L-BFGS mixes all parameters in its line search, so it needs a group of
-  one seed (non-stacked forward): :func:`stackable` says no for such phases.
+  one seed (non-stacked forward): :func:`stackable` says no for such phases. One L-BFGS epoch is one
+  iteration with a strong-Wolfe line search of up to 25 evaluations (its curvature memory carries
+  over from epoch to epoch).
+  Data may ask for an L-BFGS phase after the configured optimizer (``splits.lbfgs_steps``, PINN
+  practice): :func:`phases_of` adds it.
 """
 
 from __future__ import annotations
@@ -117,9 +125,10 @@ class TrainResult:
     seed_batch: dict[str, Any] | None = None
 
 
-def phases_of(cfg: TrainerConfig) -> list[Phase]:
-    """The one phase a trainer config describes."""
-    return [Phase(cfg.optimizer, cfg.lr, cfg.epochs, cfg.momentum, cfg.weight_decay)]
+def phases_of(cfg: TrainerConfig, splits: Splits | None = None) -> list[Phase]:
+    """The phase a trainer config describes, then the L-BFGS phase the data asks for (``splits.lbfgs_steps``)."""
+    extra = [Phase("lbfgs", 1.0, splits.lbfgs_steps)] if splits is not None and splits.lbfgs_steps else []
+    return [Phase(cfg.optimizer, cfg.lr, cfg.epochs, cfg.momentum, cfg.weight_decay), *extra]
 
 
 def make_optimizer(params: Any, phase: Phase | TrainerConfig) -> torch.optim.Optimizer:
@@ -127,7 +136,8 @@ def make_optimizer(params: Any, phase: Phase | TrainerConfig) -> torch.optim.Opt
     if phase.optimizer == "sgd":
         return torch.optim.SGD(params, lr=phase.lr, momentum=phase.momentum, weight_decay=phase.weight_decay)
     if phase.optimizer == "lbfgs":
-        return torch.optim.LBFGS(params, lr=phase.lr)
+        return torch.optim.LBFGS(params, lr=phase.lr, max_iter=1, max_eval=26, history_size=50, tolerance_grad=1e-9,
+                                 tolerance_change=1e-12, line_search_fn="strong_wolfe")
     cls = torch.optim.Adam if phase.optimizer == "adam" else torch.optim.AdamW
     return cls(params, lr=phase.lr, weight_decay=phase.weight_decay)
 
@@ -138,10 +148,11 @@ def work(params: int, cfg: TrainerConfig, n_train: int) -> int:
 
 
 def stackable(model: nn.Module, splits: Splits, cfg: TrainerConfig, phases: Sequence[Phase] | None = None) -> bool:
-    """Whether this configuration trains stacked (small work, elementwise optimizers): its config decides."""
+    """Whether this configuration trains stacked (small work, elementwise optimizers, data that allows it):
+    its config decides."""
     params = sum(p.numel() for p in model.parameters())
-    return (work(params, cfg, splits.x_train.shape[0]) <= SMALL_WORK
-            and all(p.optimizer in ELEMENTWISE for p in phases or phases_of(cfg)))
+    return (splits.stackable and work(params, cfg, splits.x_train.shape[0]) <= SMALL_WORK
+            and all(p.optimizer in ELEMENTWISE for p in phases or phases_of(cfg, splits)))
 
 
 @contextmanager
@@ -190,12 +201,20 @@ class _Replicas:
             snapshot = kept.get(index)
             load_slice(model, snapshot, 0) if snapshot else load_slice(model, self.tensors, index)
 
-    @torch.no_grad()
-    def evaluate(self, data: SeedSet, splits: Splits) -> list[dict[str, float]]:
+    def evaluate(self, data: SeedSet, splits: Splits, terms: bool = False) -> list[dict[str, float]]:
+        """Each seed's metrics on ``data``; ``terms``: with the objective's named terms (final scores only)."""
         self.prototype.eval()
-        output = self.forward(data.x)
+        with torch.no_grad():
+            scores = stacked_metrics(self.forward(data.x), data.y, splits)
+        if terms and hasattr(splits.objective, "parts"):  # input gradients: outside no_grad
+            scores = [{**score, **{k: v for k, v in part.items() if k != "loss"}}
+                      for score, part in zip(scores, self.parts(data, splits), strict=True)]
         self.prototype.train()
-        return stacked_metrics(output, data.y, splits)
+        return scores
+
+    def parts(self, data: SeedSet, splits: Splits) -> list[dict[str, float]]:
+        """Each seed's objective terms on ``data`` (``splits.objective.parts``, see the module doc)."""
+        return splits.objective.parts(self.forward, data.x)
 
 
 def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: TrainerConfig,
@@ -212,7 +231,7 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
     if size == 0 or size != len(seeds) or len(all_splits) != size or not same_shapes(all_splits):
         raise ValueError("train needs one model, seed and dataset (all of the same shapes) per seed")
     first = all_splits[0]
-    phases = list(phases or phases_of(cfg))
+    phases = list(phases or phases_of(cfg, first))
     stacked = stackable(models[0], first, cfg, phases)
     real = size
     if stacked and size == 1:
@@ -221,6 +240,7 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
         models, all_splits, seeds, size = [models[0]] * 2, all_splits * 2, [*seeds] * 2, 2
     replicas = _Replicas(models, stacked)
     objective = first.objective or default_objective(first)
+    labelless = hasattr(first.objective, "parts")  # scored by its objective's terms on the train set
     train_set, test_set = seed_set(all_splits, "train", device), seed_set(all_splits, "test", device)
     n_train = train_set.x.shape[1]
     batch_size = cfg.batch_size if 0 < cfg.batch_size < n_train else n_train
@@ -253,9 +273,11 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
                 if not active:
                     break
                 if epoch % cfg.eval_every == 0 or epoch == total:
+                    terms = replicas.parts(train_set, first) if labelless else [{}] * size
                     test = replicas.evaluate(test_set, first)
                     for i in active:
                         histories[i].append({"epoch": epoch, "step": steps, "train_loss": train_loss[i],
+                                             **{f"train_{k}": v for k, v in terms[i].items() if k != "loss"},
                                              **{f"test_{k}": v for k, v in test[i].items()}})
                 if epoch % update_every == 0:
                     mean = sum(train_loss[i] for i in active) / len(active)
@@ -267,7 +289,8 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
 
     finals: dict[int, dict[str, Any]] = {}
     if active:
-        evaluated = {"train": replicas.evaluate(train_set, first), "test": replicas.evaluate(test_set, first)}
+        evaluated = {"train": replicas.parts(train_set, first) if labelless else replicas.evaluate(train_set, first),
+                     "test": replicas.evaluate(test_set, first, terms=True)}
         for name in first.eval_sets:
             evaluated[name] = replicas.evaluate(seed_set(all_splits, name, device), first)
         finals = {i: final_metrics(first, {k: v[i] for k, v in evaluated.items()}, histories[i]) for i in active}
@@ -281,7 +304,8 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
 
 def _step(optimizer: torch.optim.Optimizer, objective: Callable[..., Tensor], forward: Callable[[Tensor], Tensor],
           x: Tensor, target: Tensor) -> Tensor:
-    """One optimizer step on one batch; returns each seed's loss, (S,), detached."""
+    """One optimizer step on one batch; returns each seed's loss at the weights the step started from, (S,),
+    detached (L-BFGS evaluates the closure again along its line search: those trial points are not the loss)."""
     losses: list[Tensor] = []
 
     def closure() -> Tensor:
@@ -293,4 +317,4 @@ def _step(optimizer: torch.optim.Optimizer, objective: Callable[..., Tensor], fo
         return total
 
     optimizer.step(closure)
-    return losses[-1]
+    return losses[0]

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 import torch
 
-Task = Literal["classification", "regression"]
+Task = Literal["classification", "regression", "pde"]
 
 
 @dataclass
@@ -17,7 +17,9 @@ class Splits:
 
     Classification targets are int64 class indices of shape (n,); with ``out_features`` 1
     the task is binary (one logit, trained with BCE), otherwise one logit per class.
-    Regression targets are float32 of shape (n, out_features). ``eval_sets`` holds extra named test sets that a
+    Regression targets are float32 of shape (n, out_features). A ``pde`` task has no training
+    labels: ``objective`` supplies the loss (full batch) and the test targets are the exact
+    solution on a grid, scored by the relative L2 error. ``eval_sets`` holds extra named test sets that a
     run evaluates and reports separately (the inversion test puts its inverted images
     here). ``source`` names where the data came from and is recorded with the results;
     ``notes`` are lines the run prints and records (e.g. which MNIST source ``auto`` chose).
@@ -47,3 +49,11 @@ class Splits:
     # What training minimises, when not the task's criterion on model(x) vs y: a callable
     # ``objective(forward, x, target) -> (S,)`` (see ``yatbench/objective.py`` and ``yatbench/trainer.py``).
     objective: Callable[..., Any] | None = None
+    # The test set is a grid of this (rows, cols) shape (PDE problems): drawn as solution.png.
+    test_grid: tuple[int, ...] | None = None
+    # False when ``objective`` works on one seed's rows only (the PDE residuals, ``yatbench/data/pde.py``):
+    # such runs never train stacked (``yatbench.trainer.stackable``).
+    stackable: bool = True
+    # Iterations of an L-BFGS phase after the configured optimizer (PINN practice; 0 = none): see
+    # ``yatbench.trainer.phases_of``.
+    lbfgs_steps: int = 0

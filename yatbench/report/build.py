@@ -199,6 +199,9 @@ def page_blocks(ctx: Context, tables: list[Table], figures: list[Figure], claims
                                                                    "read inverted digits (seeds/002)."),
         ("budget", "Quality against parameter count", [], "The param_budget sweep: does Yat need fewer "
                                                           "parameters (seeds/003)?"),
+        ("pde", "Physics-informed networks (PDEs)", [], "Yat against tanh, sin and the ReLU control as PINNs on "
+                                                      "PDEs with known solutions (seeds/004); relative L2 error of u "
+                                                      "on log scales."),
         ("curves", "Learning curves", [], "Training loss and test metric per epoch."),
         ("seeds", "Further seed claims", [], "Depth without normalisation, softmax sharpening, the gate's "
                                              "division of labour (seeds/000, 001, 004)."),

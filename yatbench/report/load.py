@@ -32,7 +32,7 @@ from yatbench.results import METRICS_FILE, PARTIAL_DIR
 
 REPORT_DIR = "report"
 MODEL_ORDER = ["yat", "linear", "relu", "attention"]
-FACTS = ("task", "source", "preprocess", "in_features", "out_features", "n_train", "n_test")
+FACTS = ("task", "source", "preprocess", "in_features", "out_features", "n_train", "n_test", "metric")
 # The columns every table has, even with no runs (so an empty folder still filters cleanly).
 BASE_COLUMNS = ("run_id", "dataset", "model", "seed", "status", "params", "device", "train_time_s", *FACTS,
                 "folder", "variant", "setting", "variant_label")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from yatbench.record import LOWER_IS_BETTER
 from yatbench.report.context import Context
 from yatbench.report.figures.base import Figure
 from yatbench.report.figures.base import dataset_label as _dataset_label
@@ -12,6 +13,9 @@ from yatbench.report.measures import read_history
 from yatbench.report.stats import summarize
 from yatbench.report.style import MARKERS, color, pyplot, save
 from yatbench.report.tables import col, params_text, seed_range
+
+CURVE_LABELS = {"accuracy": "test accuracy (fraction)", "mse": "test MSE (z², log scale)",
+                "rel_l2": "test relative L2 error of u (log scale)"}
 
 
 def _history(ctx: Context, folder: str) -> pd.DataFrame | None:
@@ -23,9 +27,10 @@ def learning_curves(ctx: Context, dataset: str) -> Figure | None:
     models = ctx.models(dataset)
     if not models:
         return None
-    regression = (col(ctx.runs_of(dataset), "task") == "regression").any()
-    metric, label = ("test_mse", "test MSE (z², log scale)") if regression else ("test_accuracy",
-                                                                                 "test accuracy (fraction)")
+    recorded = col(ctx.runs_of(dataset), "metric").dropna()
+    headline = str(recorded.iloc[0]) if len(recorded) else "accuracy"
+    regression = LOWER_IS_BETTER.get(headline, False)  # an error metric: drawn on a log scale
+    metric, label = f"test_{headline}", CURVE_LABELS.get(headline, headline)
     solved_curve = dataset == "xor"
     if solved_curve:
         label = "share of seeds solved so far (fraction)"
@@ -85,7 +90,7 @@ def budget_datasets(ctx: Context) -> list[str]:
     if runs.empty:
         return []
     out = []
-    for dataset in dict.fromkeys(runs["dataset"]):
+    for dataset in dict.fromkeys(runs.loc[runs["task"] != "pde", "dataset"]):  # PDEs: figures/pde.py
         for model in ctx.models(dataset):
             if _budget_points(ctx, dataset, model)["params"].nunique() >= 2:
                 out.append(dataset)

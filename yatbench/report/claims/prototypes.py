@@ -100,8 +100,8 @@ def prototypes_orthogonal(ctx: Context) -> list[Claim]:
             "holding 90% of its Σw²; overlap of a pair = |S_i ∩ S_j| / min(|S_i|, |S_j|), 0 = disjoint), and for "
             "context the same |cos| at initialisation and for the linear classifier's rows.",
             f"Supported if the 95% CI (t, truncated to [0, 1]) of the mean |cos| lies below {ORTHOGONAL_COS}; "
-            f"contradicted if it lies at or above. {ORTHOGONAL_COS} is yatbench's choice (pairwise angles above ~84°; the seed gives "
-            "no number): the verdicts at 0.05 and 0.2 are shown beside it.",
+            f"contradicted if it lies at or above. {ORTHOGONAL_COS} is yatbench's choice (pairwise angles above "
+            "~84°; the seed gives no number): the verdicts at 0.05 and 0.2 are shown beside it.",
             quotes=(Quote("000", "When two prototypes develop disjoint support regions, they become orthogonal:"),),
             command=SWEEP["paper"], short="Yat prototypes become near-orthogonal")
 

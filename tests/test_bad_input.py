@@ -55,7 +55,7 @@ RUN_CASES: list[tuple[list[str], int, str]] = [
     (["run", "XOR"], 2, "unknown dataset 'XOR'"),
     (["run", "mnist2"], 2, "unknown dataset 'mnist2'"),
     (["run", "../xor"], 2, "unknown dataset"),
-    (["run", "xor", "--model", "yta"], 2, "unknown model 'yta'; valid choices: attention, linear, relu, yat"),
+    (["run", "xor", "--model", "yta"], 2, "unknown model 'yta'; valid choices: attention, linear, relu, sin, tanh, yat"),
     (["run", "xor", "--model", "Linear"], 2, "unknown model 'Linear'"),
     (["run", "xor", "--model", "mlp"], 2, "unknown model 'mlp'"),
     (["run", "xor", "--model", "../yat"], 2, "unknown model"),

@@ -13,6 +13,7 @@ configurations are never pooled.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -73,6 +74,15 @@ class Claim:
         self.config = " vs ".join(str(f["variant"].iloc[0]) for f in present)
         self.setting = label or " vs ".join(_label(f) for f in present if _label(f))
         return self
+
+
+def or_missing(claims: list[Claim], make: Callable[[], Claim], needs: str) -> list[Claim]:
+    """The claims a family decided, or one undecided claim from ``make()`` saying which runs it ``needs``."""
+    if claims:
+        return claims
+    claim = make()
+    claim.evidence = needs
+    return [claim]
 
 
 def _label(frame: pd.DataFrame) -> str:

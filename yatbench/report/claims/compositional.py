@@ -15,6 +15,7 @@ from yatbench.report.claims.base import (
     Quote,
     compare_means,
     ok,
+    or_missing,
     runs_text,
 )
 from yatbench.report.context import Context, configurations
@@ -67,11 +68,7 @@ def compositional_matched(ctx: Context, model: str) -> list[Claim]:
             compare_means(claim, col(ok(a), "test_mse").tolist(), col(ok(b), "test_mse").tolist(), (model, "relu"),
                           "test MSE", lower_is_better=True)
             claims.append(claim)
-    if not claims:
-        claim = new()
-        claim.evidence = f"needs {model} and relu runs trained alike within 5% in parameters"
-        claims.append(claim)
-    return claims
+    return or_missing(claims, new, f"needs {model} and relu runs trained alike within 5% in parameters")
 
 
 def _reach(frames: list[pd.DataFrame]) -> tuple[float | None, list[str]]:

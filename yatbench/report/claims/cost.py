@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from yatbench.report.claims.base import CONTRADICTED, SUPPORTED, Claim, Quote, at_thresholds
+from yatbench.report.claims.base import CONTRADICTED, SUPPORTED, Claim, Quote, at_thresholds, or_missing
 from yatbench.report.context import Context
 
 BENCH_CSV = ("bench", "layer.csv")
@@ -87,11 +87,7 @@ def cost_memory(ctx: Context) -> list[Claim]:
                               f"ratios, {device}).")
             claim.thresholds = at_thresholds(ratio, ratio, tuple(sorted({DOUBLED, *NEIGHBOURS})), True)
             claims.append(claim)
-    if not claims:
-        claim = _new(command)
-        claim.evidence = f"{path.name} holds no Yat row with its Linear+ReLU baseline"
-        claims.append(claim)
-    return claims
+    return or_missing(claims, lambda: _new(command), f"{path.name} holds no Yat row with its Linear+ReLU baseline")
 
 
 CLAIMS = [cost_memory]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from yatbench.report.claims.base import Claim, Quote, compare_means, ok, runs_text, threshold, yat_kernel
+from yatbench.report.claims.base import Claim, Quote, compare_means, ok, or_missing, runs_text, threshold, yat_kernel
 from yatbench.report.context import Context
 from yatbench.report.stats import summarize
 from yatbench.report.tables import col
@@ -122,12 +122,8 @@ def deep_without_norm(ctx: Context) -> list[Claim]:
                 claim.notes.append(accuracy.evidence)
             claim.notes.append(_gradients("yat", point.yat) + "; " + _gradients("relu", point.relu))
             claims.append(claim)
-    if not claims:
-        claim = new()
-        claim.evidence = ("needs a depth series: Yat stacks (readout linear) of ≥ 2 depths of one width on a "
-                          "classification dataset, trained alike")
-        claims.append(claim)
-    return claims
+    return or_missing(claims, new, "needs a depth series: Yat stacks (readout linear) of ≥ 2 depths of one width "
+                      "on a classification dataset, trained alike")
 
 
 CLAIMS = [deep_without_norm]

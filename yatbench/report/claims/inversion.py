@@ -17,6 +17,7 @@ from yatbench.report.claims.base import (
     Claim,
     Quote,
     ok,
+    or_missing,
     runs_text,
     threshold,
     yat_kernel,
@@ -81,11 +82,7 @@ def inversion_robust(ctx: Context, key: str) -> list[Claim]:
                 s = summarize(col(ok(controls[kernel]), metric))
                 claim.notes.append(f"kernel {kernel} trained alike: retention {s.fmt(3)} (n = {s.n})")
         claims.append(claim)
-    if not claims:
-        claim = new()
-        claim.evidence = "no Yat runs evaluated under inversion (dataset=inversion)"
-        claims.append(claim)
-    return claims
+    return or_missing(claims, new, "no Yat runs evaluated under inversion (dataset=inversion)")
 
 
 CLAIMS = [lambda ctx: inversion_robust(ctx, "sign_inverted"), lambda ctx: inversion_robust(ctx, "pixel_inverted")]

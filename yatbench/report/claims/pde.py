@@ -23,6 +23,7 @@ from yatbench.report.claims.base import (
     Claim,
     Quote,
     at_thresholds,
+    or_missing,
     runs_text,
 )
 from yatbench.report.context import Context
@@ -126,11 +127,8 @@ def yat_vs_tanh(ctx: Context) -> list[Claim]:
                 if tuned:
                     claim.notes.append("ε was chosen by a probe on Yat alone; the default-ε row is the fair one")
                 claims.append(claim)
-    if not claims:
-        claim = _new("PDE", False)
-        claim.evidence = "needs yat and tanh runs on a PDE problem, trained alike, within 5% in parameters"
-        claims.append(claim)
-    return claims
+    return or_missing(claims, lambda: _new("PDE", False),
+                      "needs yat and tanh runs on a PDE problem, trained alike, within 5% in parameters")
 
 
 CLAIMS = [yat_vs_tanh]

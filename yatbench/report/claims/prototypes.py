@@ -20,6 +20,7 @@ from yatbench.report.claims.base import (
     ablation_text,
     compare_means,
     ok,
+    or_missing,
     runs_text,
     threshold,
     yat_kernel,
@@ -63,11 +64,7 @@ def _per_arm(ctx: Context, new: Callable[[], Claim], decide: Callable[[Claim, pd
             text = ablation_text(controls, _describe(metric))
             claim.notes.append(f"ablation kernels trained alike, {metric}: {text}")
         claims.append(claim)
-    if not claims:
-        claim = new()
-        claim.evidence = f"no runs of {PROTOTYPE_CLASSIFIER} on image data"
-        claims.append(claim)
-    return claims
+    return or_missing(claims, new, f"no runs of {PROTOTYPE_CLASSIFIER} on image data")
 
 
 def prototypes_look_like_digits(ctx: Context) -> list[Claim]:

@@ -21,6 +21,7 @@ from yatbench.report.claims.base import (
     Quote,
     at_thresholds,
     ok,
+    or_missing,
     runs_text,
     yat_kernel,
 )
@@ -110,12 +111,8 @@ def softmax_sharpens(ctx: Context) -> list[Claim]:
         claim.thresholds = (at_thresholds(final.lo, final.hi, tuple(sorted({SHARP, *NEIGHBOURS})), True)
                             + f" (final value; the rise is {'' if rises else 'not '}clear of 0)")
         claims.append(claim)
-    if not claims:
-        claim = new()
-        claim.evidence = "no runs of the Yat prototype classifier (model.hidden=[] model.readout=none) on data with " \
-                         "more than two classes"
-        claims.append(claim)
-    return claims
+    return or_missing(claims, new, "no runs of the Yat prototype classifier (model.hidden=[] model.readout=none) "
+                      "on data with more than two classes")
 
 
 CLAIMS = [softmax_sharpens]

@@ -18,6 +18,7 @@ from yatbench.report.claims.base import (
     Quote,
     ablation_text,
     at_thresholds,
+    or_missing,
     runs_text,
     yat_kernel,
 )
@@ -142,11 +143,7 @@ def xor_vs_relu(ctx: Context) -> list[Claim]:
                 claim.headline = claim.evidence
                 claim.verdict = SUPPORTED if lo > 0 else CONTRADICTED if hi < 0 else NOT_ENOUGH
             claims.append(claim)
-    if not claims:
-        claim = new()
-        claim.evidence = "needs yat (hidden [1]) and relu (hidden [2]) runs of ±1 XOR trained alike"
-        claims.append(claim)
-    return claims
+    return or_missing(claims, new, "needs yat (hidden [1]) and relu (hidden [2]) runs of ±1 XOR trained alike")
 
 
 CLAIMS = [lambda ctx: xor_single_neuron(ctx, "pm1"), lambda ctx: xor_single_neuron(ctx, "binary"), xor_vs_relu]

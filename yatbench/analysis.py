@@ -15,6 +15,10 @@ measured here, while the run still holds its data:
 - ``prototype_self_match``: the share of classes whose weight row has the largest |correlation|
   with its own class mean (1.0 = every prototype is recognisably its own digit).
 
+The class means themselves (the mean training image per class, as the model saw it) are also
+saved in the run folder (``class_means.npy``, see :func:`class_means`), so that the report can draw
+them beside the prototypes without loading the data.
+
 The geometry of the prototypes among themselves (mean |cosine|) needs no data: the report
 computes it from model.pt.
 
@@ -36,20 +40,30 @@ def is_prototype_classifier(model: nn.Module, out_features: int) -> bool:
 
 
 @torch.no_grad()
+def class_means(splits: Any) -> torch.Tensor | None:
+    """(classes × features) mean training input per class, as the model sees it (after preprocessing).
+
+    None for anything but image classification; a class with no training sample gets zeros.
+    """
+    if splits.task != "classification" or getattr(splits, "image_shape", None) is None or splits.out_features < 2:
+        return None
+    x = splits.x_train.double().cpu().reshape(len(splits.x_train), -1)
+    y = splits.y_train.cpu()
+    return torch.stack([x[y == k].mean(0) if (y == k).any() else torch.zeros(x.shape[1])
+                        for k in range(splits.out_features)])
+
+
+@torch.no_grad()
 def prototype_metrics(model: nn.Module, splits: Any) -> dict[str, float]:
     """``prototype_class_corr``, ``prototype_class_abs_corr`` and ``prototype_self_match`` (see module doc).
 
     Returns {} for regression data, non-image data and models that are not prototype classifiers.
     """
-    if splits.task != "classification" or getattr(splits, "image_shape", None) is None:
-        return {}
-    if not is_prototype_classifier(model, splits.out_features):
+    means = class_means(splits)
+    if means is None or not is_prototype_classifier(model, splits.out_features):
         return {}
     weights = model.input_weights()[0].detach().double().cpu()
-    x = splits.x_train.double().cpu().reshape(len(splits.x_train), -1)
-    y = splits.y_train.cpu()
     classes = splits.out_features
-    means = torch.stack([x[y == k].mean(0) if (y == k).any() else torch.zeros(x.shape[1]) for k in range(classes)])
     corr = _pearson(weights, means)  # (prototype, class)
     own = corr.diagonal()
     return {

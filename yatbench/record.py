@@ -23,6 +23,8 @@ TASKS = ("classification", "regression", "pde")
 HEADLINE = {"classification": "accuracy", "regression": "mse", "pde": "rel_l2"}
 LOWER_IS_BETTER = {"accuracy": False, "mse": True, "rel_l2": True}
 PREPROCESS = ("none", "center", "standardize")
+# Run-level files the report may read, by name → the file in the run folder.
+ARTIFACTS = {"class_means": "class_means.npy"}  # (classes × features) mean training input per class
 Scalar = float | int | bool | str | None
 
 
@@ -131,6 +133,9 @@ class RunRecord:
     seed_batched: bool = False
     seed_batch: dict[str, Any] | None = None  # group size, group training time and backend
     notes: list[str] = field(default_factory=list)
+    # Files the run saved for the report beside its weights, by name (ARTIFACTS): e.g. the class means
+    # of image classification. Runs written before an artifact existed simply lack its entry.
+    artifacts: dict[str, str] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
     finished_at: str = ""
     schema: int = SCHEMA
@@ -172,6 +177,10 @@ class RunRecord:
             if not isinstance(data.get(key, []), list):
                 raise ValueError(f"{key} is not a list")
         seed_batch = data.get("seed_batch")
+        artifacts = data.get("artifacts", {})
+        if not isinstance(artifacts, dict) or any(ARTIFACTS.get(k) != v for k, v in artifacts.items()):
+            raise ValueError(f"artifacts {artifacts!r} is not a mapping of known artifacts to their files "
+                             f"({', '.join(f'{k}: {v}' for k, v in ARTIFACTS.items())})")
         versions = data.get("versions", {})
         return cls(
             run_id=_text(data, "run_id"), config_hash=_text(data, "config_hash"),
@@ -184,6 +193,6 @@ class RunRecord:
             diverged_epoch=_int(data, "diverged_epoch", optional=True),
             seed_batched=bool(data.get("seed_batched", False)),
             seed_batch=seed_batch if isinstance(seed_batch, dict) else None,
-            notes=[str(n) for n in data.get("notes", [])],
+            notes=[str(n) for n in data.get("notes", [])], artifacts=dict(artifacts),
             versions=versions if isinstance(versions, dict) else {},
             finished_at=str(data.get("finished_at", "")), schema=SCHEMA)

@@ -15,12 +15,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from omegaconf import OmegaConf
 from torch import nn
 
 from yatbench import __version__
-from yatbench.analysis import prototype_metrics
+from yatbench.analysis import class_means, prototype_metrics
 from yatbench.config import RunSpec
 from yatbench.data.base import Splits
 from yatbench.device import intra_op_threads, resolve_device, seed_everything
@@ -31,7 +32,7 @@ from yatbench.labour import labour_metrics
 from yatbench.limits import check_model_size
 from yatbench.objective import evaluate
 from yatbench.progress import note, progress_line
-from yatbench.record import DataFacts, RunRecord
+from yatbench.record import ARTIFACTS, DataFacts, RunRecord
 from yatbench.results import ensure_writable, is_complete, read_metrics, write_history, write_json, write_run
 from yatbench.trainer import TrainResult, stackable, train, work
 
@@ -93,6 +94,7 @@ def make_record(spec: RunSpec, splits: Splits, model: nn.Module, device: torch.d
         epochs_run=result.history[-1]["epoch"] if result.history else 0, steps=result.steps,
         train_time_s=round(result.train_time_s, 4), diverged_epoch=result.diverged_epoch,
         seed_batched=seed_batched, seed_batch=result.seed_batch, notes=[*splits.notes, *result.notes],
+        artifacts={"class_means": ARTIFACTS["class_means"]} if class_means(splits) is not None else {},
         versions={"yatbench": __version__, "torch": torch.__version__, "python": platform.python_version()},
         finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     ).to_dict()
@@ -107,6 +109,8 @@ def save_run(spec: RunSpec, splits: Splits, model: nn.Module, record: dict[str, 
         write_history(folder / "history.csv", history)
         write_exports(spec.resolved.get("export", "none"), folder, record, spec.resolved, history)
         torch.save({k: v.detach().cpu() for k, v in model.state_dict().items()}, folder / "model.pt")
+        if "class_means" in record["artifacts"]:  # drawn beside the prototypes by the report
+            np.save(folder / record["artifacts"]["class_means"], class_means(splits).float().numpy())
         if splits.image_shape is not None and record["status"] == "ok":
             from yatbench.artifacts import save_weight_grid
 

@@ -55,6 +55,12 @@ class RunTable:
     def run_dir(self, run_id: str) -> Path:
         return self.results_dir / run_id  # the reader checked that a record's run id is its folder name
 
+    def artifact(self, run_id: str, name: str) -> Path | None:
+        """The file of a run-level artifact the run recorded (``RunRecord.artifacts``), or None when absent."""
+        file = self.records[run_id].artifacts.get(name)
+        path = self.run_dir(run_id) / file if file else None
+        return path if path is not None and path.is_file() else None
+
     def facts(self, run_id: str) -> DataFacts:
         """The recorded data facts of a run (sizes, task, preprocessing)."""
         return self.records[run_id].data
@@ -150,7 +156,7 @@ def load_runs(results_dir: Path) -> RunTable:
             records[record.run_id] = record
     runs = pd.DataFrame(rows) if rows else pd.DataFrame(columns=list(BASE_COLUMNS))
     if not runs.empty:
-        runs = _label_variants(runs)
+        runs = label_variants(runs)
         order = {name: i for i, name in enumerate(MODEL_ORDER)}
         runs["_order"] = runs["model"].map(lambda m: order.get(m, len(order)))
         runs = runs.sort_values(["dataset", "_order", "model", "params", "variant_label", "seed"])
@@ -165,7 +171,7 @@ def config_columns(runs: pd.DataFrame) -> list[str]:
             and "." in c and not is_execution_only(c) and c not in ("dataset.name", "model.name")]
 
 
-def _label_variants(runs: pd.DataFrame) -> pd.DataFrame:
+def label_variants(runs: pd.DataFrame) -> pd.DataFrame:
     """Name each configuration by the config keys whose values differ between configurations of its dataset.
 
     Dataset, trainer, device and data keys are compared across the whole dataset, model keys within

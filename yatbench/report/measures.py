@@ -6,6 +6,8 @@
   against every point of a fine grid around it;
 - ``read_history`` / ``history_series``: a run's per-epoch history.csv, and one column of it per
   seed (the softmax sharpening claim reads ``test_max_prob``);
+- ``late_change``: how much a metric still moved over the last epochs of training (the
+  learning-curve check that neither side is still improving);
 - ``prototype_geometry``: how orthogonal the first-layer weight rows of trained runs are (mean
   |cos|, read from model.pt), how much their supports overlap (the seed's premise), and the
   |cos| at initialisation (the model rebuilt from its config and seed, untrained).
@@ -14,6 +16,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -21,6 +24,7 @@ import pandas as pd
 
 from yatbench.report.context import Context
 from yatbench.report.rebuild import build_untrained, first_layer_weights
+from yatbench.report.stats import Summary, summarize
 
 TERRITORY_TAUS = (0.1, 1.0, 10.0)
 # Four neurons placed around the origin: the territories figure and its claim use the same ones.
@@ -76,6 +80,48 @@ def history_series(ctx: Context, runs: pd.DataFrame, column: str) -> dict[int, p
         if history is not None and column in history.columns and history[column].notna().any():
             out[int(seed)] = history.set_index("epoch")[column].dropna()
     return out
+
+
+PLATEAU_WINDOW = 5  # epochs: "still improving" is judged on the change over the last five
+
+
+@dataclass(frozen=True)
+class LateChange:
+    """Per seed, metric[last epoch] − metric[last epoch − window], summarised over seeds (Student t)."""
+
+    first: int
+    last: int
+    change: Summary
+
+    @property
+    def verdict(self) -> str:
+        """``still improving`` / ``still getting worse`` when the 95% interval excludes 0, else ``plateaued``."""
+        s = self.change
+        if s.n < 2 or math.isnan(s.lo):
+            return "undecided (fewer than 2 seeds)"
+        return "still improving" if s.lo > 0 else "still getting worse" if s.hi < 0 else "plateaued"
+
+    def text(self, digits: int = 4) -> str:
+        s = self.change
+        return (f"Δ epoch {self.first}→{self.last} {s.mean:+.{digits}f}, 95% CI {s.fmt_ci(digits)} "
+                f"(n = {s.n}): {self.verdict}")
+
+
+def late_change(ctx: Context, runs: pd.DataFrame, column: str = "test_accuracy",
+                window: int = PLATEAU_WINDOW) -> LateChange | None:
+    """The change of ``column`` over the last ``window`` epochs, per seed, with its t interval (one configuration).
+
+    Seeds are compared at the same epochs (the last one every seed reached); None with no history.
+    """
+    series = history_series(ctx, runs, column)
+    if not series:
+        return None
+    last = min(int(s.index.max()) for s in series.values())
+    first = max(last - window, min(int(s.index.min()) for s in series.values()))
+    if first >= last:
+        return None
+    changes = [float(s.get(last) - s.get(first)) for s in series.values() if last in s.index and first in s.index]
+    return LateChange(first, last, summarize(changes))
 
 
 def mean_abs_cosine(weights: Any) -> float:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from yatbench.errors import UserError
-from yatbench.report.load import RunTable, _label_variants, same_value, show_value
+from yatbench.report.load import RunTable, label_variants, same_value, show_value
 
 
 def parse_where(items: list[str]) -> dict[str, list[str]]:
@@ -57,7 +57,7 @@ def apply_where(table: RunTable, where: dict[str, list[str]]) -> RunTable:
             present = ", ".join(sorted(set(map(show_value, runs[key])))[:20])
             raise UserError(f"--where {key}={','.join(wanted)} matches no run; recorded values of {key}: {present}")
         runs = kept
-    runs = _label_variants(runs.reset_index(drop=True))
+    runs = label_variants(runs.reset_index(drop=True))
     ids = set(runs["run_id"])
     return replace(table, runs=runs, configs={k: v for k, v in table.configs.items() if k in ids},
                    records={k: v for k, v in table.records.items() if k in ids})

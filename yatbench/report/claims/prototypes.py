@@ -26,7 +26,7 @@ from yatbench.report.claims.base import (
     yat_kernel,
 )
 from yatbench.report.context import Context
-from yatbench.report.measures import prototype_geometry
+from yatbench.report.measures import PLATEAU_WINDOW, late_change, prototype_geometry
 from yatbench.report.stats import summarize
 from yatbench.report.tables import col
 
@@ -46,6 +46,19 @@ def prototype_arms(ctx: Context) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
         partners = ctx.partner(yat, "linear") or [runs.iloc[0:0]]
         arms += [(yat, linear) for linear in partners]
     return arms
+
+
+def plateau_text(ctx: Context, arms: dict[str, pd.DataFrame]) -> str:
+    """Is any side still improving at the end of training? Test accuracy over the last epochs, per arm."""
+    parts = []
+    for name, frame in arms.items():
+        change = late_change(ctx, ok(frame)) if not frame.empty else None
+        if change is not None:
+            parts.append(f"{name if name in ('yat', 'linear') else name + ' alone'} {change.text()}")
+    if not parts:
+        return "learning curves: no per-epoch history recorded, so whether training had plateaued is not known"
+    return (f"has training plateaued? Test accuracy over the last {PLATEAU_WINDOW} epochs (mean over seeds of the "
+            "per-seed change, Student t 95% CI; 'still improving' when the CI lies above 0): " + "; ".join(parts))
 
 
 def _describe(metric: str, digits: int = 3) -> Callable[[pd.DataFrame], str]:
@@ -134,6 +147,8 @@ def mnist_accuracy(ctx: Context) -> list[Claim]:
         facts = ctx.table.facts(yat["run_id"].iloc[0])
         claim.notes.append(f"preprocessing {facts.preprocess}; {facts.n_train} training / {facts.n_test} test "
                            f"images from {facts.source}")
+        controls = {k: v for k, v in ctx.ablations(yat, "model.kernel").items() if k != "yat"}
+        claim.notes.append(plateau_text(ctx, {"yat": yat, "linear": linear, **controls}))
     return _per_arm(ctx, new, decide, "test accuracy")
 
 

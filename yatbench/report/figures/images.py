@@ -24,17 +24,50 @@ def prototypes(ctx: Context) -> list[Figure]:
     linear classifier trained alike, one weight row per class drawn as an image."""
     figures = []
     for index, (yat, linear) in enumerate(prototype_arms(ctx)[:MAX_PROTOTYPE_FIGURES]):
-        arms = {f"yat ({kernel})" if kernel != "yat" else "yat": frame
-                for kernel, frame in ctx.ablations(yat, "model.kernel").items()} or {"yat": yat}
-        arms["linear"] = linear
+        controls = ctx.ablations(yat, "model.kernel")
+        arms = {"yat": yat, **{f"yat ({kernel})": frame for kernel, frame in controls.items() if kernel != "yat"},
+                "linear": linear}
         figure = _prototype_figure(ctx, arms, index)
         if figure is not None:
             figures.append(figure)
     return figures
 
 
+def _class_means(ctx: Context, run_id: str, classes: int, features: int) -> tuple[np.ndarray | None, str]:
+    """The class means a run saved (``class_means`` artifact), or None and the reason it is not drawn."""
+    path = ctx.table.artifact(run_id, "class_means")
+    if path is None:
+        return None, (f"run {run_id} saved no class means (written by an older yatbench): the row of class-mean "
+                      "images is left out; rerun it with --force to get it")
+    try:
+        means = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        return None, f"class means of {run_id} do not load ({exc.__class__.__name__}): row left out"
+    if means.shape != (classes, features) or not np.isfinite(means).all():
+        return None, f"class means of {run_id} have shape {means.shape}, not ({classes}, {features}): row left out"
+    return means, ""
+
+
+def _blank(ax: Any) -> None:
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.grid(False)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+
+
+def _configuration(ctx: Context, frame: pd.DataFrame) -> str:
+    """``20 epochs of adam lr 0.001, batch 64`` from the run's recorded config."""
+    run = frame.iloc[0]
+    config = ctx.table.configs[run["run_id"]].get("trainer", {})
+    batch = config.get("batch_size") or "full"
+    return (f"{config.get('epochs', '?')} epochs of {config.get('optimizer', '?')} lr {config.get('lr', '?')}, "
+            f"batch {batch}")
+
+
 def _prototype_figure(ctx: Context, arms: dict[str, pd.DataFrame], index: int) -> Figure | None:
-    rows: list[tuple[str, Any, int, int]] = []
+    """One row per model (its lowest seed's weight rows), under a row of the class means the Yat run saved."""
+    rows: list[tuple[str, Any, int, int, str, str]] = []  # model, weights, seed, params, seeds, seedless key
     shape = None
     for model, frame in arms.items():
         frame = frame[frame["status"] == "ok"] if not frame.empty else frame
@@ -48,44 +81,65 @@ def _prototype_figure(ctx: Context, arms: dict[str, pd.DataFrame], index: int) -
             ctx.skipped.append(f"prototypes {run['run_id']}: {exc}")
             continue
         shape = facts.image_shape
-        rows.append((model, weights[:10].numpy(), int(run["seed"]), int(run["params"])))
+        rows.append((model, weights[:10].numpy(), int(run["seed"]), int(run["params"]),
+                     seed_range(frame["seed"].tolist()), str(run["variant"])))
     if not rows or shape is None:
         return None
-    first = next(iter(arms.values()))
+    first = next(f for f in arms.values() if not f.empty)
+    first_run = first.sort_values("seed").iloc[0]
     dataset, setting = str(first["dataset"].iloc[0]), str(first["variant_label"].iloc[0])
-    preprocess = ctx.table.facts(first["run_id"].iloc[0]).preprocess
+    facts = ctx.table.facts(first_run["run_id"])
+    preprocess, classes = facts.preprocess, min(facts.out_features, 10)
+    means, why_not = _class_means(ctx, first_run["run_id"], facts.out_features, facts.in_features)
+    notes = [why_not] if why_not else []
+    top = 1 if means is not None else 0
     plt = pyplot()
-    fig, axes = plt.subplots(len(rows), 10, figsize=(13, 1.55 * len(rows) + 0.9), squeeze=False)
+    height = 1.55 * (len(rows) + top) + 1.5
+    fig, axes = plt.subplots(len(rows) + top, 10, figsize=(13, height), squeeze=False)
     what = {"yat": "Yat prototype classifier (kernel yat): one neuron per class",
             "yat (square)": "ablation: the square alone, α(w·x + b)², one neuron per class",
             "yat (distance)": "ablation: the inverse distance alone, α/(‖w − x‖² + ε), one neuron per class",
             "linear": "linear classifier: one weight row per class"}
-    for r, (model, weights, seed, params) in enumerate(rows):
+    drawn = [(f"class mean\n(training images,\n{preprocess})", means[:classes], None, None)] \
+        if means is not None else []
+    drawn += [(f"{model}\n{params:,} params\nseed {seed}", weights, model, params)
+              for model, weights, seed, params, _, _ in rows]
+    for r, (label, images, model, _) in enumerate(drawn):
         for c in range(10):
             ax = axes[r, c]
-            ax.set_xticks([])
-            ax.set_yticks([])
-            ax.grid(False)
-            for spine in ax.spines.values():
-                spine.set_visible(False)
-            if c >= len(weights):
+            _blank(ax)
+            if c >= len(images):
                 continue
-            image = weights[c].reshape(*shape)
-            limit = float(np.abs(image).max()) or 1.0
-            ax.imshow(image, cmap="RdBu_r", vmin=-limit, vmax=limit)
+            image = images[c].reshape(*shape)
+            if model is None:  # a class mean: grey scale over its own range, ink dark
+                ax.imshow(image, cmap="gray_r", vmin=float(image.min()), vmax=float(image.max()))
+            else:
+                limit = float(np.abs(image).max()) or 1.0
+                ax.imshow(image, cmap="RdBu_r", vmin=-limit, vmax=limit)
             ax.set_title(f"class {c}", fontsize=8.5)
             if c == 0:
-                ax.set_ylabel(f"{model}\n{params:,} params\nseed {seed}", fontsize=9, rotation=0, ha="right",
-                              va="center", labelpad=8)
-        axes[r, 0].annotate(what.get(model, model), (0, 1.35), xycoords="axes fraction", fontsize=9.5, weight="bold")
-    fig.suptitle(f"{_dataset_label(dataset)}, preprocessing {preprocess}: weights as images "
-                 "(red > 0, blue < 0, white = 0; each image scaled to its own max |w|)", x=0.02, ha="left")
-    fig.subplots_adjust(hspace=0.75, wspace=0.08, top=1 - 0.9 / (1.55 * len(rows) + 0.9), left=0.09)
+                ax.set_ylabel(label, fontsize=9, rotation=0, ha="right", va="center", labelpad=8)
+        heading = (f"mean training image of each class as the models saw it (preprocessing {preprocess}; "
+                   "grey scale, dark = high)" if model is None else what.get(model, model))
+        axes[r, 0].annotate(heading, (0, 1.35), xycoords="axes fraction", fontsize=9.5, weight="bold")
+    picks = {(s, many) for _, _, s, _, many, _ in rows}
+    seeds = (f"seed {rows[0][2]} of seeds {rows[0][4]} of each configuration" if len(picks) == 1 else
+             "; ".join(f"{m}: seed {s} of {many}" for m, _, s, _, many, _ in rows))
+    keys = ", ".join(f"{m} {key.rsplit('-', 1)[-1]}" for m, _, _, _, _, key in rows)
+    fig.suptitle(f"{_dataset_label(dataset)}, preprocessing {preprocess}, {_configuration(ctx, first)}: "
+                 f"weights as images\n{seeds} (seedless keys: {keys})\n"
+                 "red > 0, blue < 0, white = 0; each image scaled to its own max |w|", x=0.02, ha="left",
+                 fontsize=10)
+    fig.subplots_adjust(hspace=0.75, wspace=0.08, top=1 - 1.5 / height, left=0.09)
     path = save(fig, ctx.out_dir / f"prototypes_{dataset}_{index + 1}.png")
+    shown = ", ".join(f"{m} seed {s} of seeds {many} ({p:,} params, configuration `{key}`)"
+                      for m, _, s, p, many, key in rows)
     caption = (f"What each one-layer classifier learned on {_dataset_label(dataset)} (seeds/002), preprocessing "
-               f"{preprocess}{'; ' + setting if setting else ''}: one weight row per class, trained alike. Runs: "
-               + ", ".join(f"{m} seed {s} ({p:,} params)" for m, _, s, p in rows) + ".")
-    return Figure(path.stem, path, f"Prototypes as images ({preprocess})", caption, "mnist")
+               f"{preprocess}, {_configuration(ctx, first)}{'; ' + setting if setting else ''}: one weight row per "
+               f"class, trained alike, the lowest seed of each configuration. Runs: {shown}."
+               + (f" Top row: the mean training image of each class under the same preprocessing, saved by run "
+                  f"{first_run['run_id']}." if means is not None else f" {why_not}."))
+    return Figure(path.stem, path, f"Prototypes as images ({preprocess})", caption, "mnist", notes)
 
 
 def inversion_bars(ctx: Context) -> Figure | None:

@@ -1,0 +1,124 @@
+"""What the report's figures draw and say: real runs of the composed config, shrunk, read back by the report.
+
+Each test checks the content a reader relies on (which runs, which seeds, which numbers), not only
+that a PNG was written.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from yatbench.report import build_report
+
+PROTOTYPE = ("model.hidden=[]", "model.readout=none")
+SMALL_MNIST = ("dataset.source=bundled", "dataset.max_train=300", "dataset.max_test=100", "trainer.epochs=2",
+               "dataset.preprocess=center")
+
+
+def _figure(report, name: str):
+    found = [f for f in report.figures if f.name == name]
+    assert found, (name, [f.name for f in report.figures])
+    return found[0]
+
+
+@pytest.fixture(scope="module")
+def mnist_runs(tmp_path_factory: pytest.TempPathFactory):
+    """Yat prototypes and the linear classifier, 2 seeds each, on a small bundled MNIST (centred)."""
+    from yatbench.config import compose_config, validate
+    from yatbench.run import execute
+
+    results = tmp_path_factory.mktemp("mnist") / "results"
+    specs = []
+    for seed in (0, 1):
+        for model, extra in (("yat", PROTOTYPE), ("linear", ())):
+            cfg = compose_config(["dataset=mnist", f"model={model}", f"seed={seed}", f"results_dir={results}",
+                                  "trainer.progress=false", *SMALL_MNIST, *extra])
+            spec = validate(cfg)
+            execute(spec)
+            specs.append(spec)
+    return results, specs
+
+
+def test_prototype_figure_draws_the_class_means_the_run_saved(mnist_runs) -> None:
+    results, specs = mnist_runs
+    yat = specs[0]
+    record = json.loads((results / yat.run_id / "metrics.json").read_text())
+    assert record["artifacts"] == {"class_means": "class_means.npy"}
+    saved = np.load(results / yat.run_id / "class_means.npy")
+    splits = yat.dataset.load(yat.seed)  # the run's own (centred) inputs
+    x, y = splits.x_train.numpy(), splits.y_train.numpy()
+    assert saved.shape == (10, 784)
+    np.testing.assert_allclose(saved[3], x[y == 3].mean(0), atol=1e-5)
+    assert abs(float(saved.mean())) < 1e-4  # centred: the mean image was removed before averaging
+
+    report = build_report(results)
+    figure = _figure(report, "prototypes_mnist_1")
+    assert "Top row: the mean training image of each class" in figure.caption and not figure.notes
+    # names its configuration: preprocessing, budget, seeds drawn of which, seedless key
+    assert "preprocessing center" in figure.caption and "2 epochs of adam" in figure.caption
+    assert f"yat seed 0 of seeds 0,1 (7,851 params, configuration `{yat.seedless_key}`)" in figure.caption
+    assert f"linear seed 0 of seeds 0,1 (7,850 params, configuration `{specs[1].seedless_key}`)" in figure.caption
+
+
+def test_prototype_figure_of_an_old_run_without_class_means_says_so(mnist_runs, tmp_path: Path) -> None:
+    import shutil
+
+    results, specs = mnist_runs
+    old = tmp_path / "results"
+    shutil.copytree(results, old, ignore=shutil.ignore_patterns("report"))
+    for spec in specs:  # as an older yatbench wrote them: no class means, no artifacts entry
+        (old / spec.run_id / "class_means.npy").unlink()
+        path = old / spec.run_id / "metrics.json"
+        record = json.loads(path.read_text())
+        del record["artifacts"]
+        path.write_text(json.dumps(record))
+    report = build_report(old)
+    assert not report.table.broken
+    figure = _figure(report, "prototypes_mnist_1")
+    assert "saved no class means" in figure.caption and "Top row" not in figure.caption
+    assert figure.notes and "saved no class means" in figure.notes[0]
+
+
+def test_a_record_naming_an_unknown_artifact_is_broken(mnist_runs, tmp_path: Path) -> None:
+    import shutil
+
+    results, specs = mnist_runs
+    old = tmp_path / "results"
+    shutil.copytree(results, old, ignore=shutil.ignore_patterns("report"))
+    path = old / specs[0].run_id / "metrics.json"
+    record = json.loads(path.read_text())
+    record["artifacts"] = {"class_means": "../../elsewhere.npy"}
+    path.write_text(json.dumps(record))
+    report = build_report(old)
+    assert [name for name, why in report.table.broken if re.search("artifacts", why)] == [specs[0].run_id]
+
+
+def test_learning_curves_of_the_prototype_classifiers_state_the_late_change(mnist_runs) -> None:
+    """One panel per setting; the caption and the MNIST claim give the change over the last epochs, per seed
+    averaged, with its t interval — the number computed here by hand from history.csv."""
+    import pandas as pd
+
+    from yatbench.report.stats import summarize
+
+    results, specs = mnist_runs
+    report = build_report(results)
+    figure = _figure(report, "learning_curves_prototypes_mnist")
+    assert "band = ±1 sample sd" in figure.caption
+    for name, runs in (("yat", specs[0::2]), ("linear", specs[1::2])):
+        changes = []
+        for spec in runs:
+            history = pd.read_csv(results / spec.run_id / "history.csv").set_index("epoch")["test_accuracy"]
+            changes.append(history[2] - history[1])
+        s = summarize(changes)
+        expected = f"Δ epoch 1→2 {s.mean:+.4f}, 95% CI {s.fmt_ci(4)} (n = 2): "
+        assert f"preprocessing center, {name}: {expected}" in figure.caption
+        verdict = "still improving" if s.lo > 0 else "still getting worse" if s.hi < 0 else "plateaued"
+        assert f"{expected}{verdict}" in figure.caption
+    claim = next(c for c in report.claims if c.key == "prototype_accuracy")
+    plateau = next(n for n in claim.notes if n.startswith("has training plateaued?"))
+    assert "yat Δ epoch 1→2" in plateau and "linear Δ epoch 1→2" in plateau

@@ -122,3 +122,75 @@ def test_learning_curves_of_the_prototype_classifiers_state_the_late_change(mnis
     claim = next(c for c in report.claims if c.key == "prototype_accuracy")
     plateau = next(n for n in claim.notes if n.startswith("has training plateaued?"))
     assert "yat Δ epoch 1→2" in plateau and "linear Δ epoch 1→2" in plateau
+
+
+@pytest.fixture(scope="module")
+def xor_report(tmp_path_factory: pytest.TempPathFactory):
+    """A shrunk `xor` preset (±1): one Yat neuron with kernels yat and square, relu [2] and [4], linear; 4 seeds."""
+    from yatbench.config import compose_config, validate
+    from yatbench.run import execute_seeds
+
+    results = tmp_path_factory.mktemp("xor") / "results"
+    grid = [("yat", "model.hidden=[1]", "model.kernel=yat"), ("yat", "model.hidden=[1]", "model.kernel=square"),
+            ("relu", "model.hidden=[2]"), ("relu", "model.hidden=[4]"), ("linear",)]
+    for model, *extra in grid:
+        specs = [validate(compose_config(["dataset=xor", f"model={model}", f"seed={seed}", f"results_dir={results}",
+                                          "trainer.progress=false", "trainer.epochs=300", *extra]))
+                 for seed in range(4)]
+        execute_seeds(specs)
+    return build_report(results)
+
+
+def test_xor_budget_figure_plots_solve_rates_with_wilson_intervals_per_configuration(xor_report) -> None:
+    from yatbench.report.context import configurations
+    from yatbench.report.stats import wilson
+
+    figure = _figure(xor_report, "param_budget_xor")
+    runs = xor_report.table.runs
+    assert "dashed line: the one-neuron claim's threshold, solved on 50% of seeds" in figure.caption
+    for frame in configurations(runs):  # every configuration is its own point: the kernels are never pooled
+        k, n = int(frame["solved"].astype(bool).sum()), len(frame)
+        lo, hi = wilson(k, n)
+        assert 0 <= lo <= k / n <= hi <= 1
+        point = f"{int(frame['params'].iloc[0])} params {k}/{n} solved [{lo:.2f}, {hi:.2f}]"
+        model, kernel = frame["model"].iloc[0], frame["model.kernel"].iloc[0] if frame["model"].iloc[0] == "yat" else ""
+        label = f"{model} (kernel={kernel}): " if kernel else f"{model}: "
+        assert re.search(re.escape(label) + r"[^;]*" + re.escape(point), figure.caption), (label, point)
+
+
+def test_figures_draw_the_real_yat_kernel_not_an_ablation(xor_report) -> None:
+    regions = _figure(xor_report, "decision_regions_xor")
+    assert re.search(r"yat: [^;]*model\.kernel=yat", regions.caption)
+
+
+def test_budget_ticks_leave_out_sizes_that_would_overlap() -> None:
+    from yatbench.report.figures.curves import _spaced_ticks
+    from yatbench.report.style import pyplot
+
+    plt = pyplot()
+    fig, ax = plt.subplots()
+    ax.set_xscale("log")
+    _spaced_ticks(ax, [7850, 7851, 7960, 17270, 17501, 34196, 69176])
+    fig.canvas.draw()
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["7,850", "17,270", "34,196", "69,176"]
+    assert not any(t.get_text() for t in ax.get_xticklabels(minor=True))
+    plt.close(fig)
+
+
+def test_compositional_fits_draw_each_model_at_its_median_seed(spec_for, tmp_path: Path) -> None:
+    from yatbench.report.figures.compositional import median_seed
+    from yatbench.run import execute
+
+    for model in ("yat", "relu"):
+        for seed in range(3):
+            execute(spec_for("compositional", model, f"seed={seed}", "trainer.epochs=20", "dataset.n=200"))
+    report = build_report(tmp_path / "results")
+    figure = _figure(report, "compositional_fits")
+    runs = report.table.runs
+    for model in ("yat", "relu"):
+        frame = runs[runs["model"] == model].sort_values("test_mse")
+        middle = int(frame["seed"].iloc[1])  # 3 seeds: the middle one by test MSE
+        assert median_seed(frame) == middle
+        mse = float(frame["test_mse"].iloc[1])
+        assert f"{model} (" in figure.caption and f"seed {middle} of seeds 0–2, test MSE {mse:.3g}" in figure.caption
+    assert "median" in figure.title

@@ -223,7 +223,8 @@ def main_variants(runs: pd.DataFrame) -> dict[tuple[str, str], str]:
 
     The *reference setting* of a dataset is the setting key (same data, preprocessing and training)
     shared by the most runs; within it (or among all the model's configurations if it has none
-    there) the configuration with the most seeds, ties to the first label. Claims do not use this
+    there) the configuration with the most seeds, ties to the first label; the Yat ablation kernels
+    (``model.kernel=square | distance``) only when the real ⵟ was not run. Claims do not use this
     choice: they decide each configuration on its own.
     """
     chosen: dict[tuple[str, str], str] = {}
@@ -236,6 +237,9 @@ def main_variants(runs: pd.DataFrame) -> dict[tuple[str, str], str]:
             candidates = frame[frame["setting"] == reference]
             if candidates.empty:
                 candidates = frame
+            if "model.kernel" in candidates.columns:  # an ablation kernel is drawn only when ⵟ itself was not run
+                real = candidates[as_text(candidates["model.kernel"]).isin(["yat", "–"])]
+                candidates = real if not real.empty else candidates
             counts = candidates.groupby(["variant_label", "variant"])["seed"].nunique()
             best = counts[counts == counts.max()].index
             chosen[(str(dataset), str(model))] = sorted(best)[0][1]

@@ -35,16 +35,21 @@ def mnist_runs(tmp_path_factory: pytest.TempPathFactory):
     results = tmp_path_factory.mktemp("mnist") / "results"
     specs = []
     for seed in (0, 1):
-        for model, extra in (("yat", PROTOTYPE), ("linear", ())):
+        for model, extra in (("yat", PROTOTYPE), ("linear", ()), ("yat", (*PROTOTYPE, "model.kernel=square"))):
             cfg = compose_config(["dataset=mnist", f"model={model}", f"seed={seed}", f"results_dir={results}",
                                   "trainer.progress=false", *SMALL_MNIST, *extra])
             spec = validate(cfg)
             execute(spec)
             specs.append(spec)
-    return results, specs
+    return results, specs  # yat, linear, square for seed 0, then for seed 1
 
 
-def test_prototype_figure_draws_the_class_means_the_run_saved(mnist_runs) -> None:
+@pytest.fixture(scope="module")
+def mnist_report(mnist_runs):
+    return build_report(mnist_runs[0])
+
+
+def test_prototype_figure_draws_the_class_means_the_run_saved(mnist_runs, mnist_report) -> None:
     results, specs = mnist_runs
     yat = specs[0]
     record = json.loads((results / yat.run_id / "metrics.json").read_text())
@@ -56,13 +61,14 @@ def test_prototype_figure_draws_the_class_means_the_run_saved(mnist_runs) -> Non
     np.testing.assert_allclose(saved[3], x[y == 3].mean(0), atol=1e-5)
     assert abs(float(saved.mean())) < 1e-4  # centred: the mean image was removed before averaging
 
-    report = build_report(results)
-    figure = _figure(report, "prototypes_mnist_1")
+    figure = _figure(mnist_report, "prototypes_mnist_1")
     assert "Top row: the mean training image of each class" in figure.caption and not figure.notes
     # names its configuration: preprocessing, budget, seeds drawn of which, seedless key
     assert "preprocessing center" in figure.caption and "2 epochs of adam" in figure.caption
     assert f"yat seed 0 of seeds 0,1 (7,851 params, configuration `{yat.seedless_key}`)" in figure.caption
     assert f"linear seed 0 of seeds 0,1 (7,850 params, configuration `{specs[1].seedless_key}`)" in figure.caption
+    assert f"yat (square) seed 0 of seeds 0,1 (7,851 params, configuration `{specs[2].seedless_key}`)" \
+        in figure.caption
 
 
 def test_prototype_figure_of_an_old_run_without_class_means_says_so(mnist_runs, tmp_path: Path) -> None:
@@ -98,7 +104,7 @@ def test_a_record_naming_an_unknown_artifact_is_broken(mnist_runs, tmp_path: Pat
     assert [name for name, why in report.table.broken if re.search("artifacts", why)] == [specs[0].run_id]
 
 
-def test_learning_curves_of_the_prototype_classifiers_state_the_late_change(mnist_runs) -> None:
+def test_learning_curves_of_the_prototype_classifiers_state_the_late_change(mnist_runs, mnist_report) -> None:
     """One panel per setting; the caption and the MNIST claim give the change over the last epochs, per seed
     averaged, with its t interval — the number computed here by hand from history.csv."""
     import pandas as pd
@@ -106,10 +112,10 @@ def test_learning_curves_of_the_prototype_classifiers_state_the_late_change(mnis
     from yatbench.report.stats import summarize
 
     results, specs = mnist_runs
-    report = build_report(results)
+    report = mnist_report
     figure = _figure(report, "learning_curves_prototypes_mnist")
     assert "band = ±1 sample sd" in figure.caption
-    for name, runs in (("yat", specs[0::2]), ("linear", specs[1::2])):
+    for name, runs in (("yat", specs[0::3]), ("linear", specs[1::3]), ("square", specs[2::3])):
         changes = []
         for spec in runs:
             history = pd.read_csv(results / spec.run_id / "history.csv").set_index("epoch")["test_accuracy"]
@@ -117,11 +123,16 @@ def test_learning_curves_of_the_prototype_classifiers_state_the_late_change(mnis
         s = summarize(changes)
         expected = f"Δ epoch 1→2 {s.mean:+.4f}, 95% CI {s.fmt_ci(4)} (n = 2): "
         assert f"preprocessing center, {name}: {expected}" in figure.caption
-        verdict = "still improving" if s.lo > 0 else "still getting worse" if s.hi < 0 else "plateaued"
+        verdict = ("still improving" if s.lo > 0 else "still getting worse" if s.hi < 0
+                   else "no clear change (CI spans 0)")
         assert f"{expected}{verdict}" in figure.caption
     claim = next(c for c in report.claims if c.key == "prototype_accuracy")
     plateau = next(n for n in claim.notes if n.startswith("has training plateaued?"))
-    assert "yat Δ epoch 1→2" in plateau and "linear Δ epoch 1→2" in plateau
+    assert "yat Δ epoch 1→2" in plateau and "linear Δ epoch 1→2" in plateau and "square alone Δ epoch 1→2" in plateau
+    square = summarize([json.loads((results / spec.run_id / "metrics.json").read_text())["metrics"]["test_accuracy"]
+                        for spec in specs[2::3]])
+    ablation = next(n for n in claim.notes if n.startswith("ablation kernels trained alike, test accuracy"))
+    assert f"the square alone, α(w·x + b)²: {square.fmt(3)} (n = 2)" in ablation
 
 
 @pytest.fixture(scope="module")

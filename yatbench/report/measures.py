@@ -95,11 +95,11 @@ class LateChange:
 
     @property
     def verdict(self) -> str:
-        """``still improving`` / ``still getting worse`` when the 95% interval excludes 0, else ``plateaued``."""
+        """``still improving`` / ``still getting worse`` when the 95% interval excludes 0, else no clear change."""
         s = self.change
         if s.n < 2 or math.isnan(s.lo):
             return "undecided (fewer than 2 seeds)"
-        return "still improving" if s.lo > 0 else "still getting worse" if s.hi < 0 else "plateaued"
+        return "still improving" if s.lo > 0 else "still getting worse" if s.hi < 0 else "no clear change (CI spans 0)"
 
     def text(self, digits: int = 4) -> str:
         s = self.change

@@ -66,7 +66,8 @@ def _describe(metric: str, digits: int = 3) -> Callable[[pd.DataFrame], str]:
 
 
 def _per_arm(ctx: Context, new: Callable[[], Claim], decide: Callable[[Claim, pd.DataFrame, pd.DataFrame], None],
-             metric: str | None) -> list[Claim]:
+             metric: tuple[str, str] | None) -> list[Claim]:
+    """One claim per prototype arm; ``metric`` (column, words) also describes the ablation kernels run alike."""
     claims = []
     for yat, linear in prototype_arms(ctx):
         claim = new().about([yat, linear])
@@ -74,8 +75,8 @@ def _per_arm(ctx: Context, new: Callable[[], Claim], decide: Callable[[Claim, pd
         decide(claim, yat, linear)
         controls = ctx.ablations(yat, "model.kernel")
         if metric and len(controls) > 1:
-            text = ablation_text(controls, _describe(metric))
-            claim.notes.append(f"ablation kernels trained alike, {metric}: {text}")
+            text = ablation_text(controls, _describe(metric[0]))
+            claim.notes.append(f"ablation kernels trained alike, {metric[1]}: {text}")
         claims.append(claim)
     return or_missing(claims, new, f"no runs of {PROTOTYPE_CLASSIFIER} on image data")
 
@@ -97,7 +98,7 @@ def prototypes_look_like_digits(ctx: Context) -> list[Claim]:
         a = col(ok(yat), "prototype_class_abs_corr").dropna().tolist()
         b = col(ok(linear), "prototype_class_abs_corr").dropna().tolist()
         compare_means(claim, a, b, ("yat", "linear"), "|corr|")
-    return _per_arm(ctx, new, decide, "|corr|")
+    return _per_arm(ctx, new, decide, ("prototype_class_abs_corr", "|corr|"))
 
 
 def prototypes_orthogonal(ctx: Context) -> list[Claim]:
@@ -149,7 +150,7 @@ def mnist_accuracy(ctx: Context) -> list[Claim]:
                            f"images from {facts.source}")
         controls = {k: v for k, v in ctx.ablations(yat, "model.kernel").items() if k != "yat"}
         claim.notes.append(plateau_text(ctx, {"yat": yat, "linear": linear, **controls}))
-    return _per_arm(ctx, new, decide, "test accuracy")
+    return _per_arm(ctx, new, decide, ("test_accuracy", "test accuracy"))
 
 
 CLAIMS = [mnist_accuracy, prototypes_look_like_digits, prototypes_orthogonal]

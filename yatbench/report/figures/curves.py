@@ -50,7 +50,9 @@ def learning_curves(ctx: Context, dataset: str) -> Figure | None:
         curves = [h for h in (_history(ctx, f) for f in frame["folder"]) if h is not None]
         if not curves:
             continue
-        used.append(f"{model} (seeds {seed_range(frame['seed'].tolist())})")
+        words = frame["variant_label"].iloc[0]
+        used.append(f"{model}{' ' + words if words else ''} (`{frame['variant'].iloc[0]}`, "
+                    f"seeds {seed_range(frame['seed'].tolist())})")
         for ax, key in ((ax_loss, "train_loss"), (ax_metric, metric)):
             series = [c.set_index("epoch")[key] for c in curves if key in c.columns]
             if not series:

@@ -155,7 +155,8 @@ def inversion_bars(ctx: Context) -> Figure | None:
     seeds_text = []
     for index, model in enumerate(models):
         frame = ctx.runs_of("inversion", model)
-        seeds_text.append(f"{model}: seeds {seed_range(frame['seed'].tolist())}")
+        seeds_text.append(f"{model}: configuration `{frame['variant'].iloc[0]}`, "
+                          f"seeds {seed_range(frame['seed'].tolist())}")
         for position, (key, _) in enumerate(INVERSIONS):
             values = col(frame, f"{key}_accuracy").dropna().to_numpy(float)
             s = summarize(values, bounded=True)

@@ -66,6 +66,21 @@ def test_a_group_equals_the_same_seeds_alone_bit_for_bit_on_xor(spec_for, tmp_pa
         assert_identical_runs(b, s)
 
 
+@pytest.mark.parametrize(("dataset", "model"), [("poisson1d", "yat"), ("poisson2d", "sin"), ("burgers", "tanh")])
+def test_a_group_equals_the_same_seeds_alone_bit_for_bit_on_pinn(spec_for, tmp_path, dataset: str, model: str) -> None:
+    # Each seed its own collocation points; ∂u/∂x, ∂²u/∂x² by autograd through the stacked forward.
+    batched, single = run_both(spec_for, tmp_path, dataset, model, [0, 1, 2], "trainer.epochs=30",
+                               "trainer.eval_every=10", "model.hidden=[6,5]", "dataset.n_interior=24",
+                               *(["dataset.n_boundary=8", "dataset.n_test=9"] if dataset == "poisson2d" else
+                                 ["dataset.n_boundary=8"] if dataset == "burgers" else ["dataset.n_test=21"]))
+    for b, s in zip(batched, single, strict=True):
+        assert b.record["seed_batch"]["seeds"] == 3 and b.record["seed_batch"]["backend"] == "stacked"
+        assert s.record["seed_batched"] is False
+        assert {"train_residual", "train_boundary", "test_residual"} <= set(b.record["metrics"])
+        assert_identical_runs(b, s)
+    assert len({b.record["metrics"]["test_rel_l2"] for b in batched}) == 3  # three seeds, three sets of points
+
+
 @pytest.mark.parametrize("model", ["relu", "yat", "attention"])
 def test_minibatches_and_per_seed_data_on_compositional(spec_for, tmp_path, model: str) -> None:
     # Compositional data is drawn from the seed: each seed trains on its own samples, in its own order.
@@ -81,6 +96,11 @@ def test_minibatches_and_per_seed_data_on_compositional(spec_for, tmp_path, mode
     ("compositional", "yat", ["trainer.epochs=30"]),  # one output: a batch of one would use matrix-vector code
     ("compositional", "relu", ["trainer.epochs=30"]),
     ("mnist", "relu", ["dataset.source=bundled", "trainer.epochs=1", "model.hidden=[3]"]),
+    # PINN losses: each seed's own collocation points, input derivatives of the summed stacked output
+    ("poisson2d", "yat", ["trainer.epochs=20", "trainer.eval_every=5", "model.hidden=[5,4]", "dataset.n_interior=40",
+                          "dataset.n_boundary=12", "dataset.n_test=9"]),
+    ("burgers", "tanh", ["trainer.epochs=20", "trainer.eval_every=5", "model.hidden=[5,4]", "dataset.n_interior=40",
+                         "dataset.n_boundary=12"]),
 ])
 def test_seed_results_do_not_depend_on_the_group(spec_for, dataset: str, model: str, overrides: list[str]) -> None:
     spec = spec_for(dataset, model, *overrides)

@@ -25,10 +25,11 @@ Seams for other kinds of training (physics-informed losses, say):
   ``yatbench/objective.py``) replaces the default criterion on ``forward(x)``; it may take input
   gradients (``x.requires_grad_()``, ``torch.autograd.grad(..., create_graph=True)``): the stacked
   forwards are twice differentiable (the Yat layer's custom backward included). Evaluation still scores the test sets.
-  An objective with a ``parts(forward, x) -> [{name: value}]`` method (per seed: ``loss`` and named terms)
-  also scores the sets by it: its terms join each history row as ``train_<name>``, the final train
-  metrics are its parts (such data has no training labels), the test set adds ``test_<name>``.
-  Data whose objective works on one seed's rows only sets ``splits.stackable = False`` (the PDE problems).
+  An objective with a ``parts(forward, x, target=None) -> [{name: value}]`` method (per seed: ``loss`` and
+  named terms) also scores the sets by it: its terms on the train set (with its targets) join each history
+  row as ``train_<name>`` and are the final train metrics (such data has no labels to score against); its
+  terms at the test points alone (no targets) add ``test_<name>``. Its derivatives with respect to the
+  stacked inputs stay per seed (a seed's outputs depend on its own rows only): PINN losses train stacked.
 - **phases**: ``train(..., phases=[Phase("adam", 0.01, 500), Phase("lbfgs", 1.0, 20)])`` runs
   optimizers one after the other (epochs counted on; history continues). Every step goes through
   ``optimizer.step(closure)``. L-BFGS mixes all parameters in its line search, so it needs a group of
@@ -148,10 +149,9 @@ def work(params: int, cfg: TrainerConfig, n_train: int) -> int:
 
 
 def stackable(model: nn.Module, splits: Splits, cfg: TrainerConfig, phases: Sequence[Phase] | None = None) -> bool:
-    """Whether this configuration trains stacked (small work, elementwise optimizers, data that allows it):
-    its config decides."""
+    """Whether this configuration trains stacked (small work, elementwise optimizers): its config decides."""
     params = sum(p.numel() for p in model.parameters())
-    return (splits.stackable and work(params, cfg, splits.x_train.shape[0]) <= SMALL_WORK
+    return (work(params, cfg, splits.x_train.shape[0]) <= SMALL_WORK
             and all(p.optimizer in ELEMENTWISE for p in phases or phases_of(cfg, splits)))
 
 
@@ -206,15 +206,16 @@ class _Replicas:
         self.prototype.eval()
         with torch.no_grad():
             scores = stacked_metrics(self.forward(data.x), data.y, splits)
-        if terms and hasattr(splits.objective, "parts"):  # input gradients: outside no_grad
+        if terms and hasattr(splits.objective, "parts"):  # scored at the points alone: no targets
+            parts = splits.objective.parts(self.forward, data.x)
             scores = [{**score, **{k: v for k, v in part.items() if k != "loss"}}
-                      for score, part in zip(scores, self.parts(data, splits), strict=True)]
+                      for score, part in zip(scores, parts, strict=True)]
         self.prototype.train()
         return scores
 
     def parts(self, data: SeedSet, splits: Splits) -> list[dict[str, float]]:
-        """Each seed's objective terms on ``data`` (``splits.objective.parts``, see the module doc)."""
-        return splits.objective.parts(self.forward, data.x)
+        """Each seed's objective terms on its training set ``data`` (``splits.objective.parts``, module doc)."""
+        return splits.objective.parts(self.forward, data.x, data.target)
 
 
 def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: TrainerConfig,

@@ -51,9 +51,6 @@ class Splits:
     objective: Callable[..., Any] | None = None
     # The test set is a grid of this (rows, cols) shape (PDE problems): drawn as solution.png.
     test_grid: tuple[int, ...] | None = None
-    # False when ``objective`` works on one seed's rows only (the PDE residuals, ``yatbench/data/pde.py``):
-    # such runs never train stacked (``yatbench.trainer.stackable``).
-    stackable: bool = True
     # Iterations of an L-BFGS phase after the configured optimizer (PINN practice; 0 = none): see
     # ``yatbench.trainer.phases_of``.
     lbfgs_steps: int = 0

@@ -72,8 +72,8 @@ class BurgersConfig(CollocationConfig):
     def residual(self, xt: Tensor, u: Tensor) -> Tensor:
         """u_t + u u_x − ν u_xx."""
         du = grad(u, xt)
-        u_x, u_t = du[:, :1], du[:, 1:2]
-        u_xx = grad(u_x, xt)[:, :1]
+        u_x, u_t = du[..., :1], du[..., 1:2]
+        u_xx = grad(u_x, xt)[..., :1]
         return u_t + u * u_x - self.nu * u_xx
 
     def load(self, seed: int) -> Splits:

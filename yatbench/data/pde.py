@@ -14,8 +14,14 @@ error ‖u_θ − u‖₂ / ‖u‖₂ — the number PINN papers report.
 
 Each problem file (``poisson1d.py``, ``poisson2d.py``, ``burgers.py``) supplies its residual, its
 boundary data and its solution; :func:`pde_splits` packs them into :class:`~yatbench.data.base.Splits`
-with a :class:`PdeObjective` that the trainer calls instead of its supervised loss (one seed at a
-time: ``Splits.stackable`` is False) and ``lbfgs_steps``, the L-BFGS phase the trainer adds after Adam.
+with a :class:`PdeObjective` that the trainer calls instead of its supervised loss, and
+``lbfgs_steps``, the L-BFGS phase the trainer adds after Adam.
+
+Seeds train stacked like any small run (``yatbench/trainer.py``): each seed has its own collocation
+and boundary points (its slice of x), and the derivatives of the summed output with respect to the
+stacked inputs are still per seed, since a seed's outputs depend on its own rows only — a seed's
+numbers are the same alone and in any group. L-BFGS, whose line search would mix the seeds, trains
+one seed at a time (``yatbench.trainer.stackable``).
 """
 
 from __future__ import annotations
@@ -29,89 +35,79 @@ from torch import Tensor
 from yatbench.data.base import Splits
 from yatbench.errors import UserError
 
-# (x, u) → residual, where x requires grad and u = model(x); both (n, ·), result (n, 1).
+# (x, u) → residual, where x (…, n, d) requires grad and u = net(x) (…, n, 1); result (…, n, 1).
 Residual = Callable[[Tensor, Tensor], Tensor]
+# The networks of S seeds: x (S, n, d) → u (S, n, 1), each seed's rows through its own weights.
+Forward = Callable[[Tensor], Tensor]
 
 
 def grad(u: Tensor, x: Tensor) -> Tensor:
-    """∂u/∂x for every row: (n, d), kept differentiable (``create_graph``) for the next derivative."""
+    """∂u/∂x for every row: shaped like x, kept differentiable (``create_graph``) for the next derivative.
+
+    The gradient of the *sum* of u: row n's entry is ∂u_n/∂x_n because u_n depends on x_n alone
+    (a network maps rows independently, and a stack of seeds maps each seed's rows by its own weights)."""
     (g,) = torch.autograd.grad(u, x, grad_outputs=torch.ones_like(u), create_graph=True)
     return g
 
 
 def laplacian(u: Tensor, x: Tensor) -> Tensor:
-    """Σ_k ∂²u/∂x_k² for every row, (n, 1): one backward for ∇u, then one per coordinate."""
+    """Σ_k ∂²u/∂x_k² for every row, (…, n, 1): one backward for ∇u, then one per coordinate."""
     du = grad(u, x)
-    return sum(grad(du[:, k:k + 1], x)[:, k:k + 1] for k in range(x.shape[1]))
-
-
-# A network as the objective sees one seed of it: rows (n, d) → u (n, 1).
-Net = Callable[[Tensor], Tensor]
+    return sum(grad(du[..., k:k + 1], x)[..., k:k + 1] for k in range(x.shape[-1]))
 
 
 @dataclass
 class PdeObjective:
-    """The physics-informed loss of one problem (one seed) over its collocation and boundary points.
+    """The physics-informed loss of one problem over each seed's collocation and boundary points.
 
-    As the trainer's objective (``objective(forward, x, target) -> (S,)``, ``yatbench/trainer.py``) it
-    takes the collocation points as ``x`` (the train set, one seed: ``Splits.stackable`` is False) and
-    ignores ``target`` (there are no labels); :meth:`parts` gives the trainer the loss's named terms
-    (``train_residual``, ``train_boundary`` in the history; ``test_residual`` on the grid).
-    ``losses(net)`` and ``residual_mse(net, x)`` score any function u(x) directly.
+    A seed's training set is its ``n_interior`` collocation points followed by its boundary points,
+    whose targets are the boundary values g (the interior rows' targets are unused zeros): x (S, n, d),
+    target (S, n, 1), one slice per seed, drawn from that seed. As the trainer's objective
+    (``objective(forward, x, target) -> (S,)``, ``yatbench/trainer.py``) it returns each seed's weighted
+    loss; :meth:`parts` gives the loss's named terms (``train_residual``, ``train_boundary`` in the
+    history) and, on points with no targets (the test grid), the residual alone (``test_residual``).
     """
 
-    interior: Tensor
-    boundary: Tensor
-    boundary_u: Tensor
+    n_interior: int
     residual: Residual
     residual_weight: float = 1.0
     boundary_weight: float = 1.0
 
-    def __call__(self, forward: Callable[[Tensor], Tensor], x: Tensor, target: Tensor) -> Tensor:
-        """The weighted loss, (1,), of the seed ``forward`` computes, with its collocation points ``x`` (1, n, d)."""
-        return self.losses(_one_seed(forward, x), x[0])["loss"].unsqueeze(0)
+    def __call__(self, forward: Forward, x: Tensor, target: Tensor) -> Tensor:
+        """Each seed's weighted loss, (S,), differentiable in the weights."""
+        return self.terms(forward, x, target)["loss"]
 
-    def parts(self, forward: Callable[[Tensor], Tensor], x: Tensor) -> list[dict[str, float]]:
-        """``loss``, ``residual`` (mean square over the rows of ``x``, in chunks) and ``boundary``, no graph kept."""
-        net = _one_seed(forward, x)
-        residual = self.residual_mse(net, x[0])
-        with torch.no_grad():
-            boundary = self._boundary_mse(net, x.device).item()
-        loss = self.residual_weight * residual + self.boundary_weight * boundary
-        return [{"loss": loss, "residual": residual, "boundary": boundary}]
-
-    def point_residual(self, net: Net, x: Tensor) -> Tensor:
-        """The residual r(x) of ``net`` at the rows of ``x``, (n, 1), differentiable in θ."""
-        x = x.detach().requires_grad_(True)
-        return self.residual(x, net(x))
-
-    def losses(self, net: Net, interior: Tensor | None = None) -> dict[str, Tensor]:
-        """``loss`` (weighted total), ``residual`` and ``boundary`` (unweighted mean squares), at ``interior``
-        (default: the problem's collocation points)."""
-        interior = self.interior if interior is None else interior
-        residual = self.point_residual(net, interior).pow(2).mean()
-        boundary = self._boundary_mse(net, interior.device)
+    def terms(self, forward: Forward, x: Tensor, target: Tensor) -> dict[str, Tensor]:
+        """``loss`` (weighted), ``residual`` and ``boundary`` (unweighted mean squares), each (S,)."""
+        n = self.n_interior
+        residual = _mean_rows(self.point_residual(forward, x[:, :n]).square())
+        boundary = _mean_rows((forward(x[:, n:]) - target[:, n:]).square())
         loss = self.residual_weight * residual + self.boundary_weight * boundary
         return {"loss": loss, "residual": residual, "boundary": boundary}
 
-    def residual_mse(self, net: Net, x: Tensor, chunk: int = 8192) -> float:
-        """Mean squared residual over the rows of ``x`` (in chunks, no graph kept)."""
-        total = 0.0
-        for part in x.split(chunk):
-            with torch.enable_grad():
-                total += self.point_residual(net, part).detach().pow(2).sum().item()
-        return total / x.shape[0]
+    def point_residual(self, forward: Forward, x: Tensor) -> Tensor:
+        """The residual r at the rows of x (S, n, d), (S, n, 1), differentiable in the weights."""
+        x = x.detach().requires_grad_(True)
+        return self.residual(x, forward(x))
 
-    def _boundary_mse(self, net: Net, device: torch.device) -> Tensor:
-        """Mean squared boundary misfit; the points follow the training device (a no-op copy on the CPU)."""
-        return (net(self.boundary.to(device)) - self.boundary_u.to(device)).pow(2).mean()
+    def parts(self, forward: Forward, x: Tensor, target: Tensor | None = None,
+              chunk: int = 8192) -> list[dict[str, float]]:
+        """Each seed's terms, no graph kept: with ``target``, x is a training set (:meth:`terms`);
+        without, any points (the test grid), scored by their mean squared residual, in chunks of rows."""
+        with torch.enable_grad():  # input derivatives, also under the evaluation's no_grad
+            if target is not None:
+                values = {k: v.detach() for k, v in self.terms(forward, x, target).items()}
+            else:
+                total = sum(self.point_residual(forward, part).detach().square().flatten(1).sum(1)
+                            for part in x.split(chunk, dim=1))
+                values = {"residual": total / x.shape[1]}
+        columns = {k: v.tolist() for k, v in values.items()}
+        return [dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)]
 
 
-def _one_seed(forward: Callable[[Tensor], Tensor], x: Tensor) -> Net:
-    """The network of the one seed that ``forward`` (x (1, n, d) → (1, n, out)) computes."""
-    if x.shape[0] != 1:
-        raise ValueError("a PDE objective trains one seed at a time (its Splits are not stackable)")
-    return lambda rows: forward(rows.unsqueeze(0))[0]
+def _mean_rows(t: Tensor) -> Tensor:
+    """Each seed's mean over its rows, (S,), for t (S, n, ·): a reduction within each seed's slice."""
+    return t.reshape(t.shape[0], -1).mean(1)
 
 
 @dataclass
@@ -148,11 +144,12 @@ def uniform(gen: torch.Generator, n: int, low: list[float], high: list[float]) -
 def pde_splits(cfg: CollocationConfig, interior: Tensor, boundary: Tensor, boundary_u: Tensor,
                residual: Residual, x_test: Tensor, u_test: Tensor, source: str,
                test_grid: tuple[int, ...]) -> Splits:
-    """A PDE problem as :class:`Splits`: train = collocation points (no labels), test = the grid
-    of shape ``test_grid`` (rows of ``x_test`` in row-major order)."""
-    objective = PdeObjective(interior.float(), boundary.float(), boundary_u.float(), residual,
-                             cfg.residual_weight, cfg.boundary_weight)
-    empty = torch.zeros(interior.shape[0], 1)
-    return Splits(interior.float(), empty, x_test.float().contiguous(), u_test.float().contiguous(),
+    """A PDE problem as :class:`Splits`: train = the collocation points then the boundary points, whose
+    targets are the boundary values (:class:`PdeObjective`); test = the grid of shape ``test_grid``
+    (rows of ``x_test`` in row-major order) with the solution."""
+    objective = PdeObjective(interior.shape[0], residual, cfg.residual_weight, cfg.boundary_weight)
+    x_train = torch.cat([interior, boundary]).float()
+    y_train = torch.cat([torch.zeros(interior.shape[0], 1), boundary_u]).float()
+    return Splits(x_train, y_train, x_test.float().contiguous(), u_test.float().contiguous(),
                   task="pde", in_features=interior.shape[1], out_features=1, source=source,
-                  objective=objective, test_grid=test_grid, stackable=False, lbfgs_steps=cfg.lbfgs_steps)
+                  objective=objective, test_grid=test_grid, lbfgs_steps=cfg.lbfgs_steps)

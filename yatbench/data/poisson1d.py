@@ -53,7 +53,7 @@ class Poisson1dConfig(CollocationConfig):
         return terms
 
     def exact(self, x: Tensor) -> Tensor:
-        """u(x), (n, 1) for x (n, 1)."""
+        """u(x), (…, n, 1) for x (…, n, 1)."""
         return sum(a * torch.sin(w * x) for a, w in self.terms())
 
     def forcing(self, x: Tensor) -> Tensor:

@@ -34,8 +34,8 @@ class Poisson2dConfig(CollocationConfig):
 
     @staticmethod
     def exact(xy: Tensor) -> Tensor:
-        """u(x, y), (n, 1)."""
-        return (torch.sin(math.pi * xy[:, :1]) * torch.sin(math.pi * xy[:, 1:2]))
+        """u(x, y), (…, n, 1)."""
+        return torch.sin(math.pi * xy[..., :1]) * torch.sin(math.pi * xy[..., 1:2])
 
     def residual(self, xy: Tensor, u: Tensor) -> Tensor:
         """−Δu − f."""

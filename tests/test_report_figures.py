@@ -135,6 +135,51 @@ def test_learning_curves_of_the_prototype_classifiers_state_the_late_change(mnis
     assert f"the square alone, α(w·x + b)²: {square.fmt(3)} (n = 2)" in ablation
 
 
+def test_yat_minus_linear_by_budget_is_read_from_the_runs_history(mnist_runs, mnist_report) -> None:
+    """The MNIST claim and the budget figure give acc(yat) − acc(linear) with its Welch interval at each budget,
+    read from history.csv — the numbers recomputed here by hand, per epoch, from the runs' own files."""
+    import pandas as pd
+
+    from yatbench.report.stats import fmt_interval, welch_diff
+
+    results, specs = mnist_runs
+
+    def at(spec, epoch: int) -> float:
+        return float(pd.read_csv(results / spec.run_id / "history.csv").set_index("epoch")["test_accuracy"][epoch])
+
+    expected = {}
+    for epoch in (1, 2):
+        diff, lo, hi = welch_diff([at(s, epoch) for s in specs[0::3]], [at(s, epoch) for s in specs[1::3]])
+        expected[epoch] = (diff, lo, hi)
+    # the final budget is the run's final metric
+    final = [json.loads((results / s.run_id / "metrics.json").read_text())["metrics"]["test_accuracy"]
+             for s in specs[0::3]]
+    assert final == pytest.approx([at(s, 2) for s in specs[0::3]])
+
+    claim = next(c for c in mnist_report.claims if c.key == "prototype_accuracy")
+    note = next(n for n in claim.notes if n.startswith("verdict by training budget"))
+    assert "n = 2, 2" in note
+    for epoch, (diff, lo, hi) in expected.items():
+        verdict = "supported" if lo > 0 else "contradicted" if hi < 0 else "not enough data (a tie)"
+        assert f"epoch {epoch}: {diff:+.3f} {fmt_interval(lo, hi)} {verdict}" in note
+    sides = {"supported" if lo > 0 else "contradicted" if hi < 0 else "tie" for _, lo, hi in expected.values()}
+    assert ("the verdict depends on the training budget" in note) == (len(sides) > 1)
+
+    figure = _figure(mnist_report, "prototype_budget_mnist")
+    assert figure.path.exists() and "band = Welch 95% CI" in figure.caption
+    marks = ", ".join(f"epoch {e} {d:+.3f} {fmt_interval(lo, hi)}" for e, (d, lo, hi) in expected.items())
+    assert f"center: {marks}" in figure.caption
+
+
+def test_budgets_every_fifth_epoch_then_every_tenth_and_the_last() -> None:
+    from yatbench.report.measures import budgets
+
+    assert budgets(list(range(1, 21))) == [5, 10, 15, 20]
+    assert budgets(list(range(1, 43))) == [10, 20, 30, 40, 42]
+    assert budgets([1, 2]) == [1, 2]
+    assert budgets([]) == []
+
+
 @pytest.fixture(scope="module")
 def xor_report(tmp_path_factory: pytest.TempPathFactory):
     """A shrunk `xor` preset (±1): one Yat neuron with kernels yat and square, relu [2] and [4], linear; 4 seeds."""

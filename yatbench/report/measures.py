@@ -8,6 +8,8 @@
   seed (the softmax sharpening claim reads ``test_max_prob``);
 - ``late_change``: how much a metric still moved over the last epochs of training (the
   learning-curve check that neither side is still improving);
+- ``diff_by_budget``: a − b of a metric at several epochs read from the runs' histories, each with
+  its Welch interval (where a verdict rests on the training budget);
 - ``prototype_geometry``: how orthogonal the first-layer weight rows of trained runs are (mean
   |cos|, read from model.pt), how much their supports overlap (the seed's premise), and the
   |cos| at initialisation (the model rebuilt from its config and seed, untrained).
@@ -24,7 +26,7 @@ import pandas as pd
 
 from yatbench.report.context import Context
 from yatbench.report.rebuild import build_untrained, first_layer_weights
-from yatbench.report.stats import Summary, summarize
+from yatbench.report.stats import Summary, summarize, welch_diff
 
 TERRITORY_TAUS = (0.1, 1.0, 10.0)
 # Four neurons placed around the origin: the territories figure and its claim use the same ones.
@@ -122,6 +124,47 @@ def late_change(ctx: Context, runs: pd.DataFrame, column: str = "test_accuracy",
         return None
     changes = [float(s.get(last) - s.get(first)) for s in series.values() if last in s.index and first in s.index]
     return LateChange(first, last, summarize(changes))
+
+
+@dataclass(frozen=True)
+class EpochDiff:
+    """mean(a) − mean(b) of a metric at one epoch of training, Welch 95% interval, seeds per side."""
+
+    epoch: int
+    diff: float
+    lo: float
+    hi: float
+    n: tuple[int, int]
+
+    @property
+    def side(self) -> str:
+        """``above 0`` / ``below 0`` when the interval excludes 0, ``spans 0`` otherwise (or undefined)."""
+        return "above 0" if self.lo > 0 else "below 0" if self.hi < 0 else "spans 0"
+
+
+def diff_by_epoch(ctx: Context, a: pd.DataFrame, b: pd.DataFrame,
+                  column: str = "test_accuracy") -> list[EpochDiff]:
+    """a − b of ``column`` at every epoch that every seed of both configurations recorded (history.csv)."""
+    left, right = history_series(ctx, a, column), history_series(ctx, b, column)
+    if not left or not right:
+        return []
+    epochs = set.intersection(*(set(int(e) for e in s.index) for s in (*left.values(), *right.values())))
+    out = []
+    for epoch in sorted(epochs):
+        xa, xb = [float(s[epoch]) for s in left.values()], [float(s[epoch]) for s in right.values()]
+        out.append(EpochDiff(epoch, *welch_diff(xa, xb), (len(xa), len(xb))))
+    return out
+
+
+def budgets(epochs: list[int]) -> list[int]:
+    """The epochs to state a verdict at: every 5th (every 10th past 30 epochs) and the last; every epoch
+    when that gives fewer than two."""
+    if not epochs:
+        return []
+    last = max(epochs)
+    step = 5 if last <= 30 else 10
+    chosen = sorted({e for e in epochs if e % step == 0} | {last})
+    return chosen if len(chosen) > 1 else sorted(epochs)
 
 
 def mean_abs_cosine(weights: Any) -> float:

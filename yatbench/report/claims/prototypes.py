@@ -13,7 +13,10 @@ from collections.abc import Callable
 import pandas as pd
 
 from yatbench.report.claims.base import (
+    CONTRADICTED,
+    NOT_ENOUGH,
     OWN,
+    SUPPORTED,
     SWEEP,
     Claim,
     Quote,
@@ -26,8 +29,8 @@ from yatbench.report.claims.base import (
     yat_kernel,
 )
 from yatbench.report.context import Context
-from yatbench.report.measures import PLATEAU_WINDOW, late_change, prototype_geometry
-from yatbench.report.stats import summarize
+from yatbench.report.measures import PLATEAU_WINDOW, budgets, diff_by_epoch, late_change, prototype_geometry
+from yatbench.report.stats import fmt_interval, summarize
 from yatbench.report.tables import col
 
 PROTOTYPE = {"model.hidden": "[]", "model.readout": "none"}
@@ -59,6 +62,28 @@ def plateau_text(ctx: Context, arms: dict[str, pd.DataFrame]) -> str:
         return "learning curves: no per-epoch history recorded, so whether training had plateaued is not known"
     return (f"has training plateaued? Test accuracy over the last {PLATEAU_WINDOW} epochs (mean over seeds of the "
             "per-seed change, Student t 95% CI; 'still improving' when the CI lies above 0): " + "; ".join(parts))
+
+
+VERDICT_OF_SIDE = {"above 0": SUPPORTED, "below 0": CONTRADICTED, "spans 0": f"{NOT_ENOUGH} (a tie)"}
+
+
+def budget_text(ctx: Context, yat: pd.DataFrame, linear: pd.DataFrame) -> tuple[str, bool]:
+    """The verdict at several training budgets, read from the runs' history.csv, and whether it changes."""
+    by_epoch = {d.epoch: d for d in diff_by_epoch(ctx, ok(yat), ok(linear))}
+    if not by_epoch:
+        return "verdict by training budget: no per-epoch history recorded", False
+    chosen = [by_epoch[e] for e in budgets(list(by_epoch))]
+    parts = [f"epoch {d.epoch}: {d.diff:+.3f} {fmt_interval(d.lo, d.hi)} {VERDICT_OF_SIDE[d.side]}" for d in chosen]
+    verdicts: dict[str, list[int]] = {}
+    for d in chosen:
+        verdicts.setdefault(VERDICT_OF_SIDE[d.side], []).append(d.epoch)
+    hinges = len(verdicts) > 1
+    tail = ("the verdict depends on the training budget: " + "; ".join(
+        f"{v} at epoch{'s' if len(e) > 1 else ''} {', '.join(map(str, e))}" for v, e in verdicts.items())
+        if hinges else "the same verdict at every budget read")
+    n = chosen[-1].n
+    return (f"verdict by training budget (acc(yat) − acc(linear) at each epoch, read from the runs' history.csv, "
+            f"Welch 95% CI, n = {n[0]}, {n[1]}): " + "; ".join(parts) + f" — {tail}"), hinges
 
 
 def _describe(metric: str, digits: int = 3) -> Callable[[pd.DataFrame], str]:
@@ -150,6 +175,10 @@ def mnist_accuracy(ctx: Context) -> list[Claim]:
                            f"images from {facts.source}")
         controls = {k: v for k, v in ctx.ablations(yat, "model.kernel").items() if k != "yat"}
         claim.notes.append(plateau_text(ctx, {"yat": yat, "linear": linear, **controls}))
+        text, hinges = budget_text(ctx, yat, linear)
+        claim.notes.append(text)
+        if hinges and claim.evidence:
+            claim.evidence += "; this verdict holds at this budget only (see the verdict by training budget)"
     return _per_arm(ctx, new, decide, ("test_accuracy", "test accuracy"))
 
 

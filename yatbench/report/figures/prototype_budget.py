@@ -40,7 +40,7 @@ def _figure(ctx: Context, dataset: str, settings: list[tuple[pd.DataFrame, pd.Da
     plt = pyplot()
     fig, axes = plt.subplots(1, len(drawn), figsize=(4.8 * len(drawn) + 0.4, 4.2), squeeze=False,
                              layout="constrained", sharey=True)
-    statements = []
+    statements, shown = [], [0.0]
     for ax, (yat, diffs) in zip(axes[0], drawn, strict=True):
         facts = ctx.table.facts(yat["run_id"].iloc[0])
         epochs = [d.epoch for d in diffs]
@@ -50,12 +50,15 @@ def _figure(ctx: Context, dataset: str, settings: list[tuple[pd.DataFrame, pd.Da
         ax.plot(epochs, [d.diff for d in diffs], color=color("yat"), lw=1.7, label="mean(yat) − mean(linear)")
         marks = [d for d in diffs if d.epoch in budgets(epochs)]
         ax.plot([d.epoch for d in marks], [d.diff for d in marks], "o", color=color("yat"), ms=4)
+        shown += [v for d in diffs if d.epoch >= marks[0].epoch for v in (d.lo, d.hi) if v == v]
         n = diffs[-1].n
         ax.set_title(f"preprocessing {facts.preprocess} (n = {n[0]}, {n[1]})", fontsize=9.5)
         ax.set_xlabel("epoch (training budget)")
         ax.xaxis.get_major_locator().set_params(integer=True)
         statements.append(f"{facts.preprocess}: " + ", ".join(
             f"epoch {d.epoch} {d.diff:+.3f} {fmt_interval(d.lo, d.hi)}" for d in marks))
+    pad = 0.1 * (max(shown) - min(shown)) or 0.01
+    axes[0, 0].set_ylim(min(shown) - pad, max(shown) + pad)  # from the first budget on; earlier epochs may leave it
     axes[0, 0].set_ylabel("test accuracy difference, yat − linear (fraction)")
     axes[0, 0].legend(fontsize=8, loc="lower right")
     fig.suptitle(f"{_dataset_label(dataset)}: where the Yat vs linear verdict rests on the budget "
@@ -64,8 +67,9 @@ def _figure(ctx: Context, dataset: str, settings: list[tuple[pd.DataFrame, pd.Da
     more = f" ({total - len(drawn)} further settings not drawn)" if total > len(drawn) else ""
     caption = ("Test accuracy of the Yat prototype classifier minus that of the linear classifier trained alike, at "
                f"each epoch the runs recorded (history.csv), one panel per setting{more}: line = difference of the "
-               "means over seeds, band = Welch 95% CI, black line = 0 (a tie where the band crosses it). Dots mark "
-               "the budgets the claim states: " + "; ".join(statements) + ".")
+               "means over seeds, band = Welch 95% CI, black line = 0 (a tie where the band crosses it); the "
+               "vertical range covers the epochs from the first budget on. Dots mark the budgets the claim states: "
+               + "; ".join(statements) + ".")
     return Figure(path.stem, path, f"{_dataset_label(dataset)}: Yat − linear accuracy by training budget",
                   caption, "curves")
 

@@ -56,7 +56,7 @@ def test_presets_expand_to_their_documented_sizes() -> None:
     assert len(build_grid("param_budget", []).specs) == 125
     paper = build_grid("paper", [])
     assert len(paper.specs) == 60  # (yat, square, distance, linear) × (none, center, standardize) × 5 seeds
-    assert {(s.trainer.epochs, s.trainer.lr, s.trainer.batch_size) for s in paper.specs} == {(20, 0.001, 64)}
+    assert {(s.trainer.epochs, s.trainer.lr, s.trainer.batch_size) for s in paper.specs} == {(80, 0.001, 64)}
     assert {s.dataset.preprocess for s in paper.specs} == {"none", "center", "standardize"}
     assert {s.model.kernel for s in paper.specs if s.model.name == "yat"} == {"yat", "square", "distance"}
     assert len(build_grid("xor", []).specs) == 1600  # 8 models × 2 encodings × 100 seeds

@@ -107,7 +107,7 @@ def softmax_sharpens(ctx: Context) -> list[Claim]:
             claim.verdict = NOT_ENOUGH
         if gains and sum(gains) / len(gains) > STILL_RISING:
             claim.notes.append(f"still rising at the last epoch (+{sum(gains) / len(gains):.3f} per evaluation): a "
-                               "longer budget (e.g. the paper preset's 20 epochs) may end higher")
+                               "longer budget (e.g. the paper preset's 80 epochs) may end higher")
         claim.thresholds = (at_thresholds(final.lo, final.hi, tuple(sorted({SHARP, *NEIGHBOURS})), True)
                             + f" (final value; the rise is {'' if rises else 'not '}clear of 0)")
         claims.append(claim)

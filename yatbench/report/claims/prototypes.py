@@ -14,6 +14,7 @@ import pandas as pd
 
 from yatbench.report.claims.base import (
     CONTRADICTED,
+    MIN_SEEDS,
     NOT_ENOUGH,
     OWN,
     SUPPORTED,
@@ -29,7 +30,7 @@ from yatbench.report.claims.base import (
     yat_kernel,
 )
 from yatbench.report.context import Context
-from yatbench.report.measures import PLATEAU_WINDOW, budgets, diff_by_epoch, late_change, prototype_geometry
+from yatbench.report.measures import PLATEAU_WINDOW, EpochDiff, budgets, diff_by_epoch, late_change, prototype_geometry
 from yatbench.report.stats import fmt_interval, summarize
 from yatbench.report.tables import col
 
@@ -67,23 +68,27 @@ def plateau_text(ctx: Context, arms: dict[str, pd.DataFrame]) -> str:
 VERDICT_OF_SIDE = {"above 0": SUPPORTED, "below 0": CONTRADICTED, "spans 0": f"{NOT_ENOUGH} (a tie)"}
 
 
-def budget_text(ctx: Context, yat: pd.DataFrame, linear: pd.DataFrame) -> tuple[str, bool]:
-    """The verdict at several training budgets, read from the runs' history.csv, and whether it changes."""
+def budget_text(ctx: Context, yat: pd.DataFrame, linear: pd.DataFrame) -> tuple[str, str]:
+    """The verdict at several training budgets, read from the runs' history.csv, and — when it changes with
+    the budget — which verdict holds at which budgets (else an empty string)."""
     by_epoch = {d.epoch: d for d in diff_by_epoch(ctx, ok(yat), ok(linear))}
     if not by_epoch:
-        return "verdict by training budget: no per-epoch history recorded", False
+        return "verdict by training budget: no per-epoch history recorded", ""
     chosen = [by_epoch[e] for e in budgets(list(by_epoch))]
-    parts = [f"epoch {d.epoch}: {d.diff:+.3f} {fmt_interval(d.lo, d.hi)} {VERDICT_OF_SIDE[d.side]}" for d in chosen]
+
+    def verdict(d: EpochDiff) -> str:
+        return VERDICT_OF_SIDE[d.side] if min(d.n) >= MIN_SEEDS else f"{NOT_ENOUGH} (fewer than {MIN_SEEDS} seeds)"
+    parts = [f"epoch {d.epoch}: {d.diff:+.3f} {fmt_interval(d.lo, d.hi)} {verdict(d)}" for d in chosen]
     verdicts: dict[str, list[int]] = {}
     for d in chosen:
-        verdicts.setdefault(VERDICT_OF_SIDE[d.side], []).append(d.epoch)
-    hinges = len(verdicts) > 1
-    tail = ("the verdict depends on the training budget: " + "; ".join(
+        verdicts.setdefault(verdict(d), []).append(d.epoch)
+    hinges = ("the verdict depends on the training budget: " + "; ".join(
         f"{v} at epoch{'s' if len(e) > 1 else ''} {', '.join(map(str, e))}" for v, e in verdicts.items())
-        if hinges else "the same verdict at every budget read")
+        if len(verdicts) > 1 else "")
     n = chosen[-1].n
     return (f"verdict by training budget (acc(yat) − acc(linear) at each epoch, read from the runs' history.csv, "
-            f"Welch 95% CI, n = {n[0]}, {n[1]}): " + "; ".join(parts) + f" — {tail}"), hinges
+            f"Welch 95% CI, n = {n[0]}, {n[1]}): " + "; ".join(parts)
+            + f" — {hinges or 'the same verdict at every budget read'}"), hinges
 
 
 def _describe(metric: str, digits: int = 3) -> Callable[[pd.DataFrame], str]:
@@ -177,8 +182,8 @@ def mnist_accuracy(ctx: Context) -> list[Claim]:
         claim.notes.append(plateau_text(ctx, {"yat": yat, "linear": linear, **controls}))
         text, hinges = budget_text(ctx, yat, linear)
         claim.notes.append(text)
-        if hinges and claim.evidence:
-            claim.evidence += "; this verdict holds at this budget only (see the verdict by training budget)"
+        if hinges and claim.seeds:
+            claim.evidence += f"; {hinges}, so this verdict holds at this budget only"
     return _per_arm(ctx, new, decide, ("test_accuracy", "test accuracy"))
 
 

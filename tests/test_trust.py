@@ -11,7 +11,7 @@ import pytest
 
 from yatbench.config import compose_config, validate
 from yatbench.report import build_report
-from yatbench.report.stats import summarize
+from yatbench.report.stats import NONNEGATIVE, summarize
 from yatbench.run import execute
 from yatbench.sweep.jobs import execute_grouped
 
@@ -123,6 +123,19 @@ def test_bounded_intervals_stay_inside_zero_one() -> None:
     assert plain.hi > 1.0  # Student t passes 1
     assert 0.0 <= bounded.lo <= bounded.mean <= bounded.hi <= 1.0 and bounded.method == "t, truncated to [0, 1]"
     assert bounded.lo == pytest.approx(plain.lo) and bounded.hi == 1.0  # the same t interval, cut at 1
+
+
+def test_a_retention_interval_never_goes_below_zero() -> None:
+    # Retention (inverted / clean accuracy) is ≥ 0 but may pass 1: measured, pixel-inverted retention
+    # of the linear layer under no preprocessing had a plain t interval of [−0.006, 0.073].
+    values = [0.0, 0.0, 0.08, 0.01, 0.02]
+    plain, cut = summarize(values), summarize(values, bounded=NONNEGATIVE)
+    assert plain.lo < 0.0 and cut.lo == 0.0 and cut.hi == pytest.approx(plain.hi)
+    assert cut.method == "t, truncated to [0, ∞)"
+    above_one = summarize([1.2, 1.3, 1.1], bounded=NONNEGATIVE)
+    assert above_one.hi > 1.0  # a ratio may exceed 1: only the floor applies
+    with pytest.raises(ValueError, match="needs values in"):
+        summarize([-0.1, 0.2], bounded=NONNEGATIVE)
 
 
 @pytest.mark.skipif(not SEEDS_DIR.is_dir(), reason="the seed texts are not in this checkout")

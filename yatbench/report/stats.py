@@ -80,11 +80,22 @@ def clean(values: Iterable[float | None]) -> list[float]:
     return out
 
 
-def summarize(values: Iterable[float | None], level: float = LEVEL, bounded: bool = False) -> Summary:
-    """Mean, sample std and Student-t interval of the finite values (``bounded``: truncated to [0, 1])."""
+# The ranges a bounded quantity can take: a rate or an accuracy lies in [0, 1]; a ratio of two
+# accuracies (retention) is ≥ 0 but may exceed 1.
+UNIT = (0.0, 1.0)
+NONNEGATIVE = (0.0, math.inf)
+
+
+def summarize(values: Iterable[float | None], level: float = LEVEL,
+              bounded: bool | tuple[float, float] = False) -> Summary:
+    """Mean, sample std and Student-t interval of the finite values.
+
+    ``bounded``: the interval is truncated to the quantity's range — True for [0, 1] (``UNIT``), or a
+    (low, high) pair such as ``NONNEGATIVE``.
+    """
     xs = clean(values)
     if bounded:
-        return _bounded_summary(xs, level)
+        return _bounded_summary(xs, level, UNIT if bounded is True else bounded)
     n = len(xs)
     if n == 0:
         return Summary(0, math.nan, math.nan, math.nan, math.nan)
@@ -96,13 +107,15 @@ def summarize(values: Iterable[float | None], level: float = LEVEL, bounded: boo
     return Summary(n, mean, std, mean - half, mean + half)
 
 
-def _bounded_summary(xs: list[float], level: float) -> Summary:
-    """Mean and std of values in [0, 1]; the Student-t interval of the mean, truncated to [0, 1]."""
-    if any(x < 0 or x > 1 for x in xs):
-        raise ValueError("a bounded summary needs values in [0, 1]")
+def _bounded_summary(xs: list[float], level: float, bounds: tuple[float, float]) -> Summary:
+    """Mean and std of values in ``bounds``; the Student-t interval of the mean, truncated to them."""
+    low, high = bounds
+    if any(x < low or x > high for x in xs):
+        raise ValueError(f"a bounded summary needs values in [{low:g}, {high:g}]")
     plain = summarize(xs, level)
-    lo, hi = (min(max(v, 0.0), 1.0) if math.isfinite(v) else v for v in (plain.lo, plain.hi))
-    return Summary(plain.n, plain.mean, plain.std, lo, hi, "t, truncated to [0, 1]")
+    lo, hi = (min(max(v, low), high) if math.isfinite(v) else v for v in (plain.lo, plain.hi))
+    upper = "∞)" if math.isinf(high) else f"{high:g}]"
+    return Summary(plain.n, plain.mean, plain.std, lo, hi, f"t, truncated to [{low:g}, {upper}")
 
 
 def wilson(successes: int, n: int, z: float = Z) -> tuple[float, float]:

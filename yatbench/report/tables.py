@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from yatbench.report.load import RunTable
-from yatbench.report.stats import fmt_interval, summarize, wilson
+from yatbench.report.stats import NONNEGATIVE, fmt_interval, summarize, wilson
 
 # w → −w is not a column: it is the −x computation by construction (ⵟ(−w, x) = ⵟ(w, −x), (−W)x = W(−x)).
 INVERSIONS = [("test", "clean"), ("pixel_inverted", "1 − x"), ("sign_inverted", "−x")]
@@ -147,7 +147,7 @@ def inversion_table(table: RunTable) -> Table | None:
             num[f"{key}_accuracy_mean"], num[f"{key}_accuracy_std"] = acc.mean, acc.std
             disp[f"{name} acc."] = acc.fmt(3)
         for key, name in INVERSIONS[1:]:
-            ret = summarize(col(ok, f"retention_{key}"))
+            ret = summarize(col(ok, f"retention_{key}"), bounded=NONNEGATIVE)
             num[f"retention_{key}_mean"], num[f"retention_{key}_std"] = ret.mean, ret.std
             num[f"retention_{key}_ci_lo"], num[f"retention_{key}_ci_hi"] = ret.lo, ret.hi
             disp[f"retention {name}"] = ret.fmt(2)

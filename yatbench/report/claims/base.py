@@ -134,8 +134,8 @@ def at_thresholds(lo: float, hi: float, thresholds: tuple[float, ...], above: bo
 
 
 def threshold(claim: Claim, values: list[float], limit: float, neighbours: tuple[float, ...], above: bool,
-              name: str, bounded: bool = False, digits: int = 3) -> None:
-    """Claim 'mean is above (or below) limit', decided by the 95% CI of the mean (bounded: t truncated to [0, 1])."""
+              name: str, bounded: bool | tuple[float, float] = False, digits: int = 3) -> None:
+    """Claim 'mean is above (or below) limit', decided by the 95% CI of the mean (bounded: see ``summarize``)."""
     s = summarize(values, bounded=bounded)
     if s.n:
         claim.headline = f"{name} {s.mean:.{digits}f}, 95% CI {s.fmt_ci(digits)} vs {limit:g}"

@@ -23,7 +23,7 @@ from yatbench.report.claims.base import (
     yat_kernel,
 )
 from yatbench.report.context import Context
-from yatbench.report.stats import fmt_interval, summarize, welch_diff
+from yatbench.report.stats import NONNEGATIVE, fmt_interval, summarize, welch_diff
 from yatbench.report.tables import col
 
 ROBUST_RETENTION = 0.9
@@ -66,9 +66,10 @@ def inversion_robust(ctx: Context, key: str) -> list[Claim]:
         claim = new().about([yat, linear])
         claim.runs = f"{runs_text(yat, 'yat')}; {runs_text(linear, 'linear')}"
         values = col(ok(yat), metric).tolist()
-        threshold(claim, values, ROBUST_RETENTION, RETENTION_NEIGHBOURS, above=True, name="yat retention")
+        threshold(claim, values, ROBUST_RETENTION, RETENTION_NEIGHBOURS, above=True, name="yat retention",
+                  bounded=NONNEGATIVE)
         lin_values = col(ok(linear), metric).tolist()
-        lin = summarize(lin_values)
+        lin = summarize(lin_values, bounded=NONNEGATIVE)
         if lin.n:
             diff, lo, hi = welch_diff(values, lin_values)
             claim.evidence += (f"; linear retention {lin.fmt(3)}, yat − linear {diff:+.3f} "
@@ -79,7 +80,7 @@ def inversion_robust(ctx: Context, key: str) -> list[Claim]:
         controls = ctx.ablations(yat, "model.kernel")
         for kernel in ("square", "distance"):
             if kernel in controls:
-                s = summarize(col(ok(controls[kernel]), metric))
+                s = summarize(col(ok(controls[kernel]), metric), bounded=NONNEGATIVE)
                 claim.notes.append(f"kernel {kernel} trained alike: retention {s.fmt(3)} (n = {s.n})")
         claims.append(claim)
     return or_missing(claims, new, "no Yat runs evaluated under inversion (dataset=inversion)")

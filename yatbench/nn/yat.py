@@ -73,14 +73,20 @@ rebuilds its intermediates from the inputs and builds a graph (physics-informed 
 
 from __future__ import annotations
 
-import contextlib
 import math
 
 import torch
 from torch import Tensor, nn
 
 from yatbench.errors import UserError
-from yatbench.nn.yat_function import YatFunction, cancelled, direct_distance, vmapped
+from yatbench.nn.yat_function import (
+    YatFuncFunction,
+    YatFunction,
+    cancelled,
+    direct_distance,
+    transforms_active,
+    vmapped,
+)
 
 __all__ = ["BIAS_MODES", "KERNELS", "YatLayer", "yat_product", "yat_reference"]
 
@@ -169,17 +175,32 @@ def yat_product(
     if isinstance(alpha, (int, float)):
         alpha = torch.full((1,), float(alpha), dtype=compute, device=x.device)
     stacked = weight.dim() == 3
-    lead = x.shape[1:-1] if stacked else x.shape[:-1]
-    x2 = x.reshape(x.shape[0], -1, x.shape[-1]) if stacked else x.reshape(-1, x.shape[-1])
+    flat = x.dim() == (3 if stacked else 2)  # (S,) N × d already: no reshape, no extra graph node
+    x2 = x if flat else x.reshape(x.shape[0], -1, x.shape[-1]) if stacked else x.reshape(-1, x.shape[-1])
     x2, weight, bias, alpha = (_as(t, compute) for t in (x2, weight, bias, alpha))
-    off = torch.autocast(x.device.type, enabled=False) if autocast else contextlib.nullcontext()
-    with off:
-        if kernel != "yat" or vmapped(x2, weight, bias):
-            y = yat_reference(x2, weight, bias, alpha, float(epsilon), bias_mode, kernel)
-        else:
-            y = YatFunction.apply(x2, weight, bias, alpha, float(epsilon), bias_mode == "outside")[0]
+    if autocast:
+        with torch.autocast(x.device.type, enabled=False):
+            y = _dispatch(x2, weight, bias, alpha, float(epsilon), bias_mode, kernel)
+    else:
+        y = _dispatch(x2, weight, bias, alpha, float(epsilon), bias_mode, kernel)
+    if flat:
+        return y
     m = weight.shape[-2]
-    return y.reshape(x.shape[0], *lead, m) if stacked else y.reshape(*lead, m)
+    return y.reshape(*x.shape[:-1], m)
+
+
+def _dispatch(
+    x: Tensor, weight: Tensor, bias: Tensor | None, alpha: Tensor | None, eps: float, bias_mode: str, kernel: str
+) -> Tensor:
+    """The custom Function in eager mode, its transformable form under torch.func, plain autograd
+    for the ablation kernels and for vmap over x, the weight or the bias (see the module doc)."""
+    if kernel != "yat":
+        return yat_reference(x, weight, bias, alpha, eps, bias_mode, kernel)
+    if not transforms_active():
+        return YatFunction.apply(x, weight, bias, alpha, eps, bias_mode == "outside")
+    if vmapped(x, weight, bias):
+        return yat_reference(x, weight, bias, alpha, eps, bias_mode, kernel)
+    return YatFuncFunction.apply(x, weight, bias, alpha, eps, bias_mode == "outside")[0]
 
 
 def _as(t: Tensor | None, dtype: torch.dtype) -> Tensor | None:

@@ -1,9 +1,12 @@
-"""The Yat layer's fast path: a custom autograd Function and the cancellation repair it shares.
+"""The Yat layer's fast path: two thin autograd Functions over one forward, one backward and the repair.
 
 The math, the conventions and the accuracy argument are in ``yatbench/nn/yat.py``'s docstring;
 this module is the arithmetic. Shapes: a plain layer is x (N, d), weight (m, d), bias (m,),
 alpha (1,); a stack of S layers (seed batching) adds a leading dimension to all of them:
 x (S, N, d), weight (S, m, d), bias (S, m), alpha (S, 1) or (1,).
+
+``YatFunction`` is what runs in eager PyTorch; ``YatFuncFunction`` is the same arithmetic in the
+form ``torch.func`` can transform, used only while a transform (vmap, grad, jacrev, …) is active.
 """
 
 from __future__ import annotations
@@ -20,8 +23,12 @@ from torch import Tensor
 KAPPA = 2.0**-6
 # Pairs recomputed at once: bounds the (pairs × d) temporary of the direct distance.
 _CHUNK_ELEMENTS = 2**22
+# Python numbers in tensor arithmetic cost microseconds each to wrap; 0-dim tensors (usable with
+# any float dtype and device, like a number) do not.
+_KAPPA = torch.tensor(KAPPA)
 
 _is_wrapped = torch._C._functorch.is_functorch_wrapped_tensor
+transforms_active = torch._C._are_functorch_transforms_active
 
 
 def plain(*tensors: Tensor | None) -> bool:
@@ -49,7 +56,7 @@ def cancelled(den: Tensor, xx: Tensor, scale: Tensor) -> tuple[Tensor, ...] | No
     One row-wise minimum screens the rows (no N×m temporary in the common case where nothing has
     cancelled); only suspect rows are compared entry by entry. ``xx`` is (…, N), ``scale`` (…, m).
     """
-    suspect = den.amin(-1) < KAPPA * (xx + scale.amax(-1, keepdim=True))
+    suspect = den.amin(-1) < torch.add(xx, scale.amax(-1, keepdim=True)).mul_(_KAPPA)
     if not bool(suspect.any()):
         return None
     rows = suspect.nonzero(as_tuple=True)
@@ -77,7 +84,7 @@ def direct_distance(x: Tensor, weight: Tensor, pos: tuple[Tensor, ...]) -> Tenso
 
 
 def _prepare(x: Tensor, weight: Tensor, bias: Tensor | None, eps: float, inside: bool) -> tuple[Tensor, ...]:
-    """z = x Wᵀ (+ b), ‖x‖², wb = ‖w‖² (+ 2b) + ε and the cancellation scale ‖w‖² + 2|b|."""
+    """z = x Wᵀ (+ b), ‖x‖², ‖w‖² and wb = ‖w‖² (+ 2b) + ε."""
     wt = weight.mT
     if not inside:
         z = x @ wt
@@ -85,41 +92,38 @@ def _prepare(x: Tensor, weight: Tensor, bias: Tensor | None, eps: float, inside:
         z = torch.addmm(bias, x, wt)
     else:
         z = torch.baddbmm(bias.unsqueeze(-2), x, wt)
-    xx = torch.linalg.vector_norm(x, dim=-1).square()  # no N×d temporary
-    ww = torch.linalg.vector_norm(weight, dim=-1).square()
+    nx, nw = torch.linalg.vector_norm(x, dim=-1), torch.linalg.vector_norm(weight, dim=-1)  # no N×d temporary
+    xx, ww = nx * nx, nw * nw
     # D + ε = ‖x‖² + ‖w‖² − 2s + ε = ‖x‖² + wb − 2z with wb = ‖w‖² + 2b + ε: z alone suffices.
-    wb = ww + (2 * bias + eps) if inside else ww + eps
-    scale = ww + 2 * bias.abs() if inside else ww
-    return z, xx, wb, scale
+    wb = torch.add(ww + eps, bias, alpha=2.0) if inside else ww + eps
+    return z, xx, ww, wb
 
 
 def _denominator(
-    z: Tensor,
-    xx: Tensor,
-    wb: Tensor,
-    scale: Tensor,
-    x: Tensor,
-    weight: Tensor,
-    eps: float,
-    inplace: bool,
-    screen: bool = True,
+    z: Tensor, xx: Tensor, wb: Tensor, x: Tensor, weight: Tensor, eps: float, inplace: bool, scale: Tensor | None
 ) -> tuple[Tensor, tuple[Tensor, ...] | None]:
     """D + ε (…, N, m) by expansion, its cancelled entries recomputed directly; and their positions.
 
-    ``screen=False`` skips the search (backward, when forward found nothing on the same numbers).
+    ``scale`` (…, m) is ‖w‖² (+ 2|b|), the cancellation scale; None skips the search (backward,
+    when forward found nothing on the same numbers).
     """
     den = torch.add(wb.unsqueeze(-2), z, alpha=-2.0)
     den = den.add_(xx.unsqueeze(-1)) if inplace else den + xx.unsqueeze(-1)
-    pos = cancelled(den.detach(), xx.detach(), scale.detach()) if screen else None
+    if scale is None:
+        pos = None
+    elif torch.is_grad_enabled():  # building a graph (double backward): search on plain values
+        pos = cancelled(den.detach(), xx.detach(), scale.detach())
+    else:
+        pos = cancelled(den, xx, scale)
     if pos is not None:
         exact = direct_distance(x, weight, pos) + eps
         den = den.index_put_(pos, exact) if inplace else den.index_put(pos, exact)
     return den, pos
 
 
-def _truthy(flag: Tensor) -> bool:
-    """A saved 0-dim bool flag as a Python bool; True (screen again) when a transform batches it."""
-    return True if _is_wrapped(flag) else bool(flag)
+def _scale(ww: Tensor, bias: Tensor | None) -> Tensor:
+    """The cancellation scale ‖w‖² + 2|b| (bias inside) or ‖w‖²."""
+    return ww if bias is None else torch.add(ww, bias.abs(), alpha=2.0)
 
 
 def _alpha_view(alpha: Tensor, z: Tensor) -> Tensor:
@@ -132,23 +136,150 @@ def _minus_scaled(acc: Tensor, t: Tensor, scale: Tensor, inplace: bool) -> Tenso
     return acc.addcmul_(t, scale, value=-1.0) if inplace else acc - t * scale
 
 
+def yat_forward(
+    x: Tensor, weight: Tensor, bias: Tensor | None, alpha: Tensor | None, eps: float, outside: bool, inplace: bool
+) -> tuple[Tensor, Tensor, Tensor, Tensor, bool]:
+    """y = α z² / (D + ε) (+ b outside), and what backward keeps: z, ‖x‖², wb, and whether any
+    entry was repaired (so that backward screens again only then)."""
+    inside = bias is not None and not outside
+    z, xx, ww, wb = _prepare(x, weight, bias, eps, inside)
+    den, pos = _denominator(z, xx, wb, x, weight, eps, inplace, _scale(ww, bias if inside else None))
+    y = torch.div(z, den, out=den).mul_(z) if inplace else z / den * z  # z² / (D + ε)
+    if alpha is not None:
+        a = _alpha_view(alpha, z)
+        y = y.mul_(a) if inplace else y * a
+    if outside and bias is not None:
+        b = bias.unsqueeze(-2)
+        y = y.add_(b) if inplace else y + b
+    return y, z, xx, wb, pos is not None
+
+
+def yat_backward(
+    g: Tensor,
+    saved: tuple[Tensor | None, ...],
+    needs: tuple[bool, ...],
+    eps: float,
+    outside: bool,
+    screen: bool,
+    inplace: bool,
+) -> tuple[Tensor | None, ...]:
+    """Gradients wrt x, weight, bias, alpha (None where not needed) from ``saved`` =
+    (x, weight, bias, alpha, z, ‖x‖², wb). ``screen``: search for cancelled entries again.
+    With grad enabled (``create_graph=True``) the intermediates are rebuilt from the inputs and
+    everything is out of place, so the result is itself differentiable."""
+    # Notation (per element n, j; G = ∂L/∂y):
+    #   s = x·w,  z = s + b (inside) or s,  D = ‖x − w‖²,
+    #   u = z / (D + ε),  r = z u = z²/(D + ε),  y = α r (+ b outside).
+    # Chain rule through r:  ∂r/∂z = 2u,  ∂r/∂D = −u².  With K = α G u:
+    #   ∂L/∂z = 2K,   ∂L/∂D = −K u =: −V.
+    # ∂D/∂x = 2(x − w), ∂D/∂w = −2(x − w), ∂z/∂x = w, ∂z/∂w = x, hence
+    #   ∂L/∂x_n = Σ_j 2K w_j − 2V (x_n − w_j),   ∂L/∂w_j = Σ_n 2K x_n + 2V (x_n − w_j).
+    # Written as GEMMs (H = 2K + 2V):
+    #   ∂L/∂x = H W − 2 x ⊙ Σ_j V      (GEMM 1)
+    #   ∂L/∂W = Hᵀ X − 2 W ⊙ Σ_n V     (GEMM 2)
+    # which is the expansion again: where the distance has cancelled (x_n ≈ w_j, V huge) the
+    # two V terms cancel too. Those entries take V out of the GEMMs and add ∓2V (x_n − w_j)
+    # from the difference itself.
+    #   ∂L/∂b = 2 Σ_n K (inside) or Σ_n G (outside);   ∂L/∂α = Σ G r = Σ (G u) z.
+    # Below k = 2K and v = 2V, so that h = k + v = H and the factor 2 costs nothing.
+    x, weight, bias, alpha, z, xx, wb = saved
+    need_x, need_w, need_b, need_a = needs
+    inside = bias is not None and not outside
+    scale = None
+    if torch.is_grad_enabled():  # create_graph: rebuild the intermediates differentiably, screen again
+        z, xx, ww, wb = _prepare(x, weight, bias, eps, inside)
+        inplace, scale = False, _scale(ww, bias if inside else None)
+    elif screen:
+        ww = torch.linalg.vector_norm(weight, dim=-1).square()
+        scale = _scale(ww, bias if inside else None)
+    den, pos = _denominator(z, xx, wb, x, weight, eps, inplace, scale)
+    u = torch.div(z, den, out=den) if inplace else z / den  # u = z / (D + ε)
+    gu = g * u
+    grad_a = None
+    if alpha is not None and need_a:
+        if z.dim() == 2:
+            grad_a = torch.dot(gu.view(-1), z.view(-1)).view(alpha.shape)
+        else:
+            grad_a = (gu * z).sum_to_size(_alpha_view(alpha, z).shape).reshape(alpha.shape)
+    if alpha is None:
+        k = gu.add_(gu) if inplace else gu + gu
+    else:
+        a = _alpha_view(alpha, z)
+        k = gu.mul_(a + a) if inplace else gu * (a + a)
+    grad_b = None
+    if bias is not None and need_b:
+        grad_b = g.sum(-2) if outside else k.sum(-2)
+    grad_x = grad_w = None
+    if need_x or need_w:
+        v = u.mul_(k) if inplace else u * k
+        v_pos = None
+        if pos is not None:  # repaired entries: V leaves the GEMMs, added back below
+            v_pos = v[pos]
+            v = v.index_put_(pos, v.new_zeros(())) if inplace else v.index_put(pos, v.new_zeros(()))
+        v_rows = v.sum(-1, keepdim=True) if need_x else None
+        v_cols = v.sum(-2).unsqueeze(-1) if need_w else None
+        h = v.add_(k) if inplace else v + k
+        if need_x:
+            grad_x = _minus_scaled(torch.mm(h, weight) if h.dim() == 2 else h @ weight, x, v_rows, inplace)
+        if need_w:
+            grad_w = _minus_scaled(torch.mm(h.mT, x) if h.dim() == 2 else h.mT @ x, weight, v_cols, inplace)
+        if pos is not None:
+            for part, diff in pair_differences(x, weight, pos):
+                term = v_pos[part].unsqueeze(-1) * diff  # 2V (x_n − w_j)
+                xi = tuple(t[part] for t in pos[:-1])
+                wi = (*xi[:-1], pos[-1][part])
+                if need_x:
+                    grad_x = _accumulate(grad_x, xi, -term, inplace)
+                if need_w:
+                    grad_w = _accumulate(grad_w, wi, term, inplace)
+    return grad_x, grad_w, grad_b, grad_a
+
+
+def _accumulate(acc: Tensor, index: tuple[Tensor, ...], values: Tensor, inplace: bool) -> Tensor:
+    """acc[index] += values, repeated indices summed (out of place when building a graph)."""
+    return acc.index_put_(index, values, accumulate=True) if inplace else acc.index_put(index, values, accumulate=True)
+
+
 class YatFunction(torch.autograd.Function):
-    """ⵟ over a 2-D batch (or a stack of them) with a hand-derived backward.
+    """ⵟ over a 2-D batch (or a stack of them) with a hand-derived backward (eager PyTorch).
 
     Inputs: x, weight, bias or None, alpha or None, epsilon (float), outside (bool: bias added
-    after the ratio). Outputs: y (…, N, m) and what backward needs: z (…, N, m), ‖x‖² (…, N),
-    wb (…, m), scale (…, m) and a 0-dim "repaired" flag, returned (non-differentiable) rather
-    than stashed on ctx so that torch.func can transform the Function.
+    after the ratio). Output: y (…, N, m).
 
-    Memory: backward keeps x and weight (as Linear does), z, four vectors and the flag; the
+    Memory: backward keeps x and weight (as Linear does), z (…, N, m) and two vectors; the
     positions of cancelled entries are found again in backward (same arithmetic, same entries)
-    rather than kept, and only when forward found any. Time: one GEMM forward, two backward, a
-    handful of N×m elementwise passes (in place on plain tensors) and one row-minimum for the
-    cancellation screen.
+    rather than kept, and only when forward found any. Time: one GEMM forward, two backward
+    (one when the input needs no gradient), a handful of N×m elementwise passes in place and
+    one row-minimum for the cancellation screen.
 
     Double backward: when backward runs with grad enabled (``create_graph=True``) it recomputes
     z and the vectors from the saved inputs and uses out-of-place ops only, so its own result is
     differentiable — no flag needed.
+    """
+
+    @staticmethod
+    def forward(
+        ctx: Any, x: Tensor, weight: Tensor, bias: Tensor | None, alpha: Tensor | None, epsilon: float, outside: bool
+    ) -> Tensor:
+        y, z, xx, wb, repaired = yat_forward(x, weight, bias, alpha, epsilon, outside, inplace=True)
+        ctx.save_for_backward(x, weight, bias, alpha, z, xx, wb)
+        ctx.epsilon, ctx.outside, ctx.repaired = epsilon, outside, repaired
+        return y
+
+    @staticmethod
+    def backward(ctx: Any, g: Tensor) -> tuple[Tensor | None, ...]:
+        grads = yat_backward(g, ctx.saved_tensors, ctx.needs_input_grad[:4], ctx.epsilon, ctx.outside,
+                             screen=ctx.repaired, inplace=True)
+        return (*grads, None, None)
+
+
+class YatFuncFunction(torch.autograd.Function):
+    """``YatFunction`` in the form torch.func transforms (vmap, grad, jacrev, …) accept.
+
+    Same arithmetic; the intermediates z, ‖x‖², wb and the "repaired" flag (a 0-dim bool) are
+    returned as non-differentiable outputs rather than stashed on ctx, as torch.func requires,
+    and in-place arithmetic is used only on tensors no transform wraps. Used only while a
+    transform is active: it costs more Python per call than ``YatFunction``.
     """
 
     generate_vmap_rule = True
@@ -157,96 +288,25 @@ class YatFunction(torch.autograd.Function):
     def forward(
         x: Tensor, weight: Tensor, bias: Tensor | None, alpha: Tensor | None, epsilon: float, outside: bool
     ) -> tuple[Tensor, ...]:
-        inplace = plain(x, weight, bias, alpha)
-        z, xx, wb, scale = _prepare(x, weight, bias, epsilon, bias is not None and not outside)
-        den, pos = _denominator(z, xx, wb, scale, x, weight, epsilon, inplace)
-        repaired = torch.tensor(pos is not None)  # lets backward skip the screen when nothing cancelled
-        y = torch.div(z, den, out=den).mul_(z) if inplace else z / den * z  # z² / (D + ε)
-        if alpha is not None:
-            a = _alpha_view(alpha, z)
-            y = y.mul_(a) if inplace else y * a
-        if outside and bias is not None:
-            b = bias.unsqueeze(-2)
-            y = y.add_(b) if inplace else y + b
-        return y, z, xx, wb, scale, repaired
+        y, z, xx, wb, repaired = yat_forward(x, weight, bias, alpha, epsilon, outside, plain(x, weight, bias, alpha))
+        return y, z, xx, wb, torch.tensor(repaired)
 
     @staticmethod
     def setup_context(ctx: Any, inputs: tuple[Any, ...], output: tuple[Tensor, ...]) -> None:
         x, weight, bias, alpha, epsilon, outside = inputs
-        _, z, xx, wb, scale, repaired = output
-        ctx.mark_non_differentiable(z, xx, wb, scale, repaired)
+        _, z, xx, wb, repaired = output
+        ctx.mark_non_differentiable(z, xx, wb, repaired)
         ctx.set_materialize_grads(False)  # the intermediates get no gradient: skip the zeros
-        ctx.save_for_backward(x, weight, bias, alpha, z, xx, wb, scale, repaired)
+        ctx.save_for_backward(x, weight, bias, alpha, z, xx, wb, repaired)
         ctx.epsilon = epsilon
         ctx.outside = outside
 
     @staticmethod
     def backward(ctx: Any, g: Tensor | None, *_unused: Any) -> tuple[Tensor | None, ...]:
-        # Notation (per element n, j; G = ∂L/∂y):
-        #   s = x·w,  z = s + b (inside) or s,  D = ‖x − w‖²,
-        #   u = z / (D + ε),  r = z u = z²/(D + ε),  y = α r (+ b outside).
-        # Chain rule through r:  ∂r/∂z = 2u,  ∂r/∂D = −u².  With K = α G u:
-        #   ∂L/∂z = 2K,   ∂L/∂D = −K u =: −V.
-        # ∂D/∂x = 2(x − w), ∂D/∂w = −2(x − w), ∂z/∂x = w, ∂z/∂w = x, hence
-        #   ∂L/∂x_n = Σ_j 2K w_j − 2V (x_n − w_j),   ∂L/∂w_j = Σ_n 2K x_n + 2V (x_n − w_j).
-        # Written as GEMMs (H = 2K + 2V):
-        #   ∂L/∂x = H W − 2 x ⊙ Σ_j V      (GEMM 1)
-        #   ∂L/∂W = Hᵀ X − 2 W ⊙ Σ_n V     (GEMM 2)
-        # which is the expansion again: where the distance has cancelled (x_n ≈ w_j, V huge) the
-        # two V terms cancel too. Those entries take V out of the GEMMs and add ∓2V (x_n − w_j)
-        # from the difference itself.
-        #   ∂L/∂b = 2 Σ_n K (inside) or Σ_n G (outside);   ∂L/∂α = Σ G r = Σ (G u) z.
-        # Below k = 2K and v = 2V, so that h = k + v = H and the factor 2 costs nothing.
         if g is None:
             return None, None, None, None, None, None
-        x, weight, bias, alpha, z, xx, wb, scale, repaired = ctx.saved_tensors
-        need_x, need_w, need_b, need_a = ctx.needs_input_grad[:4]
-        eps, outside = ctx.epsilon, ctx.outside
-        create_graph = torch.is_grad_enabled()
-        if create_graph:  # rebuild the intermediates differentiably (and screen again)
-            z, xx, wb, scale = _prepare(x, weight, bias, eps, bias is not None and not outside)
-        inplace = not create_graph and plain(g, x, weight, alpha, z)
-        screen = create_graph or _truthy(repaired)
-        den, pos = _denominator(z, xx, wb, scale, x, weight, eps, inplace, screen=screen)
-        u = torch.div(z, den, out=den) if inplace else z / den  # u = z / (D + ε)
-        gu = g * u
-        grad_a = None
-        if alpha is not None and need_a:
-            a_view = _alpha_view(alpha, z)
-            if z.dim() == 2:
-                grad_a = torch.dot(gu.reshape(-1), z.reshape(-1)).reshape(alpha.shape)
-            else:
-                grad_a = (gu * z).sum_to_size(a_view.shape).reshape(alpha.shape)
-        scale2 = 2.0 * _alpha_view(alpha, z) if alpha is not None else 2.0
-        k = gu.mul_(scale2) if inplace else gu * scale2
-        grad_b = None
-        if bias is not None and need_b:
-            grad_b = g.sum(-2) if outside else k.sum(-2)
-        grad_x = grad_w = None
-        if need_x or need_w:
-            v = u.mul_(k) if inplace else u * k
-            v_pos = None
-            if pos is not None:  # repaired entries: V leaves the GEMMs, added back below
-                v_pos = v[pos]
-                v = v.index_put_(pos, v.new_zeros(())) if inplace else v.index_put(pos, v.new_zeros(()))
-            v_rows, v_cols = v.sum(-1, keepdim=True), v.sum(-2).unsqueeze(-1)
-            h = v.add_(k) if inplace else v + k
-            if need_x:
-                grad_x = _minus_scaled(h @ weight, x, v_rows, inplace)
-            if need_w:
-                grad_w = _minus_scaled(h.mT @ x, weight, v_cols, inplace)
-            if pos is not None:
-                for part, diff in pair_differences(x, weight, pos):
-                    term = v_pos[part].unsqueeze(-1) * diff  # 2V (x_n − w_j)
-                    xi = tuple(t[part] for t in pos[:-1])
-                    wi = (*xi[:-1], pos[-1][part])
-                    if need_x:
-                        grad_x = _accumulate(grad_x, xi, -term, inplace)
-                    if need_w:
-                        grad_w = _accumulate(grad_w, wi, term, inplace)
-        return grad_x, grad_w, grad_b, grad_a, None, None
-
-
-def _accumulate(acc: Tensor, index: tuple[Tensor, ...], values: Tensor, inplace: bool) -> Tensor:
-    """acc[index] += values, repeated indices summed (out of place when building a graph)."""
-    return acc.index_put_(index, values, accumulate=True) if inplace else acc.index_put(index, values, accumulate=True)
+        *saved, repaired = ctx.saved_tensors
+        screen = True if _is_wrapped(repaired) else bool(repaired)  # a batched flag: screen again
+        inplace = plain(g, *saved[:2], saved[3], saved[4])
+        grads = yat_backward(g, tuple(saved), ctx.needs_input_grad[:4], ctx.epsilon, ctx.outside, screen, inplace)
+        return (*grads, None, None)

@@ -5,8 +5,9 @@ this module is the arithmetic. Shapes: a plain layer is x (N, d), weight (m, d),
 alpha (1,); a stack of S layers (seed batching) adds a leading dimension to all of them:
 x (S, N, d), weight (S, m, d), bias (S, m), alpha (S, 1) or (1,).
 
-``YatFunction`` is what runs in eager PyTorch; ``YatFuncFunction`` is the same arithmetic in the
-form ``torch.func`` can transform, used only while a transform (vmap, grad, jacrev, …) is active.
+``YatFunction`` is what runs in eager PyTorch; ``YatFunctionTransformable`` is the same arithmetic
+in the form ``torch.func`` can transform, used only while a transform (vmap, grad, jacrev, …) is
+active (its form costs more Python per call: signature binding, extra outputs, a flag tensor).
 """
 
 from __future__ import annotations
@@ -273,7 +274,7 @@ class YatFunction(torch.autograd.Function):
         return (*grads, None, None)
 
 
-class YatFuncFunction(torch.autograd.Function):
+class YatFunctionTransformable(torch.autograd.Function):
     """``YatFunction`` in the form torch.func transforms (vmap, grad, jacrev, …) accept.
 
     Same arithmetic; the intermediates z, ‖x‖², wb and the "repaired" flag (a 0-dim bool) are

@@ -1,11 +1,13 @@
-"""A one-line progress display for commands that take more than a moment: a spinner, what is being
-done now and the elapsed time, on stderr, and only on a terminal (quiet when piped or redirected).
+"""Progress displays on stderr, only on a terminal (quiet when piped or redirected): a one-line spinner
+for commands that take more than a moment (what is being done now, the elapsed time) and the training
+loop's bar.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 
 @contextmanager
@@ -29,3 +31,21 @@ def note(text: str, enabled: bool = True) -> None:
     console = Console(stderr=True)
     if enabled and console.is_terminal:
         console.print(f"[yellow]note:[/] {text}")
+
+
+@contextmanager
+def progress_bar(enabled: bool, total: int, label: str) -> Iterator[Any]:
+    """A rich progress bar when output is a terminal; a no-op callable otherwise."""
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    if not (enabled and console.is_terminal):
+        yield lambda completed, **_: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.fields[info]}"), TimeRemainingColumn(),
+                  console=console, transient=True) as progress:
+        task = progress.add_task(label, total=total, info="")
+        yield lambda completed, info="": progress.update(task, completed=completed, info=info)

@@ -9,8 +9,9 @@ How it trains:
   stacked along a leading seed dimension and the model's ``forward_stacked`` (see
   ``yatbench/nn/stacked.py``) runs every operation once for all of them. A run alone is a stack of
   one, so its numbers are bit-identical alone and in any group (on the CPU: per-seed operations only,
-  one intra-op thread for such runs; a run alone trains beside a ghost copy of itself, because the
-  CPU's batched matmul rounds a batch of one differently). Larger runs call the module itself, one seed at a time.
+  one intra-op thread for such runs; the stacked matmuls round a stack of one as a larger stack, see
+  ``matmul`` there; a model run through vmap trains alone beside a ghost copy of itself instead).
+  Larger runs call the module itself, one seed at a time.
   Whether a run is stacked depends on its configuration only, never on its group.
 - The objective gives each seed's loss, (S,); their *sum* is differentiated, so each seed's gradient
   is exactly its own, and one optimizer step updates all (Adam, AdamW and SGD are elementwise).
@@ -44,8 +45,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,8 +55,9 @@ from torch import Tensor, nn
 from yatbench.data.base import Splits
 from yatbench.data.stacked import SeedSet, same_shapes, seed_set
 from yatbench.errors import UserError
-from yatbench.nn.stacked import load_slice, stack_models, stacked_forward
+from yatbench.nn.stacked import backend_of, load_slice, stack_models, stacked_forward
 from yatbench.objective import default_objective, final_metrics, stacked_metrics
+from yatbench.progress import progress_bar
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
 ELEMENTWISE = ("adam", "adamw", "sgd")  # optimizers whose step treats every parameter entry alone
@@ -155,24 +156,6 @@ def stackable(model: nn.Module, splits: Splits, cfg: TrainerConfig, phases: Sequ
             and all(p.optimizer in ELEMENTWISE for p in phases or phases_of(cfg, splits)))
 
 
-@contextmanager
-def progress_bar(enabled: bool, total: int, label: str) -> Iterator[Any]:
-    """A rich progress bar when output is a terminal; a no-op callable otherwise."""
-    from rich.console import Console
-
-    console = Console(stderr=True)
-    if not (enabled and console.is_terminal):
-        yield lambda completed, **_: None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("{task.fields[info]}"), TimeRemainingColumn(),
-                  console=console, transient=True) as progress:
-        task = progress.add_task(label, total=total, info="")
-        yield lambda completed, info="": progress.update(task, completed=completed, info=info)
-
-
 class _Replicas:
     """The S models as the loop sees them: a forward over (S, N, in), leaves to optimise, write-back."""
 
@@ -235,9 +218,9 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
     phases = list(phases or phases_of(cfg, first))
     stacked = stackable(models[0], first, cfg, phases)
     real = size
-    if stacked and size == 1:
-        # A stack of one gets a ghost twin: the CPU's batched matmul takes another code path
-        # (matrix-vector) for a batch of one, which would round differently from the same seed in a group.
+    if stacked and size == 1 and backend_of(models[0]) == "vmap":
+        # vmap turns a lone seed's matmuls into batched ones of a batch of one, which round differently
+        # from the same seed in a group (``matmul`` in yatbench/nn/stacked.py): it trains beside a ghost twin.
         models, all_splits, seeds, size = [models[0]] * 2, all_splits * 2, [*seeds] * 2, 2
     replicas = _Replicas(models, stacked)
     objective = first.objective or default_objective(first)

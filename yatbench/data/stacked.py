@@ -26,8 +26,10 @@ class SeedSet:
         """The mini-batch ``index`` (S, B) of every seed, or the whole set when ``index`` is None."""
         if index is None:
             return self.x, self.target
-        if self.shared:
-            return self.x[0][index], self.target[0][index]
+        if self.shared:  # index_select: the same rows as x[index], about twice as fast on a CPU
+            flat = index.reshape(-1)
+            return (self.x[0].index_select(0, flat).reshape(*index.shape, *self.x.shape[2:]),
+                    self.target[0].index_select(0, flat).reshape(*index.shape, *self.target.shape[2:]))
         rows = torch.arange(index.shape[0], device=index.device).unsqueeze(-1)
         return self.x[rows, index], self.target[rows, index]
 
@@ -37,7 +39,8 @@ def seed_set(all_splits: Sequence[Splits], name: str, device: torch.device) -> S
     pairs = [_pair(s, name) for s in all_splits]
     xs, ys = [p[0] for p in pairs], [p[1] for p in pairs]
     size, first = len(xs), all_splits[0]
-    if all(torch.equal(x, xs[0]) and torch.equal(y, ys[0]) for x, y in zip(xs, ys, strict=True)):
+    if all((x is xs[0] or torch.equal(x, xs[0])) and (y is ys[0] or torch.equal(y, ys[0]))
+           for x, y in zip(xs, ys, strict=True)):  # the same tensors (one dataset for all) need no comparing
         x0, y0 = xs[0].to(device), ys[0].to(device)
         t0 = loss_target(y0, first)
         return SeedSet(x0.expand(size, *x0.shape), y0.expand(size, *y0.shape), t0.expand(size, *t0.shape), True)

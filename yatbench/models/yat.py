@@ -18,8 +18,7 @@ from torch import nn
 
 from yatbench.errors import UserError
 from yatbench.nn.stacked import Params, linear, sub
-from yatbench.nn.yat import BIAS_MODES, KERNELS, YatLayer, yat_product
-from yatbench.nn.yat import _parse_alpha as parse_alpha  # the layer's own rule, checked at config time
+from yatbench.nn.yat import BIAS_MODES, KERNELS, YatLayer, parse_alpha, yat_product
 
 READOUTS = ("linear", "none")
 
@@ -96,7 +95,7 @@ class YatConfig:
             raise UserError(f"model.epsilon={self.epsilon} must be > 0")
         if self.bias not in BIAS_MODES:
             raise UserError(f"model.bias={self.bias!r} is not valid; choose one of {', '.join(BIAS_MODES)}")
-        try:
+        try:  # the layer's own rule, checked at config time
             parse_alpha(self.alpha)
         except UserError:
             raise UserError(f"model.alpha={self.alpha!r} is not valid; choose learnable, none or a finite "

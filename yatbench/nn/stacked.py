@@ -7,8 +7,10 @@ parameters are stacked along a leading seed dimension and every operation runs o
 The protocol: a model may define ``forward_stacked(params, x)``, where ``params`` maps the
 model's own ``state_dict`` names to tensors with a leading seed dimension (S, ...) and ``x`` is
 (S, N, in); it returns (S, N, out). It must compute each seed's slice from that seed's slice
-alone, with per-seed operations only (``torch.bmm``/``baddbmm``, elementwise ops, reductions over
-non-seed dimensions): then a seed's numbers do not depend on how many seeds run beside it. A model
+alone, with per-seed operations only (:func:`matmul`/:func:`addmatmul` or :func:`linear` below,
+elementwise ops, reductions over non-seed dimensions): then a seed's numbers do not depend on how
+many seeds run beside it, S = 1 included. (Not ``torch.bmm``/``baddbmm`` directly: for a stack of
+one they round differently from the same seed in a larger stack, see :func:`matmul`.) A model
 without the method is run through ``torch.func.vmap`` over ``functional_call`` (any module works;
 measured several times slower per step on a CPU, because vmap adds Python work to every operation).
 """
@@ -24,10 +26,39 @@ Params = Mapping[str, Tensor]
 StackedForward = Callable[[Params, Tensor], Tensor]
 
 
+def _lone_shortcut(a: Tensor, b: Tensor) -> bool:
+    """A stack of one that a CPU batched matmul would not run through its batched kernel (see :func:`matmul`)."""
+    return (a.dim() == 3 and b.dim() == 3 and a.shape[0] == 1
+            and (1 in (a.shape[1], a.shape[2], b.shape[2]) or torch.get_num_threads() > 1))
+
+
+def matmul(a: Tensor, b: Tensor) -> Tensor:
+    """``a @ b``; for stacks a (S, p, q), b (S, q, r) each slice rounds the same for every S, 1 included.
+
+    A CPU ``torch.bmm`` of a single matrix pair is a plain matrix product, which rounds differently from
+    the batched kernel of any larger stack when p, q or r is 1 (matrix-vector code) or, with several
+    intra-op threads, when the product is split between threads. Measured on torch 2.15 with MKL over
+    random shapes and layouts (2 673 on one thread, 734 on two): every difference was of those kinds,
+    and none remained when the stack of one was expanded to two (a view, no copy of the data). So such a
+    stack runs as two copies of itself: on one thread (what stacked runs use) only for products with a
+    dimension of 1, which are cheap.
+    """
+    if _lone_shortcut(a, b):
+        return torch.bmm(a.expand(2, -1, -1), b.expand(2, -1, -1))[:1]
+    return a @ b
+
+
+def addmatmul(c: Tensor, a: Tensor, b: Tensor) -> Tensor:
+    """``torch.baddbmm(c, a, b)`` (c broadcast to (S, p, r)) with :func:`matmul`'s stack-of-one rule."""
+    if _lone_shortcut(a, b):
+        return torch.baddbmm(c.expand(2, -1, -1), a.expand(2, -1, -1), b.expand(2, -1, -1))[:1]
+    return torch.baddbmm(c, a, b)
+
+
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
     """Per-seed ``x Wᵀ + b``: x (S, N, i), weight (S, o, i), bias (S, o) → (S, N, o)."""
     wt = weight.transpose(-1, -2)
-    return torch.bmm(x, wt) if bias is None else torch.baddbmm(bias.unsqueeze(-2), x, wt)
+    return matmul(x, wt) if bias is None else addmatmul(bias.unsqueeze(-2), x, wt)
 
 
 def sub(params: Params, prefix: str) -> dict[str, Tensor]:
@@ -36,11 +67,15 @@ def sub(params: Params, prefix: str) -> dict[str, Tensor]:
     return {k[len(start):]: v for k, v in params.items() if k.startswith(start)}
 
 
+def backend_of(model: nn.Module) -> str:
+    """"stacked" when the model has its own ``forward_stacked``, else "vmap"."""
+    return "stacked" if callable(getattr(model, "forward_stacked", None)) else "vmap"
+
+
 def stacked_forward(model: nn.Module) -> tuple[StackedForward, str]:
     """``(forward, backend)``: the model's own ``forward_stacked`` ("stacked"), else vmap ("vmap")."""
-    own = getattr(model, "forward_stacked", None)
-    if callable(own):
-        return own, "stacked"
+    if backend_of(model) == "stacked":
+        return model.forward_stacked, "stacked"
     from torch.func import functional_call, vmap
 
     names = {name for name, _ in model.named_parameters()}

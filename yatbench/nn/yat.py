@@ -83,6 +83,7 @@ import torch
 from torch import Tensor, nn
 
 from yatbench.errors import UserError
+from yatbench.nn.stacked import matmul
 from yatbench.nn.yat_function import (
     YatFunction,
     YatFunctionTransformable,
@@ -123,7 +124,7 @@ def yat_reference(
         bias = bias.unsqueeze(-2)
     if stacked and isinstance(alpha, Tensor) and alpha.dim() == 2:
         alpha = alpha.unsqueeze(-1)
-    dot = x @ weight.mT
+    dot = matmul(x, weight.mT)
     xx, ww = x.square().sum(-1), weight.square().sum(-1)
     den = xx.unsqueeze(-1) + (ww.unsqueeze(-2) + epsilon) - 2 * dot
     if vmapped(x, weight, bias):
@@ -211,7 +212,7 @@ def _as(t: Tensor | None, dtype: torch.dtype) -> Tensor | None:
     return t if t is None or t.dtype == dtype else t.to(dtype)
 
 
-def _parse_alpha(alpha: str | float) -> str | float:
+def parse_alpha(alpha: str | float) -> str | float:
     """'learnable' | 'none' | a finite float (numbers may arrive as strings from configs)."""
     if isinstance(alpha, str):
         key = alpha.strip().lower()
@@ -273,7 +274,7 @@ class YatLayer(nn.Module):
         self.in_features = int(in_features)
         self.out_features = int(out_features)
         self.bias_mode = bias.strip().lower()
-        self.alpha_mode = _parse_alpha(alpha)
+        self.alpha_mode = parse_alpha(alpha)
         self.epsilon = epsilon
         self.kernel = kernel.strip().lower()
 

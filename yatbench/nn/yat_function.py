@@ -18,6 +18,8 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from yatbench.nn.stacked import addmatmul, matmul
+
 # An expanded distance below KAPPA·(‖x‖² + ‖w‖² + 2|b|) is recomputed directly. The expansion's
 # rounding error is a few ulp of that scale, so an entry kept has relative error ≲ few·u/KAPPA ≈
 # 1e-5 in fp32 (u = 6e-8), and an entry recomputed is exact to a few ulp of ‖x − w‖² itself.
@@ -88,11 +90,11 @@ def _prepare(x: Tensor, weight: Tensor, bias: Tensor | None, eps: float, inside:
     """z = x Wᵀ (+ b), ‖x‖², ‖w‖² and wb = ‖w‖² (+ 2b) + ε."""
     wt = weight.mT
     if not inside:
-        z = x @ wt
+        z = matmul(x, wt)
     elif x.dim() == 2:  # the single GEMM, fused with the bias like Linear's addmm
         z = torch.addmm(bias, x, wt)
     else:
-        z = torch.baddbmm(bias.unsqueeze(-2), x, wt)
+        z = addmatmul(bias.unsqueeze(-2), x, wt)  # a lone seed rounds as in a stack (nn/stacked.py)
     nx, nw = torch.linalg.vector_norm(x, dim=-1), torch.linalg.vector_norm(weight, dim=-1)  # no N×d temporary
     xx, ww = nx * nx, nw * nw
     # D + ε = ‖x‖² + ‖w‖² − 2s + ε = ‖x‖² + wb − 2z with wb = ‖w‖² + 2b + ε: z alone suffices.
@@ -221,9 +223,9 @@ def yat_backward(
         v_cols = v.sum(-2).unsqueeze(-1) if need_w else None
         h = v.add_(k) if inplace else v + k
         if need_x:
-            grad_x = _minus_scaled(torch.mm(h, weight) if h.dim() == 2 else h @ weight, x, v_rows, inplace)
+            grad_x = _minus_scaled(torch.mm(h, weight) if h.dim() == 2 else matmul(h, weight), x, v_rows, inplace)
         if need_w:
-            grad_w = _minus_scaled(torch.mm(h.mT, x) if h.dim() == 2 else h.mT @ x, weight, v_cols, inplace)
+            grad_w = _minus_scaled(torch.mm(h.mT, x) if h.dim() == 2 else matmul(h.mT, x), weight, v_cols, inplace)
         if pos is not None:
             for part, diff in pair_differences(x, weight, pos):
                 term = v_pos[part].unsqueeze(-1) * diff  # 2V (x_n − w_j)

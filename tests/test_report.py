@@ -24,8 +24,10 @@ from yatbench.config import compose_config, validate
 from yatbench.identity import setting_key
 from yatbench.record import DataFacts, RunRecord
 from yatbench.report import build_report
+from yatbench.report.build import expected_runs
 from yatbench.report.claims import CONTRADICTED, NOT_ENOUGH, SUPPORTED
 from yatbench.report.stats import newcombe_diff, summarize, welch_diff, wilson
+from yatbench.sweep.grid import build_grid
 
 SIZES = {"xor": (2, 1), "compositional": (2, 1), "inversion": (784, 10), "mnist": (784, 10)}
 
@@ -320,6 +322,12 @@ def test_empty_folder_explains_what_is_missing(tmp_path: Path) -> None:
     page = report.index_md.read_text()
     assert "yatbench sweep default dataset=xor" in page and "yatbench sweep xor" in page
     assert {f.name for f in report.figures} == {"yat_response_field", "yat_territories"}  # formula only
+
+
+def test_the_runs_a_report_expects_are_the_default_presets() -> None:
+    # One source: the default preset's grid, not a list kept beside it.
+    grid = {(s.dataset.name, s.model.name) for s in build_grid("default", ["seed=0"]).specs}
+    assert {(dataset, model) for dataset, models in expected_runs().items() for model in models} == grid
 
 
 def test_cli_report_on_missing_and_empty_folders(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from yatbench.errors import UserError
 from yatbench.results import PARTIAL_DIR, is_complete
 from yatbench.sweep.grid import build_grid, load_preset, with_seed
 from yatbench.sweep.jobs import FAILED_DIR, make_jobs
-from yatbench.sweep.params import param_count, within_budget
+from yatbench.sweep.params import param_count, spec_param_count, within_budget
 from yatbench.sweep.runner import executor_config, run_sweep
 
 SMALL = ["trainer.epochs=20"]  # XOR / compositional runs of a few milliseconds
@@ -142,9 +142,19 @@ def test_matched_models_are_within_five_percent_of_their_budget(preset: str) -> 
 
 
 def test_paper_preset_models_match_each_other() -> None:
-    counts = [param_count(["dataset=inversion", "model=yat", "model.hidden=[]", "model.readout=none"]),
-              param_count(["dataset=inversion", "model=linear"])]
-    assert counts == [7851, 7850]
+    # The preset is the one place its sizes are stated: read them there (one per model and kernel).
+    specs = build_grid("paper", ["seed=0", "dataset.preprocess=none", "dataset.source=bundled"]).specs
+    counts = {(s.model.name, getattr(s.model, "kernel", "")): spec_param_count(s) for s in specs}
+    assert len(counts) == 4 and counts[("yat", "yat")] - counts[("linear", "")] == 1  # α: 7851 beside 7850
+    assert len(set(counts.values())) == 2  # the ablation kernels are the same size as ⵟ
+
+
+def test_the_dry_run_shows_each_configurations_parameter_count(tmp_path: Path) -> None:
+    dry = sweep(tmp_path, "default", "dataset=xor", "seed=0", dry_run=True)
+    rows = {line.split("│")[2].strip(): line.split("│")[4].strip() for line in dry.text.splitlines()
+            if line.count("│") >= 7 and "xor" in line}
+    expected = {s.model.name: str(spec_param_count(s)) for s in build_grid("default", ["dataset=xor"]).specs}
+    assert rows == expected and rows["linear"] == "3"  # 2 inputs × 1 logit + 1 bias
 
 
 # --- bad input: one line, exit 2, nothing run -----------------------------------------------------

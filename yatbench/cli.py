@@ -146,8 +146,8 @@ def sweep(
         help="Hydra overrides and sweep syntax: model=yat,relu seed='range(20)' trainer.epochs=5; "
              "executor.KEY=VALUE sets the executor (executor.partition=gpu)", show_default=False)] = None,
     force: Annotated[bool, typer.Option("--force", help="Rerun runs that are already complete")] = False,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="List the grid's configurations (seeds, done, to "
-                       "run); run nothing")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List the grid's configurations (parameters, seeds, "
+                       "done, to run); run nothing")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="With --dry-run: also every run id")] = False,
     executor: Annotated[str | None, typer.Option("--executor", "-e", help="inprocess, local (default: worker "
                         "processes), slurm, submitit_local (conf/executor/)", show_default=False)] = None,

@@ -31,12 +31,20 @@ from yatbench.report.runlog import cfg_anchor, run_links, run_sections
 from yatbench.report.stats import METHODS
 from yatbench.report.subset import apply_where, where_text
 from yatbench.report.tables import Table, all_tables, seed_range, write_table
+from yatbench.sweep.grid import expand, load_preset
 
-EXPECTED = {  # what `yatbench sweep default` runs; the other presets add to it
-    "xor": ("linear", "relu", "attention", "yat"),
-    "compositional": ("linear", "relu", "attention", "yat"),
-    "inversion": ("linear", "relu", "attention", "yat"),
-}
+DEFAULT_PRESET = "default"  # the sweep every report expects; the other presets add to it
+
+
+def expected_runs(preset: str = DEFAULT_PRESET) -> dict[str, list[str]]:
+    """Dataset → the models a preset's grid (``conf/sweep/<preset>.yaml``) runs on it, in grid order."""
+    loaded = load_preset(preset)
+    expected: dict[str, list[str]] = {}
+    for point in expand(loaded.axes, loaded.entries):
+        models = expected.setdefault(point["dataset"], [])
+        if point["model"] not in models:
+            models.append(point["model"])
+    return expected
 
 
 @dataclass
@@ -59,15 +67,15 @@ def missing_runs(table: RunTable) -> list[str]:
     """Plain lines naming the datasets and models with no runs, each with the command that adds them."""
     runs = table.runs
     lines = []
-    for dataset, models in EXPECTED.items():
+    for dataset, models in expected_runs().items():
         present = set(runs[runs["dataset"] == dataset]["model"]) if not runs.empty else set()
         if not present:
-            lines.append(f"no {dataset} runs — `yatbench sweep default dataset={dataset}`")
+            lines.append(f"no {dataset} runs — `yatbench sweep {DEFAULT_PRESET} dataset={dataset}`")
             continue
         absent = [m for m in models if m not in present]
         if absent:
             lines.append(f"{dataset}: no runs of {', '.join(absent)} — "
-                         f"`yatbench sweep default dataset={dataset} model={','.join(absent)}`")
+                         f"`yatbench sweep {DEFAULT_PRESET} dataset={dataset} model={','.join(absent)}`")
     if not runs.empty:
         for (dataset, model, label), frame in runs.groupby(["dataset", "model", "variant_label"], sort=False):
             if frame["seed"].nunique() < 3:

@@ -9,31 +9,30 @@ of experts (``model.experts=K``); ``linear`` has no size knob: its size is fixed
 
 from __future__ import annotations
 
-import functools
 import sys
 from pathlib import Path
 
-from yatbench.config import compose_config, validate
+from yatbench.config import RunSpec, compose_config, validate
 
 TOLERANCE = 0.05
+_SHAPES: dict[str, tuple[int, int]] = {}  # dataset settings → (in, out) features, read once
 SIZE_KNOBS = {"relu": "model.hidden=[{}]", "yat": "model.hidden=[{}]", "attention": "model.experts={}"}
-
-
-@functools.lru_cache(maxsize=32)
-def _shape(dataset_overrides: tuple[str, ...], user_dir: str | None) -> tuple[int, int]:
-    spec = validate(compose_config(["model=linear", *dataset_overrides], user_dir))
-    splits = spec.dataset.load(spec.seed)
-    return splits.in_features, splits.out_features
 
 
 def param_count(overrides: list[str], user_dir: str | Path | None = None) -> int:
     """Trainable parameters of the model a list of overrides (``dataset=... model=...``) builds."""
-    from yatbench.run import count_params
+    return spec_param_count(validate(compose_config(list(overrides), user_dir)))
 
-    spec = validate(compose_config(list(overrides), user_dir))
-    dataset_overrides = tuple(o for o in overrides if o.startswith("dataset"))
-    in_features, out_features = _shape(dataset_overrides, str(user_dir) if user_dir else None)
-    return count_params(spec.model.build(in_features, out_features))
+
+def spec_param_count(spec: RunSpec) -> int:
+    """Trainable parameters of a validated run's model (its data is read once per dataset setting)."""
+    from yatbench.run import count_params  # imports torch: only when counting
+
+    key = repr(spec.dataset)  # the data's shape depends on its settings, not on the seed
+    if key not in _SHAPES:
+        splits = spec.dataset.load(spec.seed)
+        _SHAPES[key] = (splits.in_features, splits.out_features)
+    return count_params(spec.model.build(*_SHAPES[key]))
 
 
 def within_budget(params: int, budget: int, tolerance: float = TOLERANCE) -> bool:

@@ -15,9 +15,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from yatbench.config import RunSpec
+from yatbench.errors import UserError
 from yatbench.report.tables import seed_range
 from yatbench.sweep.grid import Grid
 from yatbench.sweep.jobs import FAILED_DIR, RunReport
+from yatbench.sweep.params import spec_param_count
 
 HIDDEN_KEYS = ("seed", "results_dir", "trainer.progress", "trainer.seed_batching")
 
@@ -97,7 +99,8 @@ def settings_labels(group_spec: dict[str, RunSpec]) -> dict[str, str]:
 
 
 def print_plan(console: Console, specs: list[RunSpec], done: set[str], verbose: bool = False) -> None:
-    """``sweep --dry-run``: one row per configuration (seeds, done / to run); ``verbose``: every run id too."""
+    """``sweep --dry-run``: one row per configuration (trainable parameters, seeds, done / to run); ``verbose``:
+    every run id too."""
     group_spec: dict[str, RunSpec] = {}
     members: dict[str, list[RunSpec]] = {}
     for spec in specs:
@@ -106,13 +109,17 @@ def print_plan(console: Console, specs: list[RunSpec], done: set[str], verbose: 
     labels = settings_labels(group_spec)
     table = Table(title="runs of this sweep, by configuration (--dry-run -v lists every run id)",
                   title_justify="left")
-    for column in ("dataset", "model", "settings", "seeds", "done", "to run"):
-        table.add_column(column, no_wrap=column != "settings", justify="right" if column in ("done", "to run")
-                         else "left")
+    for column in ("dataset", "model", "settings", "params", "seeds", "done", "to run"):
+        table.add_column(column, no_wrap=column != "settings",
+                         justify="right" if column in ("params", "done", "to run") else "left")
     for key, runs in members.items():
         spec = group_spec[key]
         finished = sum(r.run_id in done for r in runs)
-        table.add_row(spec.dataset.name, spec.model.name, escape(labels[key]) or "—",
+        try:
+            params = str(spec_param_count(spec))
+        except UserError:  # data that cannot be read here (no files, no network): the run will say so
+            params = "?"
+        table.add_row(spec.dataset.name, spec.model.name, escape(labels[key]) or "—", params,
                       seed_range([r.seed for r in runs]), str(finished), str(len(runs) - finished))
     console.print(table)
     if verbose:

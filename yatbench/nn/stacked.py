@@ -29,7 +29,7 @@ StackedForward = Callable[[Params, Tensor], Tensor]
 def _lone_shortcut(a: Tensor, b: Tensor) -> bool:
     """A stack of one that a CPU batched matmul would not run through its batched kernel (see :func:`matmul`)."""
     return (a.dim() == 3 and b.dim() == 3 and a.shape[0] == 1
-            and (1 in (a.shape[1], a.shape[2], b.shape[2]) or torch.get_num_threads() > 1))
+            and (1 in (a.shape[1], a.shape[2], b.shape[2]) or a.device.type != "cpu" or torch.get_num_threads() > 1))
 
 
 def matmul(a: Tensor, b: Tensor) -> Tensor:
@@ -40,8 +40,8 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     intra-op threads, when the product is split between threads. Measured on torch 2.15 with MKL over
     random shapes and layouts (2 673 on one thread, 734 on two): every difference was of those kinds,
     and none remained when the stack of one was expanded to two (a view, no copy of the data). So such a
-    stack runs as two copies of itself: on one thread (what stacked runs use) only for products with a
-    dimension of 1, which are cheap.
+    stack runs as two copies of itself: on one CPU thread (what stacked runs use) only for products with
+    a dimension of 1, which are cheap; on a GPU always (not measured there; stacked runs are small).
     """
     if _lone_shortcut(a, b):
         return torch.bmm(a.expand(2, -1, -1), b.expand(2, -1, -1))[:1]

@@ -307,7 +307,7 @@ def bench(
     device: Annotated[str, typer.Option(help="cpu or cuda")] = "cpu",
     shapes: Annotated[str, typer.Option(help="Comma-separated BATCHxINxOUT")] = "256x784x256,4096x64x64,1024x784x512",
     repeats: Annotated[int, typer.Option(min=3, help="Interleaved repeats per shape (median reported)")] = 21,
-    threads: Annotated[int, typer.Option(min=1, help="torch CPU threads")] = 2,
+    threads: Annotated[int, typer.Option(min=1, help="torch threads of the layer timing")] = 2,
     compile_layer: Annotated[bool, typer.Option("--compile", help="Also time torch.compile of the Yat layer")] = False,
     throughput: Annotated[bool, typer.Option(help="Also compare the trainer with a hand-written loop")] = True,
     out: Annotated[Path, typer.Option(help="Folder for the CSV files")] = Path("results/bench"),

@@ -3,7 +3,8 @@
 Both loops train the same freshly initialised model on the same in-memory tensors with
 the same optimizer, batch size and number of epochs; they are interleaved repeat by
 repeat so that machine noise hits both alike. The trainer also evaluates the test set on
-its schedule and records history, and that cost is counted against it.
+its schedule and records history, and that cost is counted against it. Both run on the torch threads
+``yatbench run`` would use for the configuration (one for a run trained stacked, see yatbench/run.py).
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from typing import Any
 import torch
 
 from yatbench.config import compose_config, validate
-from yatbench.device import resolve_device
+from yatbench.device import intra_op_threads, resolve_device
 from yatbench.objective import loss_function, loss_target
 from yatbench.run import build_model
-from yatbench.trainer import make_optimizer, train
+from yatbench.trainer import make_optimizer, stackable, train
 
 
 def hand_written_loop(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, epochs: int, batch_size: int,
@@ -55,18 +56,22 @@ def trainer_throughput(dataset: str, model: str, overrides: list[str], repeats: 
         return time.perf_counter() - start
 
     trainer_s, hand_s = [], []
-    for _ in range(repeats):
-        net = build_model(spec, splits, torch_device)
-        trainer_s.append(timed(lambda net=net: train([net], splits, cfg, torch_device, [spec.seed])))
-        net = build_model(spec, splits, torch_device)
-        optimizer = make_optimizer(net.parameters(), cfg)
-        hand_s.append(timed(lambda net=net, opt=optimizer: hand_written_loop(
-            net, x, y, cfg.epochs, batch_size, opt, loss_function(splits), spec.seed)))
+    # Both loops on the threads `yatbench run` gives this configuration: one for a run it trains stacked.
+    threads = 1 if stackable(build_model(spec, splits, torch_device), splits, cfg) else None
+    with intra_op_threads(threads):
+        for _ in range(repeats):
+            net = build_model(spec, splits, torch_device)
+            trainer_s.append(timed(lambda net=net: train([net], splits, cfg, torch_device, [spec.seed])))
+            net = build_model(spec, splits, torch_device)
+            optimizer = make_optimizer(net.parameters(), cfg)
+            hand_s.append(timed(lambda net=net, opt=optimizer: hand_written_loop(
+                net, x, y, cfg.epochs, batch_size, opt, loss_function(splits), spec.seed)))
     trainer_median, hand_median = statistics.median(trainer_s), statistics.median(hand_s)
     paired = sorted(h / t for h, t in zip(hand_s, trainer_s, strict=True))  # interleaved pairs: the spread
     return {
         "dataset": dataset, "model": model, "device": str(torch_device), "source": splits.source,
-        "epochs": cfg.epochs, "batch_size": batch_size, "repeats": repeats,
+        "epochs": cfg.epochs, "batch_size": batch_size, "repeats": repeats, "threads": torch.get_num_threads()
+        if threads is None else threads,
         "trainer_samples_per_s": samples / trainer_median, "hand_loop_samples_per_s": samples / hand_median,
         "throughput_ratio": hand_median / trainer_median,  # = the ratio of the two samples/s printed beside it
         "ratio_min": paired[0], "ratio_max": paired[-1],

@@ -9,8 +9,8 @@ How it trains:
   stacked along a leading seed dimension and the model's ``forward_stacked`` (see
   ``yatbench/nn/stacked.py``) runs every operation once for all of them. A run alone is a stack of
   one, so its numbers are bit-identical alone and in any group (on the CPU: per-seed operations only,
-  one intra-op thread for such runs; the stacked matmuls round a stack of one as a larger stack, see
-  ``matmul`` there; a model run through vmap trains alone beside a ghost copy of itself instead).
+  one intra-op thread for such runs, whose stacked matmuls round a stack of one as a larger stack, see
+  ``matmul`` there; under vmap, several threads or a GPU a run alone trains beside a ghost copy of itself).
   Larger runs call the module itself, one seed at a time.
   Whether a run is stacked depends on its configuration only, never on its group.
 - The objective gives each seed's loss, (S,); their *sum* is differentiated, so each seed's gradient
@@ -218,9 +218,11 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
     phases = list(phases or phases_of(cfg, first))
     stacked = stackable(models[0], first, cfg, phases)
     real = size
-    if stacked and size == 1 and backend_of(models[0]) == "vmap":
-        # vmap turns a lone seed's matmuls into batched ones of a batch of one, which round differently
-        # from the same seed in a group (``matmul`` in yatbench/nn/stacked.py): it trains beside a ghost twin.
+    if stacked and size == 1 and (backend_of(models[0]) == "vmap" or device.type != "cpu"
+                                  or torch.get_num_threads() > 1):
+        # A batched matmul of a batch of one rounds differently from the same seed in a group; on one CPU
+        # thread ``matmul`` (yatbench/nn/stacked.py) avoids that for a model's own forward_stacked. Under
+        # vmap, on several threads or on a GPU the lone run trains beside a ghost twin instead.
         models, all_splits, seeds, size = [models[0]] * 2, all_splits * 2, [*seeds] * 2, 2
     replicas = _Replicas(models, stacked)
     objective = first.objective or default_objective(first)

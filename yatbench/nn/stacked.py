@@ -28,8 +28,7 @@ StackedForward = Callable[[Params, Tensor], Tensor]
 
 def _lone_shortcut(a: Tensor, b: Tensor) -> bool:
     """A stack of one that a CPU batched matmul would not run through its batched kernel (see :func:`matmul`)."""
-    return (a.dim() == 3 and b.dim() == 3 and a.shape[0] == 1
-            and (1 in (a.shape[1], a.shape[2], b.shape[2]) or a.device.type != "cpu" or torch.get_num_threads() > 1))
+    return a.dim() == 3 and b.dim() == 3 and a.shape[0] == 1 and 1 in (a.shape[1], a.shape[2], b.shape[2])
 
 
 def matmul(a: Tensor, b: Tensor) -> Tensor:
@@ -39,9 +38,10 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     the batched kernel of any larger stack when p, q or r is 1 (matrix-vector code) or, with several
     intra-op threads, when the product is split between threads. Measured on torch 2.15 with MKL over
     random shapes and layouts (2 673 on one thread, 734 on two): every difference was of those kinds,
-    and none remained when the stack of one was expanded to two (a view, no copy of the data). So such a
-    stack runs as two copies of itself: on one CPU thread (what stacked runs use) only for products with
-    a dimension of 1, which are cheap; on a GPU always (not measured there; stacked runs are small).
+    and none remained when the stack of one was expanded to two (a view, no copy of the data). On one
+    CPU thread (what stacked runs use) such a product runs as two copies of itself: it has a dimension
+    of 1, so it is cheap. On several threads or a GPU the trainer gives a lone run a ghost twin instead
+    (``yatbench/trainer.py``): expanded products measured slower there.
     """
     if _lone_shortcut(a, b):
         return torch.bmm(a.expand(2, -1, -1), b.expand(2, -1, -1))[:1]

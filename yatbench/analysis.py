@@ -54,16 +54,16 @@ def class_means(splits: Any) -> torch.Tensor | None:
 
 
 @torch.no_grad()
-def prototype_metrics(model: nn.Module, splits: Any) -> dict[str, float]:
+def prototype_metrics(model: nn.Module, means: torch.Tensor | None) -> dict[str, float]:
     """``prototype_class_corr``, ``prototype_class_abs_corr`` and ``prototype_self_match`` (see module doc).
 
-    Returns {} for regression data, non-image data and models that are not prototype classifiers.
+    ``means`` is :func:`class_means` of the run's data. Returns {} where there are none (regression data,
+    non-image data) and for models that are not prototype classifiers.
     """
-    means = class_means(splits)
-    if means is None or not is_prototype_classifier(model, splits.out_features):
+    if means is None or not is_prototype_classifier(model, means.shape[0]):
         return {}
     weights = model.input_weights()[0].detach().double().cpu()
-    classes = splits.out_features
+    classes = means.shape[0]
     corr = _pearson(weights, means)  # (prototype, class)
     own = corr.diagonal()
     return {

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import platform
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -84,8 +85,11 @@ def add_retention(metrics: dict[str, Any], names: list[str]) -> None:
 
 
 def make_record(spec: RunSpec, splits: Splits, model: nn.Module, device: torch.device,
-                result: TrainResult, seed_batched: bool = False) -> dict[str, Any]:
-    """The metrics.json record (:class:`yatbench.record.RunRecord`): identity, outcome and data facts."""
+                result: TrainResult, seed_batched: bool = False, artifacts: Iterable[str] = ()) -> dict[str, Any]:
+    """The metrics.json record (:class:`yatbench.record.RunRecord`): identity, outcome and data facts.
+
+    ``artifacts``: the names (``ARTIFACTS``) of the extra files :func:`save_run` writes for the report.
+    """
     return RunRecord(
         run_id=spec.run_id, config_hash=spec.config_hash, seedless_key=spec.seedless_key,
         setting_key=setting_key(spec.resolved), status=result.status, dataset=spec.dataset.name,
@@ -94,15 +98,18 @@ def make_record(spec: RunSpec, splits: Splits, model: nn.Module, device: torch.d
         epochs_run=result.history[-1]["epoch"] if result.history else 0, steps=result.steps,
         train_time_s=round(result.train_time_s, 4), diverged_epoch=result.diverged_epoch,
         seed_batched=seed_batched, seed_batch=result.seed_batch, notes=[*splits.notes, *result.notes],
-        artifacts={"class_means": ARTIFACTS["class_means"]} if class_means(splits) is not None else {},
+        artifacts={name: ARTIFACTS[name] for name in artifacts},
         versions={"yatbench": __version__, "torch": torch.__version__, "python": platform.python_version()},
         finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     ).to_dict()
 
 
 def save_run(spec: RunSpec, splits: Splits, model: nn.Module, record: dict[str, Any],
-             history: list[dict[str, float]], replace: bool = False) -> Path:
-    """Write the run folder (config, metrics, history, weights, pictures) atomically."""
+             history: list[dict[str, float]], replace: bool = False, means: torch.Tensor | None = None) -> Path:
+    """Write the run folder (config, metrics, history, weights, pictures) atomically.
+
+    ``means``: the class means (:func:`yatbench.analysis.class_means`), saved when the record lists them.
+    """
 
     def contents(folder: Path) -> None:
         (folder / "config.yaml").write_text(OmegaConf.to_yaml(OmegaConf.create(spec.resolved)))
@@ -110,7 +117,7 @@ def save_run(spec: RunSpec, splits: Splits, model: nn.Module, record: dict[str, 
         write_exports(spec.resolved.get("export", "none"), folder, record, spec.resolved, history)
         torch.save({k: v.detach().cpu() for k, v in model.state_dict().items()}, folder / "model.pt")
         if "class_means" in record["artifacts"]:  # drawn beside the prototypes by the report
-            np.save(folder / record["artifacts"]["class_means"], class_means(splits).float().numpy())
+            np.save(folder / record["artifacts"]["class_means"], means.float().numpy())
         if splits.image_shape is not None and record["status"] == "ok":
             from yatbench.artifacts import save_weight_grid
 
@@ -137,17 +144,19 @@ def finish(spec: RunSpec, splits: Splits, model: nn.Module, device: torch.device
 
     ``started`` is the ``time.perf_counter()`` reading when the run began (data loading included).
     """
+    means = class_means(splits)  # once: for the prototype metrics and as a file beside the prototypes
     if result.status == "ok":
         if splits.weight_negation:
             result.metrics.update(weight_negation_metrics(model, splits, device))
-        result.metrics.update(prototype_metrics(model, splits))
+        result.metrics.update(prototype_metrics(model, means))
         # run-level measures for the seed claims (yatbench/gradients.py, yatbench/labour.py)
         result.metrics.update(gradient_metrics(build_model(spec, splits, device), model, splits))
         result.metrics.update(labour_metrics(model, splits))
     add_retention(result.metrics, [*splits.eval_sets, "weight_negated"])
-    record = make_record(spec, splits, model, device, result, seed_batched)
+    record = make_record(spec, splits, model, device, result, seed_batched,
+                         artifacts=["class_means"] if means is not None else [])
     record["total_time_s"] = round(time.perf_counter() - started, 4)
-    run_dir = save_run(spec, splits, model, record, result.history, replace=replace)
+    run_dir = save_run(spec, splits, model, record, result.history, replace=replace, means=means)
     return RunOutcome(run_dir, record, skipped=False)
 
 

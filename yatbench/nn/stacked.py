@@ -18,6 +18,8 @@ measured several times slower per step on a CPU, because vmap adds Python work t
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -45,6 +47,10 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     """
     if _lone_shortcut(a, b):
         return torch.bmm(a.expand(2, -1, -1), b.expand(2, -1, -1))[:1]
+    if a.dim() == 3 and b.dim() == 3 and a.shape[0] == b.shape[0] and not torch.is_grad_enabled():
+        # What ``@`` runs for such stacks, without its shape analysis. Not while a graph is recorded:
+        # ``@`` records other nodes than bmm, and higher derivatives would sum their terms in another order.
+        return torch.bmm(a, b)
     return a @ b
 
 
@@ -55,10 +61,54 @@ def addmatmul(c: Tensor, a: Tensor, b: Tensor) -> Tensor:
     return torch.baddbmm(c, a, b)
 
 
-def linear(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
-    """Per-seed ``x Wᵀ + b``: x (S, N, i), weight (S, o, i), bias (S, o) → (S, N, o)."""
+# Set while a stacked forward runs on inputs that require grad: derivatives with respect to the inputs
+# will be taken and differentiated again (PINN losses). There :func:`linear` records autograd's own
+# nodes, whose higher derivatives (and the order their terms are summed in) are PyTorch's.
+_PLAIN_GRAPH: ContextVar[bool] = ContextVar("yatbench_plain_graph", default=False)
+
+
+def _linear(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
     wt = weight.transpose(-1, -2)
     return matmul(x, wt) if bias is None else addmatmul(bias.unsqueeze(-2), x, wt)
+
+
+class _Linear(torch.autograd.Function):
+    """Per-seed ``x Wᵀ + b`` as one graph node.
+
+    Written with autograd, the stacked form records up to seven nodes (transpose, unsqueeze, the three
+    expands of the stack-of-one rule, baddbmm, slice), and on a tiny network each costs about as much as
+    the arithmetic. The backward forms the products autograd would, through :func:`matmul`, so the
+    gradients are the same numbers: ∂x = G W, ∂W = (Xᵀ G)ᵀ, ∂b = Σ_n G. Its operations are themselves
+    differentiable, so a graph built through it (``create_graph=True``) still is; a stacked forward on
+    inputs that require grad (PINN losses) records autograd's own nodes instead (``_PLAIN_GRAPH``).
+    """
+
+    @staticmethod
+    def forward(ctx: Any, x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
+        ctx.save_for_backward(x, weight, bias)
+        return _linear(x, weight, bias)
+
+    @staticmethod
+    def backward(ctx: Any, g: Tensor) -> tuple[Tensor | None, ...]:
+        x, weight, bias = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad
+        g = g.contiguous()  # as autograd's slice backward would leave it (a sum's gradient is an expanded view)
+        grad_x = matmul(g, weight) if need_x else None
+        grad_w = matmul(x.mT, g).mT if need_w else None
+        grad_b = g.sum(-2) if bias is not None and need_b else None
+        return grad_x, grad_w, grad_b
+
+
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
+    """Per-seed ``x Wᵀ + b``: x (S, N, i), weight (S, o, i), bias (S, o) → (S, N, o).
+
+    One graph node (``_Linear``) in eager mode; plain autograd under a torch.func transform and while
+    input derivatives are being taken (``_PLAIN_GRAPH``).
+    """
+    if _PLAIN_GRAPH.get() or torch._C._are_functorch_transforms_active():
+        return _linear(x, weight, bias)
+    return _Linear.apply(x, weight, bias)
+
 
 
 def sub(params: Params, prefix: str) -> dict[str, Tensor]:
@@ -75,7 +125,18 @@ def backend_of(model: nn.Module) -> str:
 def stacked_forward(model: nn.Module) -> tuple[StackedForward, str]:
     """``(forward, backend)``: the model's own ``forward_stacked`` ("stacked"), else vmap ("vmap")."""
     if backend_of(model) == "stacked":
-        return model.forward_stacked, "stacked"
+        own = model.forward_stacked
+
+        def forward(params: Params, x: Tensor) -> Tensor:
+            if not x.requires_grad:
+                return own(params, x)
+            token = _PLAIN_GRAPH.set(True)
+            try:
+                return own(params, x)
+            finally:
+                _PLAIN_GRAPH.reset(token)
+
+        return forward, "stacked"
     from torch.func import functional_call, vmap
 
     names = {name for name, _ in model.named_parameters()}

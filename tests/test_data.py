@@ -296,7 +296,8 @@ def test_mnist_has_no_eval_sets() -> None:
 @pytest.mark.parametrize("stem, cls", [("compositional", CompositionalConfig), ("mnist", MnistConfig),
                                        ("fashion_mnist", FashionMnistConfig), ("inversion", InversionConfig)])
 def test_dataset_yaml_builds_its_dataclass_with_its_defaults(stem: str, cls: type) -> None:
-    from yatbench.config import build_node, compose_config
+    from yatbench.compose import compose_config
+    from yatbench.config import build_node
 
     built = build_node(compose_config([f"dataset={stem}"]).dataset, "dataset")
     assert type(built) is cls and built.name == stem

@@ -105,7 +105,8 @@ def run(
 
       yatbench run compositional -m attention model.experts=3 seed=4 device=cpu
     """
-    from yatbench.config import compose_config, validate
+    from yatbench.compose import compose_config
+    from yatbench.config import validate
     from yatbench.run import execute
 
     spec = validate(compose_config([f"dataset={dataset}", f"model={model}", *(overrides or [])], config_dir))

@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from yatbench.config import search_dirs
+from yatbench.compose import search_dirs
 from yatbench.errors import UserError
 from yatbench.owner import pid_alive
 from yatbench.sweep.jobs import Job, RunReport, failed_reports, run_job

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from yatbench.bench import layer_benchmark, write_csv
+from yatbench.bench import layer_benchmark
+from yatbench.bench_table import write_csv
 from yatbench.compose import compose_config
 from yatbench.config import validate
 from yatbench.data.xor import XorConfig

@@ -13,8 +13,9 @@ import torch
 
 from yatbench.data._images import BUNDLED_SOURCE, read_bundled_mnist
 from yatbench.data.compositional import CompositionalConfig
+from yatbench.data.image_sources import DATA_DIR_ENV
 from yatbench.data.inversion import PIXEL_INVERTED, SIGN_INVERTED, InversionConfig
-from yatbench.data.mnist import DATA_DIR_ENV, FashionMnistConfig, MnistConfig
+from yatbench.data.mnist import FashionMnistConfig, MnistConfig
 from yatbench.errors import UserError
 
 FASHION_SYSTEM_DIR = Path("/usr/share/datasets/fashion-mnist")

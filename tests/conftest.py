@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from yatbench.config import RunSpec, compose_config, validate
+from yatbench.compose import compose_config
+from yatbench.config import RunSpec, validate
 
 
 @pytest.fixture

@@ -275,7 +275,7 @@ USER_FILES: list[tuple[str, str, list[str], str]] = [
     ("sweep/p.yaml", "grid: [1\n", ["sweep", "p"], "is not valid YAML"),
     ("sweep/p.yaml", "axes: {seed: 'range(2)'}\ngrid: [{dataset: xor, model: yat, dataset.name: ../e}]\n",
      ["sweep", "p"], "dataset.name='../e' does not match"),
-    ("executor/bad.yaml", "_target_: yatbench.sweep.executors.ExecutorConfig\nkind: rocket\n",
+    ("executor/bad.yaml", "_target_: yatbench.sweep.executor_base.ExecutorConfig\nkind: rocket\n",
      ["sweep", "xor", "--executor", "bad"], "executor.kind='rocket' is not valid"),
 ]
 

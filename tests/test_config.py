@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from yatbench.config import compose_config, config_hash, validate
+from yatbench.compose import compose_config
+from yatbench.config import validate
 from yatbench.errors import UserError
+from yatbench.identity import config_hash
 
 
 def spec(*overrides: str):

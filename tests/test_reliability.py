@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from yatbench.config import compose_config, validate
+from yatbench.compose import compose_config
+from yatbench.config import validate
 from yatbench.errors import UserError
 from yatbench.owner import owned_name
 from yatbench.report import build_report

@@ -20,7 +20,8 @@ import pytest
 import torch
 from omegaconf import OmegaConf
 
-from yatbench.config import compose_config, validate
+from yatbench.compose import compose_config
+from yatbench.config import validate
 from yatbench.identity import setting_key
 from yatbench.record import DataFacts, RunRecord
 from yatbench.report import build_report

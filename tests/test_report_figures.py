@@ -29,7 +29,8 @@ def _figure(report, name: str):
 @pytest.fixture(scope="module")
 def mnist_runs(tmp_path_factory: pytest.TempPathFactory):
     """Yat prototypes and the linear classifier, 2 seeds each, on a small bundled MNIST (centred)."""
-    from yatbench.config import compose_config, validate
+    from yatbench.compose import compose_config
+    from yatbench.config import validate
     from yatbench.run import execute
 
     results = tmp_path_factory.mktemp("mnist") / "results"
@@ -182,7 +183,8 @@ def test_budgets_every_fifth_epoch_then_every_tenth_and_the_last() -> None:
 @pytest.fixture(scope="module")
 def xor_report(tmp_path_factory: pytest.TempPathFactory):
     """A shrunk `xor` preset (±1): one Yat neuron with kernels yat and square, relu [2] and [4], linear; 4 seeds."""
-    from yatbench.config import compose_config, validate
+    from yatbench.compose import compose_config
+    from yatbench.config import validate
     from yatbench.run import execute_seeds
 
     results = tmp_path_factory.mktemp("xor") / "results"

@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from yatbench.bench import layer_benchmark, write_csv
-from yatbench.config import compose_config, validate
+from yatbench.bench import layer_benchmark
+from yatbench.bench_table import write_csv
+from yatbench.compose import compose_config
+from yatbench.config import validate
 from yatbench.data.xor import XorConfig
 from yatbench.errors import UserError
 from yatbench.labour import nmi

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from yatbench.config import compose_config, validate
+from yatbench.compose import compose_config
+from yatbench.config import validate
 from yatbench.errors import UserError
 from yatbench.results import PARTIAL_DIR, is_complete
 from yatbench.sweep.grid import build_grid, load_preset, with_seed

@@ -14,7 +14,8 @@ from torch import nn
 
 import yatbench.run as run_module
 import yatbench.trainer as trainer_module
-from yatbench.config import RunSpec, compose_config, validate
+from yatbench.compose import compose_config
+from yatbench.config import RunSpec, validate
 from yatbench.device import intra_op_threads
 from yatbench.models.yat import YatConfig, _yat_stacked
 from yatbench.nn.stacked import addmatmul, matmul, stack_models

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from yatbench.config import compose_config, validate
+from yatbench.compose import compose_config
+from yatbench.config import validate
 from yatbench.report import build_report
 from yatbench.report.stats import NONNEGATIVE, summarize
 from yatbench.run import execute

@@ -289,7 +289,8 @@ def test_vmap_over_inputs_and_alpha_only() -> None:
 
 def test_layer_benchmark_smoke(tmp_path) -> None:
     pytest.importorskip("pandas")
-    from yatbench.bench import COLUMNS, format_table, layer_benchmark, write_csv
+    from yatbench.bench import COLUMNS, layer_benchmark
+    from yatbench.bench_table import format_table, write_csv
 
     df = layer_benchmark([(8, 6, 4)], repeats=2, threads=1, min_sample_s=0.0)
     assert set(df["layer"]) == {"hidden", "first"}

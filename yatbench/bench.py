@@ -24,6 +24,8 @@ Memory: the tensors autograd saves for backward are counted with
 weight counts once), identically for every contender. ``saved_ratio`` counts everything saved;
 ``saved_ratio_no_params`` leaves out the storages of the module's own parameters, which any layer
 keeps alive anyway.
+
+The result's table and CSV file: :mod:`yatbench.bench_table`.
 """
 
 from __future__ import annotations
@@ -31,7 +33,6 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import torch
@@ -41,14 +42,11 @@ from yatbench.nn.yat import YatLayer, yat_reference
 
 if TYPE_CHECKING:
     import pandas as pd
-    from rich.table import Table
 
 __all__ = [
     "DEFAULT_SHAPES",
-    "format_table",
     "layer_benchmark",
     "saved_tensor_bytes",
-    "write_csv",
 ]
 
 DEFAULT_SHAPES: list[tuple[int, int, int]] = [(256, 784, 256), (4096, 64, 64), (1024, 784, 512)]
@@ -296,61 +294,3 @@ def _median(values: list[float]) -> float:
     s = sorted(values)
     mid = len(s) // 2
     return s[mid] if len(s) % 2 else 0.5 * (s[mid - 1] + s[mid])
-
-
-def format_table(df: pd.DataFrame, title: str | None = None) -> Table:
-    """A rich Table of a :func:`layer_benchmark` result, one row per (shape, contender)."""
-    from rich.table import Table
-
-    first = df.iloc[0] if len(df) else None
-    if title is None and first is not None:
-        title = f"Layer forward+backward vs Linear+ReLU ({first['device']}, {first['threads']} threads)"
-    table = Table(title=title)
-    for col, justify in [
-        ("shape (batch, in, out)", "left"),
-        ("layer", "left"),
-        ("contender", "left"),
-        ("median ms", "right"),
-        ("time ratio (IQR)", "right"),
-        ("saved MB", "right"),
-        ("saved ratio", "right"),
-        ("saved ratio w/o params", "right"),
-        ("note", "left"),
-    ]:
-        table.add_column(col, justify=justify)  # type: ignore[arg-type]
-
-    def num(v: Any, fmt: str) -> str:
-        return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else format(v, fmt)
-
-    base = {(r["batch"], r["in_features"], r["out_features"], r.get("layer")): r["median_ms"]
-            for _, r in df.iterrows() if r["contender"] == BASELINE}
-    for _, r in df.iterrows():
-        ratio = num(r["time_ratio"], ".2f")
-        if ratio != "—" and r.get("time_ratio_q1") == r.get("time_ratio_q1"):
-            ratio += f" ({r['time_ratio_q1']:.2f}–{r['time_ratio_q3']:.2f})"
-        of_medians = r["median_ms"] / base.get((r["batch"], r["in_features"], r["out_features"], r.get("layer")),
-                                               math.nan)
-        if abs(of_medians / r["time_ratio"] - 1) > 0.1:  # the times beside it would say otherwise: noisy
-            ratio += " ⚠"
-            table.caption = "⚠: the median times and the median paired ratio disagree by > 10%: a noisy machine; " \
-                            "rerun with more --repeats"
-        table.add_row(
-            f"({r['batch']}, {r['in_features']}, {r['out_features']})",
-            str(r["layer"]),
-            str(r["contender"]),
-            num(r["median_ms"], ".3f"),
-            ratio,
-            num(r["saved_bytes"] / 1e6 if r["saved_bytes"] == r["saved_bytes"] else None, ".3f"),
-            num(r["saved_ratio"], ".3f"),
-            num(r["saved_ratio_no_params"], ".3f"),
-            str(r["note"] or ""),
-        )
-    return table
-
-
-def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
-    """Write a benchmark result as CSV (creating the folder); returns the path written."""
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    df.to_csv(out, index=False)
-    return out

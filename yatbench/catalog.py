@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from yatbench.config import option_names, read_option, search_dirs
+from yatbench.compose import option_names, read_option, search_dirs
 from yatbench.sweep.grid import preset_options
 
 

@@ -1,52 +1,23 @@
-"""The ``yatbench`` command line: run, list (and sweep, report, bench as they land).
+"""The ``yatbench`` command line: run, sweep, list, report and bench, with their options and help.
 
 Only typer is imported at start-up so that ``--help`` answers at once; torch, Hydra and
-pandas are imported inside the command that needs them.
+pandas are imported inside the command that needs them. How a command ends (one error line,
+an exit code, signals) is :mod:`yatbench.cli_errors`; the bench command's body is
+:mod:`yatbench.bench_command`.
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
 
-from yatbench.errors import Interrupted, UserError
-
-
-class _Stopped(Exception):
-    """Carries Ctrl-C / a termination signal past typer, which would turn it into a silent exit 130."""
-
-    def __init__(self, interrupt: KeyboardInterrupt) -> None:
-        super().__init__(str(interrupt))
-        self.interrupt = interrupt
-
-
-def _is_usage_error(exc: Exception) -> bool:
-    """Click's own errors (typer vendors click, so match the class by name, not by import)."""
-    return any(cls.__name__ == "ClickException" for cls in type(exc).__mro__)
-
-
-class _OneLineGroup(TyperGroup):
-    """Command-line usage errors (``--workers 0``, a missing argument) as one ``error:`` line, exit 2."""
-
-    def invoke(self, ctx: typer.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except KeyboardInterrupt as exc:
-            raise _Stopped(exc) from None
-        except Exception as exc:
-            if not _is_usage_error(exc):
-                raise
-            command = f"yatbench {ctx.invoked_subcommand}" if ctx.invoked_subcommand else "yatbench"
-            message = " ".join(exc.format_message().split()).rstrip(".")
-            raise UserError(f"{message}; see `{command} --help`", exc.exit_code) from None
-
+from yatbench.cli_errors import OneLineGroup, run_guarded
+from yatbench.errors import UserError
 
 app = typer.Typer(
-    cls=_OneLineGroup,
+    cls=OneLineGroup,
     help="Yat-product (ⵟ) neurons beside dot-product networks: runs, sweeps and reports.\n\n"
     "Example: yatbench run xor --model yat",
     no_args_is_help=True,
@@ -105,7 +76,8 @@ def run(
 
       yatbench run compositional -m attention model.experts=3 seed=4 device=cpu
     """
-    from yatbench.config import compose_config, validate
+    from yatbench.compose import compose_config
+    from yatbench.config import validate
     from yatbench.run import execute
 
     spec = validate(compose_config([f"dataset={dataset}", f"model={model}", *(overrides or [])], config_dir))
@@ -267,41 +239,6 @@ def report(
     print_report(built)
 
 
-# Long enough to be stable: on a quiet 2-core machine 2 epochs × 3 repeats gave ratios of 0.39 (MNIST) and 0.75
-# (XOR) where 5 × 5 gives 0.98–0.99 and 0.97–1.11; the spread of the paired per-repeat ratios is printed.
-THROUGHPUT_CASES = [("mnist", "yat", ["trainer.epochs=5"]), ("xor", "yat", ["trainer.epochs=500"])]
-THROUGHPUT_REPEATS = 5
-
-
-def _parse_shapes(text: str) -> list[tuple[int, int, int]]:
-    shapes = []
-    for item in text.split(","):
-        parts = item.lower().split("x")
-        if len(parts) != 3 or not all(p.strip().isdigit() and int(p) > 0 for p in parts):
-            raise UserError(f"--shapes item {item!r} is not BATCHxINxOUT with positive integers, e.g. 256x784x256")
-        batch, fan_in, fan_out = (int(p) for p in parts)
-        shapes.append((batch, fan_in, fan_out))
-    from yatbench.limits import Limits
-
-    limit = Limits().max_bytes
-    for batch, fan_in, fan_out in shapes:
-        # input, weight, output and their gradients, for both contenders: about 8 fp32 copies
-        needed = 8 * 4 * (batch * fan_in + fan_in * fan_out + batch * fan_out)
-        if needed > limit:
-            raise UserError(f"--shapes {batch}x{fan_in}x{fan_out} needs about {needed / 2**30:.0f} GiB, over half "
-                            f"this machine's memory ({limit / 2**30:.1f} GiB); choose smaller shapes")
-    return shapes
-
-
-def _check_out_folder(out: Path) -> None:
-    """``--out`` must be a folder that exists or can be created (checked before minutes of timing)."""
-    from yatbench.results import ensure_writable
-
-    if out.exists() and not out.is_dir():
-        raise UserError(f"--out {out} is a file; give a folder for the CSV files")
-    ensure_writable(out)
-
-
 @app.command()
 def bench(
     device: Annotated[str, typer.Option(help="cpu or cuda")] = "cpu",
@@ -325,63 +262,9 @@ def bench(
 
       yatbench bench --device cuda --compile
     """
-    from rich.console import Console
+    from yatbench.bench_command import run_bench  # lazy: torch and pandas only when the command runs
 
-    if device not in ("cpu", "cuda"):
-        raise UserError(f"--device {device!r} is not valid; choose cpu or cuda")
-    shape_list = _parse_shapes(shapes)
-    if layer not in ("hidden", "first", "both"):
-        raise UserError(f"--layer {layer!r} is not valid; choose hidden, first or both")
-    positions = ("hidden", "first") if layer == "both" else (layer,)
-    _check_out_folder(out)
-    import pandas as pd
-    import torch
-
-    from yatbench.bench import format_table, layer_benchmark, write_csv
-    from yatbench.device import resolve_device
-    from yatbench.throughput import trainer_throughput
-
-    try:
-        resolve_device(device)
-    except UserError as exc:
-        if device == "cuda":
-            raise UserError("--device cuda was asked for but torch sees no CUDA GPU; use --device cpu",
-                            exc.exit_code) from None
-        raise
-    from yatbench.progress import progress_line
-
-    console = Console()
-    if not console.is_terminal:
-        console = Console(width=140)  # a file or a pipe: keep the table's columns readable
-    torch.set_num_threads(threads)
-    with progress_line("timing the layers") as say:
-        parts = []
-        for index, shape in enumerate(shape_list):
-            say(f"layer timing: shape {index + 1} of {len(shape_list)} {shape}, {repeats} repeats")
-            parts.append(layer_benchmark([shape], device=device, repeats=repeats, threads=threads,
-                                         compile=compile_layer, positions=positions))
-        table = pd.concat(parts, ignore_index=True)
-    console.print(format_table(table, title=f"Yat layer vs Linear+ReLU · {device} · {threads} threads · "
-                                            "time ratio: median of interleaved per-repeat ratios (IQR)"))
-    console.print(f"layer table: {write_csv(table, out / 'layer.csv')}")
-    if throughput:
-        rows = []
-        with progress_line("trainer throughput") as say:
-            for dataset, model, extra in THROUGHPUT_CASES:
-                say(f"trainer throughput: {dataset} · {model}, {THROUGHPUT_REPEATS} repeats")
-                rows.append(trainer_throughput(dataset, model, extra, repeats=THROUGHPUT_REPEATS, device=device))
-        frame = pd.DataFrame(rows)
-        shown = frame[["dataset", "model", "epochs", "repeats", "trainer_samples_per_s", "hand_loop_samples_per_s",
-                       "throughput_ratio", "ratio_min", "ratio_max"]].round(3)
-        console.print("trainer vs hand-written loop (ratio = hand-loop time / trainer time = the ratio of the two "
-                      "samples/s; min–max over the paired repeats):")
-        console.print(shown.to_string(index=False))
-        console.print(f"throughput table: {write_csv(frame, out / 'throughput.csv')}")
-
-
-def _terminate(signum: int, frame: object) -> None:
-    """SIGTERM/SIGHUP (SLURM, CI, a closed terminal) stop the command the way Ctrl-C does: cleanly."""
-    raise Interrupted("terminated", 128 + signum)
+    run_bench(device, shapes, repeats, threads, compile_layer, throughput, out, layer)
 
 
 def main() -> None:
@@ -389,26 +272,7 @@ def main() -> None:
 
     Ctrl-C and termination signals end in one line too, after the sweep has stopped its workers.
     """
-    import signal
-
-    for name in ("SIGTERM", "SIGHUP"):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), _terminate)
-    try:
-        app()
-    except UserError as exc:
-        typer.echo(f"error: {exc.message}", err=True)
-        sys.exit(exc.exit_code)
-    except _Stopped as exc:
-        _exit_interrupted(exc.interrupt)
-    except KeyboardInterrupt as exc:
-        _exit_interrupted(exc)
-
-
-def _exit_interrupted(exc: KeyboardInterrupt) -> None:
-    message, code = (exc.message, exc.exit_code) if isinstance(exc, Interrupted) else ("interrupted", 130)
-    typer.echo(message, err=True)
-    sys.exit(code)
+    run_guarded(app)
 
 
 if __name__ == "__main__":

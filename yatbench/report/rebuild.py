@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from yatbench.config import search_dirs
+from yatbench.compose import search_dirs
 from yatbench.record import DataFacts
 
 SYNTHETIC_TASK_SOURCES = ("synthetic:",)

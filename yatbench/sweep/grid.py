@@ -24,8 +24,8 @@ Command-line overrides then, key by key:
   ``dataset.source=auto``), or else is added to every point (``trainer.epochs=5``,
   ``trainer.lr=0.1,0.01`` adds an axis).
 
-Every point is then composed and validated (:mod:`yatbench.config`) before anything runs, so a
-typo fails at once with one line. A point is composed once for all its seeds.
+Every point is then composed and validated (:mod:`yatbench.compose`, :mod:`yatbench.config`) before
+anything runs, so a typo fails at once with one line. A point is composed once for all its seeds.
 """
 
 from __future__ import annotations
@@ -37,7 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from yatbench.config import RunSpec, check_seed, compose_config, option_names, search_dirs, validate
+from yatbench.compose import compose_config, option_names, search_dirs
+from yatbench.config import RunSpec, check_seed, validate
 from yatbench.errors import UserError
 
 PRESET_KEYS = ("axes", "grid", "executor")

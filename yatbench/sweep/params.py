@@ -12,7 +12,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from yatbench.config import RunSpec, compose_config, validate
+from yatbench.compose import compose_config
+from yatbench.config import RunSpec, validate
 
 TOLERANCE = 0.05
 _SHAPES: dict[str, tuple[int, int]] = {}  # dataset settings → (in, out) features, read once

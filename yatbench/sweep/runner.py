@@ -22,7 +22,8 @@ from rich.console import Console
 from yatbench.config import RunSpec
 from yatbench.errors import Interrupted, UserError
 from yatbench.results import ensure_writable, is_complete, remove_leftovers
-from yatbench.sweep.executors import Executor, ExecutorConfig, load_executor_config, make_executor
+from yatbench.sweep.executor_base import Executor, ExecutorConfig
+from yatbench.sweep.executors import load_executor_config, make_executor
 from yatbench.sweep.grid import Preset, build_grid, load_preset, parse_overrides
 from yatbench.sweep.jobs import RunReport, make_jobs
 from yatbench.sweep.summary import SweepResult, print_comparison, print_failures, print_plan, print_summary

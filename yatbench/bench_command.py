@@ -1,0 +1,103 @@
+"""``yatbench bench`` end to end: check the arguments, time the layers, measure the trainer's throughput.
+
+The arguments are checked before torch and pandas are imported, so that bad input is answered at
+once; the layer timing is :mod:`yatbench.bench` (its table and CSV :mod:`yatbench.bench_table`),
+the trainer against a hand-written loop :mod:`yatbench.throughput`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from yatbench.errors import UserError
+from yatbench.limits import Limits
+from yatbench.progress import progress_line
+from yatbench.results import ensure_writable
+
+# Long enough to be stable: on a quiet 2-core machine 2 epochs × 3 repeats gave ratios of 0.39 (MNIST) and 0.75
+# (XOR) where 5 × 5 gives 0.98–0.99 and 0.97–1.11; the spread of the paired per-repeat ratios is printed.
+THROUGHPUT_CASES = [("mnist", "yat", ["trainer.epochs=5"]), ("xor", "yat", ["trainer.epochs=500"])]
+THROUGHPUT_REPEATS = 5
+LAYERS = ("hidden", "first", "both")
+
+
+def parse_shapes(text: str) -> list[tuple[int, int, int]]:
+    """``--shapes`` as (batch, in, out) triples; one :class:`UserError` line for a malformed or too large one."""
+    shapes = []
+    for item in text.split(","):
+        parts = item.lower().split("x")
+        if len(parts) != 3 or not all(p.strip().isdigit() and int(p) > 0 for p in parts):
+            raise UserError(f"--shapes item {item!r} is not BATCHxINxOUT with positive integers, e.g. 256x784x256")
+        batch, fan_in, fan_out = (int(p) for p in parts)
+        shapes.append((batch, fan_in, fan_out))
+    limit = Limits().max_bytes
+    for batch, fan_in, fan_out in shapes:
+        # input, weight, output and their gradients, for both contenders: about 8 fp32 copies
+        needed = 8 * 4 * (batch * fan_in + fan_in * fan_out + batch * fan_out)
+        if needed > limit:
+            raise UserError(f"--shapes {batch}x{fan_in}x{fan_out} needs about {needed / 2**30:.0f} GiB, over half "
+                            f"this machine's memory ({limit / 2**30:.1f} GiB); choose smaller shapes")
+    return shapes
+
+
+def _check_out_folder(out: Path) -> None:
+    """``--out`` must be a folder that exists or can be created (checked before minutes of timing)."""
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out} is a file; give a folder for the CSV files")
+    ensure_writable(out)
+
+
+def run_bench(device: str, shapes: str, repeats: int, threads: int, compile_layer: bool, throughput: bool,
+              out: Path, layer: str) -> None:
+    """Check the arguments, then print and write the layer table and (with ``throughput``) the trainer's."""
+    if device not in ("cpu", "cuda"):
+        raise UserError(f"--device {device!r} is not valid; choose cpu or cuda")
+    shape_list = parse_shapes(shapes)
+    if layer not in LAYERS:
+        raise UserError(f"--layer {layer!r} is not valid; choose hidden, first or both")
+    positions = ("hidden", "first") if layer == "both" else (layer,)
+    _check_out_folder(out)
+    # Imported only now that the arguments are known to be good: bad input is answered at once.
+    import pandas as pd
+    import torch
+    from rich.console import Console
+
+    from yatbench.bench import layer_benchmark
+    from yatbench.bench_table import format_table, write_csv
+    from yatbench.device import resolve_device
+    from yatbench.throughput import trainer_throughput
+
+    try:
+        resolve_device(device)
+    except UserError as exc:
+        if device == "cuda":
+            raise UserError("--device cuda was asked for but torch sees no CUDA GPU; use --device cpu",
+                            exc.exit_code) from None
+        raise
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=140)  # a file or a pipe: keep the table's columns readable
+    torch.set_num_threads(threads)
+    with progress_line("timing the layers") as say:
+        parts = []
+        for index, shape in enumerate(shape_list):
+            say(f"layer timing: shape {index + 1} of {len(shape_list)} {shape}, {repeats} repeats")
+            parts.append(layer_benchmark([shape], device=device, repeats=repeats, threads=threads,
+                                         compile=compile_layer, positions=positions))
+        table = pd.concat(parts, ignore_index=True)
+    console.print(format_table(table, title=f"Yat layer vs Linear+ReLU · {device} · {threads} threads · "
+                                            "time ratio: median of interleaved per-repeat ratios (IQR)"))
+    console.print(f"layer table: {write_csv(table, out / 'layer.csv')}")
+    if throughput:
+        rows = []
+        with progress_line("trainer throughput") as say:
+            for dataset, model, extra in THROUGHPUT_CASES:
+                say(f"trainer throughput: {dataset} · {model}, {THROUGHPUT_REPEATS} repeats")
+                rows.append(trainer_throughput(dataset, model, extra, repeats=THROUGHPUT_REPEATS, device=device))
+        frame = pd.DataFrame(rows)
+        shown = frame[["dataset", "model", "epochs", "repeats", "trainer_samples_per_s", "hand_loop_samples_per_s",
+                       "throughput_ratio", "ratio_min", "ratio_max"]].round(3)
+        console.print("trainer vs hand-written loop (ratio = hand-loop time / trainer time = the ratio of the two "
+                      "samples/s; min–max over the paired repeats):")
+        console.print(shown.to_string(index=False))
+        console.print(f"throughput table: {write_csv(frame, out / 'throughput.csv')}")

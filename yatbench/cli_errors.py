@@ -1,0 +1,79 @@
+"""How a ``yatbench`` command ends: one stderr line and an exit code, never a traceback.
+
+Bad input (:class:`UserError`, click's usage errors) ends in one ``error:`` line and its exit code
+(2 = wrong input, 1 = run-time failure); Ctrl-C, SIGTERM and SIGHUP end in one line and 128 + the
+signal number, after the command has stopped cleanly. Only typer is imported here, so that
+``yatbench --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+from yatbench.errors import Interrupted, UserError
+
+
+class _Stopped(Exception):
+    """Carries Ctrl-C / a termination signal past typer, which would turn it into a silent exit 130."""
+
+    def __init__(self, interrupt: KeyboardInterrupt) -> None:
+        super().__init__(str(interrupt))
+        self.interrupt = interrupt
+
+
+def _is_usage_error(exc: Exception) -> bool:
+    """Click's own errors (typer vendors click, so match the class by name, not by import)."""
+    return any(cls.__name__ == "ClickException" for cls in type(exc).__mro__)
+
+
+class OneLineGroup(TyperGroup):
+    """Command-line usage errors (``--workers 0``, a missing argument) as one ``error:`` line, exit 2."""
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt as exc:
+            raise _Stopped(exc) from None
+        except Exception as exc:
+            if not _is_usage_error(exc):
+                raise
+            command = f"yatbench {ctx.invoked_subcommand}" if ctx.invoked_subcommand else "yatbench"
+            message = " ".join(exc.format_message().split()).rstrip(".")
+            raise UserError(f"{message}; see `{command} --help`", exc.exit_code) from None
+
+
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM/SIGHUP (SLURM, CI, a closed terminal) stop the command the way Ctrl-C does: cleanly."""
+    raise Interrupted("terminated", 128 + signum)
+
+
+def run_guarded(app: Callable[[], Any]) -> None:
+    """Run ``app``; bad input ends in one line on stderr and a non-zero exit, never a traceback.
+
+    Ctrl-C and termination signals end in one line too, after the sweep has stopped its workers.
+    """
+    import signal
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _terminate)
+    try:
+        app()
+    except UserError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        sys.exit(exc.exit_code)
+    except _Stopped as exc:
+        _exit_interrupted(exc.interrupt)
+    except KeyboardInterrupt as exc:
+        _exit_interrupted(exc)
+
+
+def _exit_interrupted(exc: KeyboardInterrupt) -> None:
+    message, code = (exc.message, exc.exit_code) if isinstance(exc, Interrupted) else ("interrupted", 130)
+    typer.echo(message, err=True)
+    sys.exit(code)

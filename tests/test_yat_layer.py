@@ -11,7 +11,7 @@ from torch.func import functional_call, grad, vmap
 
 from yatbench.errors import UserError
 from yatbench.nn import YatLayer, yat_product, yat_reference
-from yatbench.nn.yat_function import KAPPA
+from yatbench.nn.cancellation import KAPPA
 
 BIASES = ["inside", "outside", "none"]
 ALPHAS = ["learnable", "none", 2.5]

@@ -53,11 +53,12 @@ import torch
 from torch import Tensor, nn
 
 from yatbench.data.base import Splits
-from yatbench.data.stacked import SeedSet, same_shapes, seed_set
+from yatbench.data.stacked import same_shapes, seed_set
 from yatbench.errors import UserError
-from yatbench.nn.stacked import backend_of, load_slice, stack_models, stacked_forward
-from yatbench.objective import default_objective, final_metrics, stacked_metrics
+from yatbench.nn.stacked import backend_of
+from yatbench.objective import default_objective, final_metrics
 from yatbench.progress import progress_bar
+from yatbench.replicas import Replicas
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
 ELEMENTWISE = ("adam", "adamw", "sgd")  # optimizers whose step treats every parameter entry alone
@@ -160,51 +161,6 @@ def stackable(model: nn.Module, splits: Splits, cfg: TrainerConfig, phases: Sequ
             and all(p.optimizer in ELEMENTWISE for p in phases or phases_of(cfg, splits)))
 
 
-class _Replicas:
-    """The S models as the loop sees them: a forward over (S, N, in), leaves to optimise, write-back."""
-
-    def __init__(self, models: Sequence[nn.Module], stacked: bool) -> None:
-        self.models, self.prototype = list(models), models[0]
-        if stacked:
-            params, buffers = stack_models(self.models)
-            self.tensors = {**params, **buffers}
-            self.leaves: list[Tensor] = list(params.values())
-            own, self.backend = stacked_forward(self.prototype)
-            self.forward: Callable[[Tensor], Tensor] = lambda x: own(self.tensors, x)
-        else:
-            if len(models) != 1:
-                raise ValueError("a group of several seeds trains stacked; this one cannot")
-            self.tensors, self.backend = {}, "module"
-            self.leaves = list(self.prototype.parameters())
-            self.forward = lambda x: self.prototype(x[0]).unsqueeze(0)
-
-    def snapshot(self, index: int) -> dict[str, Tensor] | None:
-        return {k: v[index:index + 1].detach().clone() for k, v in self.tensors.items()} if self.tensors else None
-
-    def write_back(self, kept: dict[int, dict[str, Tensor] | None]) -> None:
-        if not self.tensors:
-            return  # the module trained in place
-        for index, model in enumerate(self.models):
-            snapshot = kept.get(index)
-            load_slice(model, snapshot, 0) if snapshot else load_slice(model, self.tensors, index)
-
-    def evaluate(self, data: SeedSet, splits: Splits, terms: bool = False) -> list[dict[str, float]]:
-        """Each seed's metrics on ``data``; ``terms``: with the objective's named terms (final scores only)."""
-        self.prototype.eval()
-        with torch.no_grad():
-            scores = stacked_metrics(self.forward(data.x), data.y, splits)
-        if terms and hasattr(splits.objective, "parts"):  # scored at the points alone: no targets
-            parts = splits.objective.parts(self.forward, data.x)
-            scores = [{**score, **{k: v for k, v in part.items() if k != "loss"}}
-                      for score, part in zip(scores, parts, strict=True)]
-        self.prototype.train()
-        return scores
-
-    def parts(self, data: SeedSet, splits: Splits) -> list[dict[str, float]]:
-        """Each seed's objective terms on its training set ``data`` (``splits.objective.parts``, module doc)."""
-        return splits.objective.parts(self.forward, data.x, data.target)
-
-
 def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: TrainerConfig,
           device: torch.device, seeds: Sequence[int], label: str = "training",
           phases: Sequence[Phase] | None = None) -> list[TrainResult]:
@@ -228,7 +184,7 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
         # thread ``matmul`` (yatbench/nn/stacked.py) avoids that for a model's own forward_stacked. Under
         # vmap, on several threads or on a GPU the lone run trains beside a ghost twin instead.
         models, all_splits, seeds, size = [models[0]] * 2, all_splits * 2, [*seeds] * 2, 2
-    replicas = _Replicas(models, stacked)
+    replicas = Replicas(models, stacked)
     objective = first.objective or default_objective(first)
     labelless = hasattr(first.objective, "parts")  # scored by its objective's terms on the train set
     train_set, test_set = seed_set(all_splits, "train", device), seed_set(all_splits, "test", device)

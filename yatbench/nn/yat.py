@@ -1,4 +1,7 @@
-"""The Yat-product layer ⵟ: one layer, one file, its math here (the arithmetic: ``yat_function.py``).
+"""The Yat-product layer ⵟ: one layer, its math here.
+
+The arithmetic is in ``yat_function.py`` (the fast path), ``cancellation.py`` (the repair near x = w)
+and ``yat_reference.py`` (the formula by plain autograd, and the ablation kernels).
 
 For a weight row w (one output unit), an input x, both in R^d, a bias b and a scale α:
 
@@ -83,73 +86,13 @@ import torch
 from torch import Tensor, nn
 
 from yatbench.errors import UserError
-from yatbench.nn.stacked import matmul
-from yatbench.nn.yat_function import (
-    YatFunction,
-    YatFunctionTransformable,
-    cancelled,
-    direct_distance,
-    transforms_active,
-    vmapped,
-)
+from yatbench.nn.cancellation import transforms_active, vmapped
+from yatbench.nn.yat_function import YatFunction, YatFunctionTransformable
+from yatbench.nn.yat_reference import BIAS_MODES, KERNELS, yat_reference
 
 __all__ = ["BIAS_MODES", "KERNELS", "YatLayer", "yat_product", "yat_reference"]
 
-BIAS_MODES = ("inside", "outside", "none")
-KERNELS = ("yat", "square", "distance")
 _HALF = (torch.float16, torch.bfloat16)
-
-
-def yat_reference(
-    x: Tensor,
-    weight: Tensor,
-    bias: Tensor | None = None,
-    alpha: Tensor | float | None = None,
-    epsilon: float = 1e-5,
-    bias_mode: str = "inside",
-    kernel: str = "yat",
-) -> Tensor:
-    """ⵟ (or an ablation ``kernel``) by plain autograd, written as the formula reads.
-
-    ``x`` is (..., d) with ``weight`` (m, d), or a stack: x (S, N, d) with weight (S, m, d);
-    ``bias`` (…, m) or None, ``alpha`` a tensor ((1,) or (S, 1)), a float or None (no scaling).
-    The distance is the expansion with its cancelled entries recomputed directly (as the fast
-    path), except under ``torch.func.vmap`` of x/weight/bias (clamped expansion, see module doc).
-    No dtype juggling. Twice differentiable.
-    """
-    if kernel not in KERNELS:
-        raise UserError(f"unknown kernel {kernel!r}; choose one of: {', '.join(KERNELS)}")
-    stacked = weight.dim() == 3
-    if stacked and bias is not None:
-        bias = bias.unsqueeze(-2)
-    if stacked and isinstance(alpha, Tensor) and alpha.dim() == 2:
-        alpha = alpha.unsqueeze(-1)
-    dot = matmul(x, weight.mT)
-    xx, ww = x.square().sum(-1), weight.square().sum(-1)
-    den = xx.unsqueeze(-1) + (ww.unsqueeze(-2) + epsilon) - 2 * dot
-    if vmapped(x, weight, bias):
-        den = den.clamp_min(epsilon)
-    else:
-        flat = x.reshape(-1, x.shape[-1]) if not stacked else x
-        den2 = den.reshape(-1, den.shape[-1]) if not stacked else den
-        pos = cancelled(den2.detach(), xx.reshape(den2.shape[:-1]).detach(), ww.detach())
-        if pos is not None:
-            den = den2.index_put(pos, direct_distance(flat, weight, pos) + epsilon).reshape(den.shape)
-    inside = bias is not None and bias_mode == "inside"
-    num = dot + bias if inside else dot
-    if kernel == "square":
-        y = num.pow(2)
-    elif kernel == "distance":
-        y = 1.0 / den
-        if inside:  # no numerator to hold the bias: it is added after the ratio
-            bias_mode = "outside"
-    else:
-        y = num.pow(2) / den
-    if alpha is not None:
-        y = y * alpha
-    if bias is not None and bias_mode == "outside":
-        y = y + bias
-    return y
 
 
 def yat_product(

@@ -1,0 +1,66 @@
+"""The S models of a training run as the loop sees them: one forward over (S, N, in), leaves, write-back.
+
+Stacked (``yatbench/nn/stacked.py``): the seeds' parameters are stacked along a leading seed dimension
+and the model's ``forward_stacked`` (or vmap) runs once for all; after training each seed's slice is
+copied back into its own module. Not stacked: the one module trains in place. ``yatbench/trainer.py``
+decides which and runs the loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import torch
+from torch import Tensor, nn
+
+from yatbench.data.base import Splits
+from yatbench.data.stacked import SeedSet
+from yatbench.nn.stacked import load_slice, stack_models, stacked_forward
+from yatbench.objective import stacked_metrics
+
+
+class Replicas:
+    """The S models as the loop sees them: a forward over (S, N, in), leaves to optimise, write-back."""
+
+    def __init__(self, models: Sequence[nn.Module], stacked: bool) -> None:
+        self.models, self.prototype = list(models), models[0]
+        if stacked:
+            params, buffers = stack_models(self.models)
+            self.tensors = {**params, **buffers}
+            self.leaves: list[Tensor] = list(params.values())
+            own, self.backend = stacked_forward(self.prototype)
+            self.forward: Callable[[Tensor], Tensor] = lambda x: own(self.tensors, x)
+        else:
+            if len(models) != 1:
+                raise ValueError("a group of several seeds trains stacked; this one cannot")
+            self.tensors, self.backend = {}, "module"
+            self.leaves = list(self.prototype.parameters())
+            self.forward = lambda x: self.prototype(x[0]).unsqueeze(0)
+
+    def snapshot(self, index: int) -> dict[str, Tensor] | None:
+        """A copy of seed ``index``'s stacked tensors (a diverged seed keeps its weights of then)."""
+        return {k: v[index:index + 1].detach().clone() for k, v in self.tensors.items()} if self.tensors else None
+
+    def write_back(self, kept: dict[int, dict[str, Tensor] | None]) -> None:
+        """Copy each seed's slice (or its ``kept`` snapshot) back into its own module."""
+        if not self.tensors:
+            return  # the module trained in place
+        for index, model in enumerate(self.models):
+            snapshot = kept.get(index)
+            load_slice(model, snapshot, 0) if snapshot else load_slice(model, self.tensors, index)
+
+    def evaluate(self, data: SeedSet, splits: Splits, terms: bool = False) -> list[dict[str, float]]:
+        """Each seed's metrics on ``data``; ``terms``: with the objective's named terms (final scores only)."""
+        self.prototype.eval()
+        with torch.no_grad():
+            scores = stacked_metrics(self.forward(data.x), data.y, splits)
+        if terms and hasattr(splits.objective, "parts"):  # scored at the points alone: no targets
+            parts = splits.objective.parts(self.forward, data.x)
+            scores = [{**score, **{k: v for k, v in part.items() if k != "loss"}}
+                      for score, part in zip(scores, parts, strict=True)]
+        self.prototype.train()
+        return scores
+
+    def parts(self, data: SeedSet, splits: Splits) -> list[dict[str, float]]:
+        """Each seed's objective terms on its training set ``data`` (``splits.objective.parts``, module doc)."""
+        return splits.objective.parts(self.forward, data.x, data.target)

@@ -195,6 +195,7 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
     diverged: dict[int, tuple[int, int]] = {}  # seed index → (epoch, steps) when its loss went non-finite
     kept: dict[int, dict[str, Tensor] | None] = {}  # seed index → its weights then
     active, steps, epoch = list(range(size)), 0, 0
+    last_test: tuple[int, list[dict[str, float]]] = (-1, [])  # (epoch, each seed's test scores) of the last evaluation
     total = sum(p.epochs for p in phases)
     update_every = max(1, total // 200)
     start = time.perf_counter()
@@ -221,11 +222,12 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
                 if epoch % cfg.eval_every == 0 or epoch == total:
                     terms = replicas.parts(train_set, first) if labelless else [{}] * size
                     test = replicas.evaluate(test_set, first)
+                    last_test = (epoch, test)
                     for i in active:
                         histories[i].append({"epoch": epoch, "step": steps, "train_loss": train_loss[i],
                                              **{f"train_{k}": v for k, v in terms[i].items() if k != "loss"},
                                              **{f"test_{k}": v for k, v in test[i].items()}})
-                if epoch % update_every == 0:
+                if cfg.progress and epoch % update_every == 0:
                     mean = sum(train_loss[i] for i in active) / len(active)
                     advance(epoch, info=f"loss {mean:.4g}" if size == 1 else
                             f"{len(active)}/{size} seeds · mean loss {mean:.4g}")
@@ -235,8 +237,10 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
 
     finals: dict[int, dict[str, Any]] = {}
     if active:
+        # The last epoch's test scores are the final ones (same weights), unless the objective adds its terms.
+        reuse = not labelless and last_test[0] == epoch
         evaluated = {"train": replicas.parts(train_set, first) if labelless else replicas.evaluate(train_set, first),
-                     "test": replicas.evaluate(test_set, first, terms=True)}
+                     "test": last_test[1] if reuse else replicas.evaluate(test_set, first, terms=True)}
         for name in first.eval_sets:
             evaluated[name] = replicas.evaluate(seed_set(all_splits, name, device), first)
         finals = {i: final_metrics(first, {k: v[i] for k, v in evaluated.items()}, histories[i]) for i in active}
@@ -252,16 +256,24 @@ def _step(optimizer: torch.optim.Optimizer, objective: Callable[..., Tensor], fo
           x: Tensor, target: Tensor) -> Tensor:
     """One optimizer step on one batch; returns each seed's loss at the weights the step started from, (S,),
     detached (L-BFGS evaluates the closure again along its line search: those trial points are not the loss)."""
-    losses: list[Tensor] = []
 
-    def closure() -> Tensor:
+    def loss_and_gradient() -> Tensor:
         optimizer.zero_grad(set_to_none=True)
         loss = objective(forward, x, target)
         # The gradient of Σ_s loss_s (each seed's gradient is its own loss's), seeded with the ones a sum's
         # backward would pass down: the same numbers, one graph node fewer.
         loss.backward(torch.ones_like(loss))
-        losses.append(loss.detach())
-        return losses[-1]  # L-BFGS's line search reads its value (L-BFGS trains one seed: one number)
+        return loss.detach()
+
+    if not isinstance(optimizer, torch.optim.LBFGS):  # one evaluation per step: no closure needed
+        loss = loss_and_gradient()
+        optimizer.step()
+        return loss
+    losses: list[Tensor] = []
+
+    def closure() -> Tensor:
+        losses.append(loss_and_gradient())
+        return losses[-1]  # its value is what the line search reads (L-BFGS trains one seed: one number)
 
     optimizer.step(closure)
     return losses[0]

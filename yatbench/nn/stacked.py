@@ -102,10 +102,10 @@ class _Linear(torch.autograd.Function):
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
     """Per-seed ``x Wᵀ + b``: x (S, N, i), weight (S, o, i), bias (S, o) → (S, N, o).
 
-    One graph node (``_Linear``) in eager mode; plain autograd under a torch.func transform and while
-    input derivatives are being taken (``_PLAIN_GRAPH``).
+    One graph node (``_Linear``) when a graph is recorded in eager mode; plain autograd under a torch.func
+    transform and while input derivatives are being taken (``_PLAIN_GRAPH``).
     """
-    if _PLAIN_GRAPH.get() or torch._C._are_functorch_transforms_active():
+    if not torch.is_grad_enabled() or _PLAIN_GRAPH.get() or torch._C._are_functorch_transforms_active():
         return _linear(x, weight, bias)
     return _Linear.apply(x, weight, bias)
 

@@ -133,16 +133,16 @@ def yat_backward(
     den, pos = _denominator(z, xx, wb, x, weight, eps, inplace, scale)
     u = torch.div(z, den, out=den) if inplace else z / den  # u = z / (D + ε)
     gu = g * u
+    a = None if alpha is None else _alpha_view(alpha, z)
     grad_a = None
-    if alpha is not None and need_a:
+    if a is not None and need_a:
         if z.dim() == 2:
             grad_a = torch.dot(gu.view(-1), z.view(-1)).view(alpha.shape)
         else:
-            grad_a = (gu * z).sum_to_size(_alpha_view(alpha, z).shape).reshape(alpha.shape)
-    if alpha is None:
+            grad_a = (gu * z).sum_to_size(a.shape).reshape(alpha.shape)
+    if a is None:
         k = gu.add_(gu) if inplace else gu + gu
     else:
-        a = _alpha_view(alpha, z)
         k = gu.mul_(a + a) if inplace else gu * (a + a)
     grad_b = None
     if bias is not None and need_b:

@@ -210,7 +210,7 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
                     orders = torch.stack([torch.randperm(n_train, generator=g) for g in generators])
                     batches = orders.to(device).split(batch_size, dim=1)
                 epoch_loss = _step(optimizer, objective, replicas.forward, *train_set.batch(batches[0]))
-                for index in batches[1:]:  # summed in batch order (the first as 0 + it would be: the same)
+                for index in batches[1:]:  # summed in batch order; starting from the first equals starting from 0
                     epoch_loss = epoch_loss + _step(optimizer, objective, replicas.forward, *train_set.batch(index))
                 steps += len(batches)
                 train_loss = [value / len(batches) for value in epoch_loss.tolist()]

@@ -110,7 +110,6 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
     return _Linear.apply(x, weight, bias)
 
 
-
 def sub(params: Params, prefix: str) -> dict[str, Tensor]:
     """The entries of ``params`` under ``prefix.`` with the prefix removed (a child module's view)."""
     start = f"{prefix}."

@@ -31,7 +31,7 @@ def yat_reference(
     ``x`` is (..., d) with ``weight`` (m, d), or a stack: x (S, N, d) with weight (S, m, d);
     ``bias`` (…, m) or None, ``alpha`` a tensor ((1,) or (S, 1)), a float or None (no scaling).
     The distance is the expansion with its cancelled entries recomputed directly (as the fast
-    path), except under ``torch.func.vmap`` of x/weight/bias (clamped expansion, see module doc).
+    path), except under ``torch.func.vmap`` of x/weight/bias (clamped expansion, see ``yatbench/nn/yat.py``).
     No dtype juggling. Twice differentiable.
     """
     if kernel not in KERNELS:

@@ -22,14 +22,19 @@ class SeedSet:
     target: Tensor  # y in the loss's form (float column for BCE)
     shared: bool
 
+    def __post_init__(self) -> None:
+        # Shared data: the one copy the seeds' views expand, taken once rather than at every batch.
+        self._one = (self.x[0], self.target[0]) if self.shared else None
+
     def batch(self, index: Tensor | None) -> tuple[Tensor, Tensor]:
         """The mini-batch ``index`` (S, B) of every seed, or the whole set when ``index`` is None."""
         if index is None:
             return self.x, self.target
-        if self.shared:  # index_select: the same rows as x[index], about twice as fast on a CPU
+        if self._one is not None:  # index_select: the same rows as x[index], about twice as fast on a CPU
+            x, target = self._one
             flat = index.reshape(-1)
-            return (self.x[0].index_select(0, flat).reshape(*index.shape, *self.x.shape[2:]),
-                    self.target[0].index_select(0, flat).reshape(*index.shape, *self.target.shape[2:]))
+            return (x.index_select(0, flat).reshape(*index.shape, *x.shape[1:]),
+                    target.index_select(0, flat).reshape(*index.shape, *target.shape[1:]))
         rows = torch.arange(index.shape[0], device=index.device).unsqueeze(-1)
         return self.x[rows, index], self.target[rows, index]
 

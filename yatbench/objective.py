@@ -61,12 +61,16 @@ def predict_classes(logits: Tensor) -> Tensor:
     return (logits.squeeze(-1) > 0).long() if logits.shape[-1] == 1 else logits.argmax(dim=-1)
 
 
-def max_prob(output: Tensor) -> Tensor:
-    """Each row's winning probability: max softmax over the logits, or max(σ, 1 − σ) of one binary logit."""
+def max_prob(output: Tensor, log_probs: Tensor | None = None) -> Tensor:
+    """Each row's winning probability: max softmax over the logits, or max(σ, 1 − σ) of one binary logit.
+
+    Several classes: exp of the largest log probability (:func:`class_log_probs`, or ``log_probs`` when
+    the caller has them already).
+    """
     if output.shape[-1] == 1:
         p = torch.sigmoid(output.squeeze(-1))
         return torch.maximum(p, 1 - p)
-    return torch.softmax(output, dim=-1).amax(dim=-1)
+    return (class_log_probs(output) if log_probs is None else log_probs).amax(-1).exp()
 
 
 @torch.no_grad()
@@ -96,13 +100,13 @@ def stacked_metrics(output: Tensor, y: Tensor, splits: Splits) -> list[dict[str,
     (:func:`class_log_probs`); otherwise the loss is the training criterion's (:func:`per_seed_loss`).
     """
     if splits.task == "classification":
+        log_probs = None
         if output.shape[-1] > 1:
             log_probs = class_log_probs(output)
             losses = -log_probs.gather(-1, y.unsqueeze(-1)).squeeze(-1).mean(-1)
-            sharp = log_probs.amax(-1).exp().mean(-1)
         else:
             losses = per_seed_loss(output, loss_target(y, splits), splits)
-            sharp = max_prob(output).mean(-1)
+        sharp = max_prob(output, log_probs).mean(-1)
         accuracy = (predict_classes(output) == y).float().mean(-1)
         return [set_metrics(splits.task, loss, accuracy=acc, confidence=c)
                 for loss, acc, c in zip(losses.tolist(), accuracy.tolist(), sharp.tolist(), strict=True)]

@@ -32,8 +32,9 @@ Seams for other kinds of training (physics-informed losses, say):
   terms at the test points alone (no targets) add ``test_<name>``. Its derivatives with respect to the
   stacked inputs stay per seed (a seed's outputs depend on its own rows only): PINN losses train stacked.
 - **phases**: ``train(..., phases=[Phase("adam", 0.01, 500), Phase("lbfgs", 1.0, 20)])`` runs
-  optimizers one after the other (epochs counted on; history continues). Every step goes through
-  ``optimizer.step(closure)``. L-BFGS mixes all parameters in its line search, so it needs a group of
+  optimizers one after the other (epochs counted on; history continues). An L-BFGS step goes through
+  ``optimizer.step(closure)`` (its line search evaluates the loss again); the others take one loss and
+  gradient, then ``optimizer.step()``. L-BFGS mixes all parameters in its line search, so it needs a group of
   one seed (non-stacked forward): :func:`stackable` says no for such phases. One L-BFGS epoch is one
   iteration with a strong-Wolfe line search of up to 25 evaluations (its curvature memory carries
   over from epoch to epoch).

@@ -24,6 +24,8 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from yatbench.nn.cancellation import transforms_active
+
 Params = Mapping[str, Tensor]
 StackedForward = Callable[[Params, Tensor], Tensor]
 
@@ -105,7 +107,7 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
     One graph node (``_Linear``) when a graph is recorded in eager mode; plain autograd under a torch.func
     transform and while input derivatives are being taken (``_PLAIN_GRAPH``).
     """
-    if not torch.is_grad_enabled() or _PLAIN_GRAPH.get() or torch._C._are_functorch_transforms_active():
+    if not torch.is_grad_enabled() or _PLAIN_GRAPH.get() or transforms_active():
         return _linear(x, weight, bias)
     return _Linear.apply(x, weight, bias)
 

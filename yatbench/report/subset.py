@@ -169,7 +169,7 @@ def apply_where(table: RunTable, where: list[Condition]) -> RunTable:
         if kept.empty:
             present = sorted(set(map(show_value, runs[key])))
             shown = ", ".join(present[:20]) + (f" … ({len(present)} values)" if len(present) > 20 else "")
-            raise UserError(f"--where {condition.text()} matches no run; recorded values of {key}: {shown}")
+            raise UserError(f"--where {condition.text()!r} matches no run; recorded values of {key}: {shown}")
         runs = kept
     runs = label_variants(runs.reset_index(drop=True))
     ids = set(runs["run_id"])

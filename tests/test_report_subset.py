@@ -93,7 +93,7 @@ def loaded(folder: Path) -> RunTable:
     return load_runs(folder)  # read once: apply_where never changes the table it is given
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(key=st.sampled_from(["model", "params", "test_mse", "trainer.lr", "seed", "tags", "nope", "", " ", "a b"]),
        op=st.sampled_from(["=", "!=", "<", "<=", ">", ">=", "==", "=<", "<<", "!", "=>", ""]),
        value=st.one_of(st.sampled_from(["yat", "relu,yat", "1", "0.01", "3.5", "1e3", "[7]", "-1", "", ",", "nan",

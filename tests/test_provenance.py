@@ -20,6 +20,7 @@ from tests.tiny import tiny_runs
 from yatbench.provenance import NOT_GIT, PACKAGE_DIR, source_commit
 from yatbench.report.load import load_runs
 from yatbench.report.provenance import provenance_table, version_warnings
+from yatbench.tags import write_tags
 
 GIT = shutil.which("git")
 
@@ -91,7 +92,13 @@ def test_report_shows_provenance_and_warns_on_mixed_versions(tmp_path: Path) -> 
                                 weights=False), **({"torch": "2.9.9"} if seed == 2 else {}))
         _set_versions(fabricate(results, "compositional", "relu", seed, {"test_mse": 2.0 + seed, "test_r2": 0.8},
                                 weights=False))
-    runs = load_runs(results).runs
+    write_tags(next(results.glob("compositional-relu-s0-*")), ["baseline"])
+    odd = fabricate(results, "compositional", "linear", 0, {"test_mse": 9.0}, weights=False)
+    record = json.loads((odd / "metrics.json").read_text())
+    (odd / "metrics.json").write_text(json.dumps({**record, "provenance": ["not", "a", "mapping"]}))
+    loaded = load_runs(results)
+    assert loaded.broken == [(odd.name, "provenance is not a mapping of names to plain values")]
+    runs = loaded.runs
     warnings = version_warnings(runs)
     assert len(warnings) == 1 and warnings[0].startswith("compositional · yat: its 3 runs")
     assert "torch 2.0.0 vs 2.9.9" in warnings[0]
@@ -106,6 +113,7 @@ def test_report_shows_provenance_and_warns_on_mixed_versions(tmp_path: Path) -> 
     assert len(lines) == 1 and "compositional · yat" in lines[0] and "2.9.9" in lines[0]
     page = (tmp_path / "page" / "index.md").read_text()
     assert "**Warning: runs of one configuration made with different code.**" in page and "### Provenance" in page
+    assert "| variant id | tags |" in page and "| baseline |" in page  # the configurations' tags
     assert (tmp_path / "page" / "provenance.csv").is_file() and (tmp_path / "page" / "runs.parquet").is_file()
     assert "versions.torch" in (tmp_path / "page" / "runs.csv").read_text().splitlines()[0]
     assert "different code" in (tmp_path / "page" / "index.html").read_text()

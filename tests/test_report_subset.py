@@ -3,18 +3,21 @@ by seedless key, differences with intervals), on fabricated run folders with kno
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.test_report import fabricate
 from yatbench.errors import UserError
 from yatbench.report.compare import compare_folders
-from yatbench.report.load import load_runs
-from yatbench.report.subset import apply_where, parse_where
+from yatbench.report.load import RunTable, load_runs
+from yatbench.report.subset import apply_where, parse_condition, parse_where
 
 
 @pytest.fixture(scope="module")
@@ -37,11 +40,73 @@ def test_where_keeps_matching_runs_and_relabels(folder: Path) -> None:
     assert set(table.runs["variant_label"]) == {""}  # lr no longer tells configurations apart
 
 
-@pytest.mark.parametrize("items, words", [(["trainer.lrr=1"], "not recorded"), (["model=yta"], "matches no run"),
-                                          (["model"], "not KEY=VALUE")])
+@pytest.mark.parametrize("items, words", [
+    (["trainer.lrr=1"], "not recorded by any run; did you mean trainer.lr"), (["model=yta"], "matches no run"),
+    (["model"], "has no comparison"), (["params>"], "no value after '>'"), (["=3"], "names no key"),
+    (["a<<b"], "not one comparison"), (["params>1,2"], "takes one value"), (["model=yat,,relu"], "empty value"),
+    (["a b=3"], "not KEY OP VALUE"), (["model!=yat,relu,linear"], "matches no run")])
 def test_where_bad_input_is_one_clear_error(folder: Path, items: list[str], words: str) -> None:
-    with pytest.raises(UserError, match=words):
+    with pytest.raises(UserError, match=re.escape(words)) as caught:
         apply_where(load_runs(folder), parse_where(items))
+    assert "\n" not in caught.value.message
+
+
+@pytest.mark.parametrize("items, expected", [
+    (["model!=linear"], {"yat": 6, "relu": 6}),
+    (["model!=linear,relu"], {"yat": 6}),
+    (["test_mse<3"], {"yat": 3}),  # yat: 1, 2, 3 at lr 0.01 and 2, 3, 4 at 0.001; relu ≥ 3
+    (["test_mse<=3"], {"yat": 5, "relu": 1}),
+    (["test_mse>8"], {"linear": 3}),
+    (["test_mse >= 5", "model=relu,yat"], {"relu": 3}),
+    (["params<3"], {}),  # compared as numbers: linear has 3 (2 inputs, 1 output, bias), the others more
+    (["params<=3"], {"linear": 3}),
+    (["trainer.lr>0.005"], {"yat": 3, "relu": 3, "linear": 3}),
+    (["trainer.lr<0.005"], {"yat": 3, "relu": 3}),
+    (["seed>=1", "seed<2", "model=yat"], {"yat": 2}),
+    (["model>r"], {"yat": 6, "relu": 6}),  # text against text: 'relu' > 'r', 'yat' > 'r', 'linear' < 'r'
+    (["model==yat"], {"yat": 6}),
+])
+def test_where_operators(folder: Path, items: list[str], expected: dict[str, int]) -> None:
+    if not expected:
+        with pytest.raises(UserError, match="matches no run"):
+            apply_where(load_runs(folder), parse_where(items))
+        return
+    table = apply_where(load_runs(folder), parse_where(items))
+    assert table.runs["model"].value_counts().to_dict() == expected
+
+
+def test_where_compares_numbers_as_numbers_and_lists_as_written() -> None:
+    from yatbench.report.subset import matches
+
+    assert matches(10, parse_condition("params>9")) and not matches(10, parse_condition("params>10"))
+    assert matches(100, parse_condition("params>=1e2")) and matches(2.0, parse_condition("params=2"))
+    assert not matches("9", parse_condition("x>10")) and matches(float("nan"), parse_condition("x!=1"))
+    assert not matches(float("nan"), parse_condition("x<1")) and not matches(None, parse_condition("x>=a"))
+    assert matches("[7,7]", parse_condition("model.hidden=[16],[7,7]"))
+    assert matches(True, parse_condition("solved=true")) and matches(False, parse_condition("solved!=true"))
+    assert matches("baseline,v2", parse_condition("tags=v2")) and not matches("baseline", parse_condition("tags=v"))
+    assert matches("", parse_condition("tags!=v2")) and not matches("v2", parse_condition("tags!=v2,x"))
+
+
+@pytest.fixture(scope="module")
+def loaded(folder: Path) -> RunTable:
+    return load_runs(folder)  # read once: apply_where never changes the table it is given
+
+
+@settings(max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(key=st.sampled_from(["model", "params", "test_mse", "trainer.lr", "seed", "tags", "nope", "", " ", "a b"]),
+       op=st.sampled_from(["=", "!=", "<", "<=", ">", ">=", "==", "=<", "<<", "!", "=>", ""]),
+       value=st.one_of(st.sampled_from(["yat", "relu,yat", "1", "0.01", "3.5", "1e3", "[7]", "-1", "", ",", "nan",
+                                        "inf", "true"]), st.text(max_size=12)))
+def test_any_condition_is_a_subset_or_one_line(loaded: RunTable, key: str, op: str, value: str) -> None:
+    """Generated conditions, well-formed or not: a subset of the runs, or one UserError line; never a traceback."""
+    table = loaded
+    try:
+        kept = apply_where(table, parse_where([f"{key}{op}{value}"]))
+    except UserError as exc:
+        assert exc.message and "\n" not in exc.message and "Traceback" not in exc.message
+        return
+    assert set(kept.runs["run_id"]) <= set(table.runs["run_id"]) and not kept.runs.empty
 
 
 def test_cli_where_discloses_the_subset(folder: Path, tmp_path: Path) -> None:
@@ -55,6 +120,12 @@ def test_cli_where_discloses_the_subset(folder: Path, tmp_path: Path) -> None:
     bad = subprocess.run([sys.executable, "-m", "yatbench", "report", "-r", str(folder), "--where", "model=yta"],
                          capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "relu, yat" in bad.stderr
+    for malformed in ("params>", "=3", "a<<b"):
+        bad = subprocess.run([sys.executable, "-m", "yatbench", "report", "-r", str(folder), "--out",
+                              str(tmp_path / "never"), "--where", malformed], capture_output=True, text=True,
+                             timeout=300)
+        assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and malformed in bad.stderr, bad.stderr
+        assert not (tmp_path / "never").exists()
 
 
 def test_compare_matches_by_seedless_key_with_intervals(folder: Path, tmp_path: Path) -> None:

@@ -82,10 +82,10 @@ def run(
 
     spec = validate(compose_config([f"dataset={dataset}", f"model={model}", *(overrides or [])], config_dir))
     outcome = execute(spec, force=force)
-    print_run(outcome.record, outcome.run_dir, outcome.skipped)
+    print_run(outcome.record, outcome.run_dir, outcome.skipped, outcome.messages)
 
 
-def print_run(record: dict[str, Any], run_dir: Path, skipped: bool) -> None:
+def print_run(record: dict[str, Any], run_dir: Path, skipped: bool, messages: list[str] | None = None) -> None:
     """A short table of one run's metrics."""
     from rich.console import Console
     from rich.table import Table
@@ -93,6 +93,8 @@ def print_run(record: dict[str, Any], run_dir: Path, skipped: bool) -> None:
     console = Console()
     for note in record.get("notes", []):
         console.print(f"[yellow]note:[/] {note}")
+    for message in messages or []:
+        console.print(message, highlight=False)
     title = f"{record['dataset']} · {record['model']} · seed {record['seed']} · {record['params']} params"
     table = Table(title=title, show_header=True, header_style="bold")
     table.add_column("metric")
@@ -186,6 +188,11 @@ def list_configs(
         console.print(table)
 
 
+WHERE_HELP = ("Only runs meeting KEY OP VALUE, OP one of = != < <= > >= (all --where must hold); KEY is any "
+              "column of runs.csv: config key, metric, params, tags, provenance. = and != take lists: "
+              "--where model=yat,relu --where 'model!=linear' --where 'params<1000' --where tags=baseline")
+
+
 @app.command()
 def report(
     results_dir: Annotated[Path, typer.Option("--results-dir", "-r", help="Folder holding the run folders")] = Path(
@@ -194,9 +201,7 @@ def report(
                                              "folder, or an earlier report, replaced whole when the new one is "
                                              "complete [default: <results-dir>/report, or <A>/compare with "
                                              "--compare]")] = None,
-    where: Annotated[list[str] | None, typer.Option("--where", "-w", help="Only runs whose recorded KEY has one of "
-                     "the VALUES: --where trainer.lr=0.01 --where model=yat,relu (all must hold)",
-                     show_default=False)] = None,
+    where: Annotated[list[str] | None, typer.Option("--where", "-w", help=WHERE_HELP, show_default=False)] = None,
     compare: Annotated[tuple[Path, Path] | None, typer.Option("--compare", help="Two results folders A B side by "
                        "side: configurations matched by seedless key, B − A with 95% intervals",
                        show_default=False)] = None,
@@ -211,6 +216,8 @@ def report(
       yatbench report --results-dir results
 
       yatbench report --where trainer.lr=0.01 --where model=yat,relu --out lr001
+
+      yatbench report --where 'model!=linear' --where 'test_accuracy>=0.9' --where tags=baseline
 
       yatbench report --compare results_v1 results_v2
     """
@@ -237,6 +244,76 @@ def report(
     with progress_line("reading run folders") as say:
         built = build_report(results_dir, out, conditions, step=say)
     print_report(built)
+
+
+@app.command()
+def tag(
+    runs: Annotated[list[str], typer.Argument(help="Run folders or run ids (looked up in --results-dir)",
+                                              show_default=False)],
+    add: Annotated[list[str] | None, typer.Option("--add", "-a", help="Tag to add (repeat for more)",
+                                                  show_default=False)] = None,
+    remove: Annotated[list[str] | None, typer.Option("--remove", help="Tag to remove (repeat for more)",
+                                                     show_default=False)] = None,
+    results_dir: Annotated[Path, typer.Option("--results-dir", "-r", help="Where run ids are looked up")] = Path(
+        "results"),
+) -> None:
+    """Add or remove tags of finished runs (labels, not identity: nothing is trained again).
+
+    With neither --add nor --remove, print the runs' tags. Running the same config again with
+    tags=[...] adds those tags too.
+
+    Examples:
+
+      yatbench tag xor-yat-s0-24ba4d81 --add baseline
+
+      yatbench tag results/xor-yat-s0-24ba4d81 results/xor-yat-s1-24ba4d81 --add v2 --remove draft
+    """
+    from yatbench.results import is_complete
+    from yatbench.tags import check_tags, edit_tags
+
+    added, removed = check_tags(add or [], "--add"), check_tags(remove or [], "--remove")
+    folders = []
+    for name in runs:
+        folder = Path(name) if Path(name).is_dir() or Path(name).name != name else results_dir / name
+        if not is_complete(folder):
+            raise UserError(f"{name} is not a finished run (no {folder / 'metrics.json'}); give a run folder or "
+                            f"the id of a run under --results-dir {results_dir}")
+        folders.append(folder)
+    for folder in folders:
+        tags, _ = edit_tags(folder, added, removed)
+        typer.echo(f"{folder.name}: {', '.join(tags) if tags else '(no tags)'}")
+
+
+@app.command()
+def export(
+    tensorboard: Annotated[Path, typer.Option("--tensorboard", help="New or empty folder for TensorBoard event "
+                           "files: scalar histories and the HParams table", show_default=False)],
+    results_dir: Annotated[Path, typer.Option("--results-dir", "-r", help="Folder holding the run folders")] = Path(
+        "results"),
+    where: Annotated[list[str] | None, typer.Option("--where", "-w", help=WHERE_HELP, show_default=False)] = None,
+) -> None:
+    """Write the runs for researchers' own tools: TensorBoard event files (no TensorFlow needed).
+
+    One TensorBoard run per run folder (its history by step, final metrics as final/<metric>, its config
+    as hparams); the HParams dashboard shows one row per configuration. Then: tensorboard --logdir DIR
+
+    Examples:
+
+      yatbench export --tensorboard tb
+
+      yatbench export --tensorboard tb_xor -r results --where dataset=xor
+    """
+    from yatbench.report.subset import parse_where
+
+    conditions = parse_where(where or [])
+    from yatbench.progress import progress_line
+    from yatbench.tb_export import export_tensorboard
+
+    with progress_line(f"writing TensorBoard event files into {tensorboard}"):
+        done = export_tensorboard(results_dir, tensorboard, conditions)
+    typer.echo(f"{len(done.runs)} runs ({done.configurations} configurations) → {done.out_dir}: "
+               f"{len(done.hparams)} hparams, {len(done.metrics)} final metrics; "
+               f"view with: tensorboard --logdir {done.out_dir}")
 
 
 @app.command()
@@ -272,6 +349,9 @@ def main() -> None:
 
     Ctrl-C and termination signals end in one line too, after the sweep has stopped its workers.
     """
+    from yatbench.provenance import remember_command
+
+    remember_command()  # recorded in every run this command (and its sweep workers) makes
     run_guarded(app)
 
 

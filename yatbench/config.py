@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from yatbench.errors import UserError, first_line
 from yatbench.export import EXPORTS
 from yatbench.identity import config_hash, seedless_key
 from yatbench.limits import Limits, check_model_size
+from yatbench.tags import check_tags
 
 # Values that become part of a path (the run folder's name) must be plain identifiers.
 IDENTIFIER = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
@@ -111,6 +112,8 @@ class RunSpec:
     results_dir: Path
     resolved: dict[str, Any]
     limits: Limits = field(default_factory=lambda: Limits())
+    # Labels, not identity (yatbench.tags): not in ``resolved``, so neither in the hash nor in config.yaml.
+    tags: tuple[str, ...] = ()
 
     @property
     def run_id(self) -> str:
@@ -136,6 +139,17 @@ class RunSpec:
 
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
+# The top-level keys of a composed config (conf/config.yaml); any other (``+tag=x``) is refused, not dropped.
+TOP_LEVEL = ("dataset", "model", "trainer", "device", "seed", "results_dir", "export", "limits", "tags")
+
+
+def check_top_level(cfg: DictConfig) -> None:
+    """A key yatbench would silently ignore is a mistake: name it and the keys that exist."""
+    unknown = [str(k) for k in cfg if k not in TOP_LEVEL]
+    if unknown:
+        key = unknown[0]
+        hint = "; labels go in tags=[...]" if key.startswith("tag") else ""
+        raise UserError(f"unknown config key {key!r}; top-level keys: {', '.join(TOP_LEVEL)}{hint}")
 
 
 def build_limits(cfg: DictConfig) -> Limits:
@@ -151,6 +165,7 @@ def build_limits(cfg: DictConfig) -> Limits:
 
 def validate(cfg: DictConfig) -> RunSpec:
     """Turn a composed config into a :class:`RunSpec`, or raise one clear :class:`UserError`."""
+    check_top_level(cfg)
     dataset = build_node(cfg.dataset, "dataset")
     model = build_node(cfg.model, "model")
     trainer = build_node(cfg.trainer, "trainer")
@@ -182,7 +197,10 @@ def validate(cfg: DictConfig) -> RunSpec:
     }
     if hasattr(dataset, "data_identity"):
         resolved["data"] = {"source": dataset.data_identity()}
-    return RunSpec(dataset, model, trainer, device, seed, Path(results_dir), resolved, limits)
+    tags_node = cfg.get("tags")
+    tags = check_tags(OmegaConf.to_container(tags_node) if isinstance(tags_node, DictConfig | ListConfig)
+                      else tags_node)
+    return RunSpec(dataset, model, trainer, device, seed, Path(results_dir), resolved, limits, tags)
 
 
 def _as_dict(built: Any, node: DictConfig) -> dict[str, Any]:

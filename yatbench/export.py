@@ -4,9 +4,13 @@ inside the training loop): ``export=jsonl`` adds ``events.jsonl`` to each run fo
 ``events.jsonl`` holds one JSON object per line:
 
 - ``{"type": "run", "run_id", "dataset", "model", "seed", "params", "status", "config": {...}}`` first;
-- ``{"type": "scalar", "name": "test_accuracy", "step": 120, "epoch": 3, "value": 0.97}``, one per
-  recorded value of history.csv (train_loss and every test metric, at every evaluation);
-- ``{"type": "summary", "metrics": {...}}`` last: the final metrics of metrics.json.
+- ``{"type": "scalar", "run_id", "name": "test_accuracy", "step": 120, "epoch": 3, "value": 0.97}``, one
+  per recorded value of history.csv (train_loss and every test metric, at every evaluation);
+- ``{"type": "summary", "run_id", "metrics": {...}}`` last: the final metrics of metrics.json.
+
+Every line carries the run id, so the files of many runs can be concatenated and still told apart.
+``export=jsonl`` on a run that is already complete writes the file into its folder from what the
+run recorded (:func:`export_finished`), without training again.
 
 Open it with ``pandas.read_json(path, lines=True)`` (one row per line; filter ``type == "scalar"``
 and pivot on ``name``), with ``jq``, or with W&B / MLflow importers that read JSON lines.
@@ -14,8 +18,11 @@ and pivot on ``name``), with ``jq``, or with W&B / MLflow importers that read JS
 
 from __future__ import annotations
 
+import csv
 import json
 import math
+import os
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -31,14 +38,17 @@ def event_lines(record: dict[str, Any], config: dict[str, Any], history: list[di
     """The lines of events.jsonl for one run."""
     head = {"type": "run", **{k: record.get(k) for k in ("run_id", "dataset", "model", "seed", "params", "status")},
             "config": config}
+    run_id = record.get("run_id")
     lines = [head]
     for row in history:
         step, epoch = row.get("step"), row.get("epoch")
         for name, value in row.items():
             if name in ("step", "epoch") or not isinstance(value, (int, float)):
                 continue
-            lines.append({"type": "scalar", "name": name, "step": step, "epoch": epoch, "value": _plain(value)})
-    lines.append({"type": "summary", "metrics": {k: _plain(v) for k, v in record.get("metrics", {}).items()}})
+            lines.append({"type": "scalar", "run_id": run_id, "name": name, "step": step, "epoch": epoch,
+                          "value": _plain(value)})
+    lines.append({"type": "summary", "run_id": run_id,
+                  "metrics": {k: _plain(v) for k, v in record.get("metrics", {}).items()}})
     return [json.dumps(line, allow_nan=False, default=str) for line in lines]
 
 
@@ -50,3 +60,53 @@ def write_exports(kind: str, folder: Path, record: dict[str, Any], config: dict[
     path = folder / EVENTS_FILE
     path.write_text("\n".join(event_lines(record, config, history)) + "\n")
     return [path]
+
+
+def _number(text: str | None) -> int | float | str | None:
+    """A history.csv cell as the number it was written from (``3`` → 3, ``0.5`` → 0.5, ``nan`` → NaN)."""
+    if text is None or text == "":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def read_history_rows(path: Path) -> list[dict[str, Any]]:
+    """history.csv back as the rows it was written from (numbers as numbers, empty cells left out)."""
+    with path.open(newline="") as handle:
+        return [{k: v for k, v in ((k, _number(v)) for k, v in row.items()) if v is not None}
+                for row in csv.DictReader(handle)]
+
+
+def export_finished(kind: str, run_dir: Path) -> str | None:
+    """Write the export ``kind`` into a finished run folder from its recorded files; say what happened.
+
+    Returns None when nothing was asked (``none``), else one line for the user: written, already there,
+    or why not (a file the export needs cannot be read). The file appears in one rename.
+    """
+    if kind != "jsonl":
+        return None
+    path = run_dir / EVENTS_FILE
+    if path.is_file():
+        return f"{run_dir.name}: {EVENTS_FILE} is already there"
+    import yaml
+
+    try:
+        record = json.loads((run_dir / "metrics.json").read_text())
+        config = yaml.safe_load((run_dir / "config.yaml").read_text())
+        history = read_history_rows(run_dir / "history.csv")
+    except (OSError, ValueError, UnicodeDecodeError, yaml.YAMLError, csv.Error) as exc:
+        return f"{run_dir.name}: no {EVENTS_FILE} written: its recorded files cannot be read ({exc.__class__.__name__})"
+    temporary = run_dir / f".{EVENTS_FILE}.{uuid.uuid4().hex[:8]}"
+    try:
+        temporary.write_text("\n".join(event_lines(record, config if isinstance(config, dict) else {}, history)) + "\n")
+        os.replace(temporary, path)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        return f"{run_dir.name}: no {EVENTS_FILE} written: {exc.strerror or exc}"
+    return f"{run_dir.name}: finished run, {EVENTS_FILE} written from its recorded history"

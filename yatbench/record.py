@@ -137,6 +137,9 @@ class RunRecord:
     # of image classification. Runs written before an artifact existed simply lack its entry.
     artifacts: dict[str, str] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
+    # Where the run came from (yatbench.provenance): source commit and dirty flag, command, host, CPU,
+    # threads, device name. Runs written before it was recorded simply lack it.
+    provenance: dict[str, Scalar] = field(default_factory=dict)
     finished_at: str = ""
     schema: int = SCHEMA
 
@@ -182,6 +185,10 @@ class RunRecord:
             raise ValueError(f"artifacts {artifacts!r} is not a mapping of known artifacts to their files "
                              f"({', '.join(f'{k}: {v}' for k, v in ARTIFACTS.items())})")
         versions = data.get("versions", {})
+        provenance = data.get("provenance", {})
+        if not isinstance(provenance, dict) or any(
+                v is not None and not isinstance(v, (int, float, bool, str)) for v in provenance.values()):
+            raise ValueError("provenance is not a mapping of names to plain values")
         return cls(
             run_id=_text(data, "run_id"), config_hash=_text(data, "config_hash"),
             seedless_key=_text(data, "seedless_key"), setting_key=_text(data, "setting_key"), status=status,
@@ -194,5 +201,6 @@ class RunRecord:
             seed_batched=bool(data.get("seed_batched", False)),
             seed_batch=seed_batch if isinstance(seed_batch, dict) else None,
             notes=[str(n) for n in data.get("notes", [])], artifacts=dict(artifacts),
-            versions=versions if isinstance(versions, dict) else {},
+            versions={str(k): str(v) for k, v in versions.items()} if isinstance(versions, dict) else {},
+            provenance=dict(provenance),
             finished_at=str(data.get("finished_at", "")), schema=SCHEMA)

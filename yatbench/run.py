@@ -8,10 +8,9 @@ Which seeds go together is the sweep's choice (``yatbench/sweep/jobs.py``).
 from __future__ import annotations
 
 import copy
-import platform
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -21,20 +20,21 @@ import torch
 from omegaconf import OmegaConf
 from torch import nn
 
-from yatbench import __version__
 from yatbench.analysis import class_means, prototype_metrics
 from yatbench.config import RunSpec
 from yatbench.data.base import Splits
 from yatbench.device import intra_op_threads, resolve_device, seed_everything
-from yatbench.export import write_exports
+from yatbench.export import export_finished, write_exports
 from yatbench.gradients import gradient_metrics
 from yatbench.identity import setting_key
 from yatbench.labour import labour_metrics
 from yatbench.limits import check_model_size
 from yatbench.objective import evaluate
 from yatbench.progress import note, progress_line
+from yatbench.provenance import provenance, versions
 from yatbench.record import ARTIFACTS, DataFacts, RunRecord
 from yatbench.results import ensure_writable, is_complete, read_metrics, write_history, write_json, write_run
+from yatbench.tags import edit_tags, write_tags
 from yatbench.trainer import TrainResult, stackable, train, work
 
 
@@ -45,6 +45,7 @@ class RunOutcome:
     run_dir: Path
     record: dict[str, Any]
     skipped: bool
+    messages: list[str] = field(default_factory=list)  # what was done to a finished run (tags, exports)
 
 
 def count_params(model: nn.Module) -> int:
@@ -99,7 +100,7 @@ def make_record(spec: RunSpec, splits: Splits, model: nn.Module, device: torch.d
         train_time_s=round(result.train_time_s, 4), diverged_epoch=result.diverged_epoch,
         seed_batched=seed_batched, seed_batch=result.seed_batch, notes=[*splits.notes, *result.notes],
         artifacts={name: ARTIFACTS[name] for name in artifacts},
-        versions={"yatbench": __version__, "torch": torch.__version__, "python": platform.python_version()},
+        versions=versions(), provenance=provenance(device),
         finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     ).to_dict()
 
@@ -115,6 +116,8 @@ def save_run(spec: RunSpec, splits: Splits, model: nn.Module, record: dict[str, 
         (folder / "config.yaml").write_text(OmegaConf.to_yaml(OmegaConf.create(spec.resolved)))
         write_history(folder / "history.csv", history)
         write_exports(spec.resolved.get("export", "none"), folder, record, spec.resolved, history)
+        if spec.tags:
+            write_tags(folder, spec.tags)
         torch.save({k: v.detach().cpu() for k, v in model.state_dict().items()}, folder / "model.pt")
         if "class_means" in record["artifacts"]:  # drawn beside the prototypes by the report
             np.save(folder / record["artifacts"]["class_means"], means.float().numpy())
@@ -168,6 +171,19 @@ def completed_outcome(spec: RunSpec, force: bool = False) -> RunOutcome | None:
     return RunOutcome(existing, read_metrics(existing), skipped=True)
 
 
+def update_finished(spec: RunSpec, outcome: RunOutcome) -> RunOutcome:
+    """What a command may still do to a finished run without training it: add ``spec.tags``, write the
+    export ``spec`` asks for when the folder lacks it. Each thing done (or refused) is one message."""
+    if spec.tags:
+        tags, changed = edit_tags(outcome.run_dir, add=spec.tags)
+        if changed:
+            outcome.messages.append(f"{outcome.run_dir.name}: finished run, tags now {', '.join(tags)}")
+    said = export_finished(str(spec.resolved.get("export", "none")), outcome.run_dir)
+    if said:
+        outcome.messages.append(said)
+    return outcome
+
+
 # At most this much work (seeds × parameters × batch) per stacked step: bounds a group's memory.
 GROUP_WORK = 2**28
 
@@ -175,7 +191,7 @@ GROUP_WORK = 2**28
 def execute(spec: RunSpec, force: bool = False) -> RunOutcome:
     """Run one validated config, or return the existing folder when the same run is complete."""
     done = completed_outcome(spec, force)
-    return done if done is not None else execute_seeds([spec], force)[0]
+    return update_finished(spec, done) if done is not None else execute_seeds([spec], force)[0]
 
 
 def execute_seeds(specs: list[RunSpec], force: bool = False) -> list[RunOutcome]:

@@ -16,7 +16,7 @@ from yatbench.report.claims import NOT_ENOUGH, Claim, all_claims, claims_frame, 
 from yatbench.report.context import Context
 from yatbench.report.figures import Figure, all_figures
 from yatbench.report.load import REPORT_DIR, RunTable, load_runs, main_variants
-from yatbench.report.output import check_target, staged
+from yatbench.report.output import check_target, staged, write_parquet
 from yatbench.report.page import (
     Block,
     bullets,
@@ -27,9 +27,10 @@ from yatbench.report.page import (
     verdict_table,
     write_page,
 )
+from yatbench.report.provenance import provenance_table, version_warnings
 from yatbench.report.runlog import cfg_anchor, run_links, run_sections
 from yatbench.report.stats import METHODS
-from yatbench.report.subset import apply_where, where_text
+from yatbench.report.subset import Condition, apply_where, where_text
 from yatbench.report.tables import Table, all_tables, seed_range, write_table
 from yatbench.sweep.grid import expand, load_preset
 
@@ -60,7 +61,9 @@ class Report:
     claims: list[Claim]
     missing: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
-    where: dict[str, list[str]] = field(default_factory=dict)
+    where: list[Condition] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # configurations whose runs were made by different code
+    notes: list[str] = field(default_factory=list)  # what was not written, and why (e.g. runs.parquet)
 
 
 def missing_runs(table: RunTable) -> list[str]:
@@ -84,7 +87,7 @@ def missing_runs(table: RunTable) -> list[str]:
     return lines
 
 
-def build_report(results_dir: Path, out_dir: Path | None = None, where: dict[str, list[str]] | None = None,
+def build_report(results_dir: Path, out_dir: Path | None = None, where: list[Condition] | None = None,
                  step: Callable[[str], None] = lambda _: None) -> Report:
     """Read every run under ``results_dir`` (those matching ``where``, see :mod:`yatbench.report.subset`) and
     write the report into ``out_dir`` (default results/report). ``step`` hears what is being done now.
@@ -97,15 +100,20 @@ def build_report(results_dir: Path, out_dir: Path | None = None, where: dict[str
     step(f"reading run folders in {results_dir}")
     table = load_runs(results_dir)
     total = len(table.runs)
-    table = apply_where(table, where or {})
+    table = apply_where(table, where or [])
     with staged(out_dir) as work:
         ctx = Context(table, main_variants(table.runs), work)
         step(f"summarising {len(table.runs)} runs")
         tables = all_tables(table) if not table.empty else []
         for tab in tables:
             write_table(tab, work)
+        notes: list[str] = []
         if not table.empty:
             table.runs.to_csv(work / "runs.csv", index=False)
+            said = write_parquet(table.runs, work / "runs.parquet")
+            notes += [said] if said else []
+            provenance_table(table.runs).to_csv(work / "provenance.csv", index=False)
+        warnings = version_warnings(table.runs)
         step("drawing figures")
         figures = all_figures(ctx)
         step("deciding claims")
@@ -114,6 +122,10 @@ def build_report(results_dir: Path, out_dir: Path | None = None, where: dict[str
         missing = missing_runs(table)
         step("writing the page")
         blocks = page_blocks(ctx, tables, figures, claims, missing)
+        if warnings:
+            blocks.insert(0, para("**Warning: runs of one configuration made with different code.** "
+                                  + " ".join(f"{line}." for line in warnings)
+                                  + " See the provenance table under “Runs behind every number”."))
         if where:
             blocks.insert(0, para(f"**Subset:** only the runs with {where_text(where)} — {len(table.runs)} of the "
                                   f"{total} runs in the folder (`yatbench report --where`). Verdicts, tables and "
@@ -122,7 +134,7 @@ def build_report(results_dir: Path, out_dir: Path | None = None, where: dict[str
     for fig in figures:  # the files now live in out_dir
         fig.path = out_dir / fig.path.name
     return Report(out_dir, out_dir / md.name, out_dir / html_path.name, table, tables, figures, claims, missing,
-                  ctx.skipped, where or {})
+                  ctx.skipped, where or [], warnings, notes)
 
 
 def _inventory(table: RunTable) -> pd.DataFrame:
@@ -134,7 +146,13 @@ def _inventory(table: RunTable) -> pd.DataFrame:
                      "data source": ", ".join(sorted(set(map(str, frame["source"].dropna())))),
                      "device": ", ".join(sorted(set(map(str, frame["device"].dropna())))),
                      "variant id": f"[{frame['variant'].iloc[0]}](#{cfg_anchor(frame['variant'].iloc[0])})"})
-    return pd.DataFrame(rows)
+        tags = sorted({t for text in frame.get("tags", pd.Series(dtype=object)).dropna() for t in str(text).split(",")
+                       if t})
+        rows[-1]["tags"] = ", ".join(tags)
+    inventory = pd.DataFrame(rows)
+    if "tags" in inventory.columns and not inventory["tags"].astype(bool).any():
+        inventory = inventory.drop(columns="tags")  # no run is tagged: no empty column
+    return inventory
 
 
 def _drawn_configurations(ctx: Context) -> list[str]:
@@ -239,6 +257,12 @@ def page_blocks(ctx: Context, tables: list[Table], figures: list[Figure], claims
                            "`<results>/<dataset>-<model>-s<seed>-<hash>/`. Each configuration id links to its "
                            "runs below: config, metrics and the recorded history of every run."))
         blocks.append(Block("frame", _inventory(table)))
+        blocks.append(heading("Provenance", 3))
+        blocks.append(para("Where each configuration's runs came from: source commit (dirty: the tree had "
+                           "uncommitted changes), library versions, host, CPU, torch threads and device; "
+                           "several values are joined with |. Per run: the provenance columns of "
+                           "[runs.csv](runs.csv); this table: [provenance.csv](provenance.csv)."))
+        blocks.append(Block("frame", provenance_table(runs)))
         blocks.append(heading("Every run", 3))
         blocks.append(Block("runs", run_sections(table)))
     if ctx.skipped:

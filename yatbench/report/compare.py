@@ -19,7 +19,7 @@ from yatbench.report.load import RunTable, load_runs
 from yatbench.report.output import check_target, staged
 from yatbench.report.page import Block, heading, para, write_page
 from yatbench.report.stats import fmt_interval, summarize, welch_diff
-from yatbench.report.subset import apply_where, where_text
+from yatbench.report.subset import Condition, apply_where, where_text
 from yatbench.report.tables import col, seed_range
 
 
@@ -78,9 +78,9 @@ def compare_tables(a: RunTable, b: RunTable) -> tuple[pd.DataFrame, pd.DataFrame
     return pd.DataFrame(numeric), pd.DataFrame(display)
 
 
-def compare_folders(a: Path, b: Path, out_dir: Path, where: dict[str, list[str]] | None = None) -> Comparison:
+def compare_folders(a: Path, b: Path, out_dir: Path, where: list[Condition] | None = None) -> Comparison:
     """Load both folders (the ``where`` subset of each), match configurations, write compare.csv and a page."""
-    table_a, table_b = (apply_where(load_runs(p), where or {}) for p in (a, b))
+    table_a, table_b = (apply_where(load_runs(p), where or []) for p in (a, b))
     numeric, display = compare_tables(table_a, table_b)
     check_target(out_dir)  # written like the report: staged, swapped in whole, never over the user's files
     both = int((numeric["in"] == "both").sum()) if not numeric.empty else 0

@@ -54,6 +54,10 @@ def print_report(report: Report) -> None:
         console.print(f"[yellow]skipped {len(report.table.broken)} unreadable run folder(s):[/]")
         for name, reason in report.table.broken:
             console.print(f"  • {name}: {reason}")
+    for line in report.warnings:
+        console.print(f"[bold yellow]warning:[/] {line}", highlight=False)
+    for line in report.notes:
+        console.print(f"[yellow]note:[/] {line}", highlight=False)
     console.print(f"report: {report.index_html}  (also {report.index_md.name}, "
                   f"{len(report.figures)} figures, {len(report.tables) + 2} tables as CSV + Markdown)")
 

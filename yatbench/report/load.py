@@ -4,7 +4,8 @@ One row per complete run: its record (metrics.json, read and checked by
 :meth:`yatbench.record.RunRecord.from_dict`), its ``metrics`` flattened into columns
 (``test_accuracy``, ``test_r2``, …), its data facts (``task``, ``source``, ``preprocess``,
 ``in_features``, …) and its config.yaml flattened into dotted columns (``model.hidden``,
-``trainer.epochs``, …). Folders that look like runs but cannot be read (no or malformed
+``trainer.epochs``, …), its ``tags`` (comma-joined) and its provenance (``commit``, ``host``,
+``versions.torch``, … see :func:`provenance_columns`). Folders that look like runs but cannot be read (no or malformed
 metrics.json, a record that fails its checks, an unreadable or ill-shaped config.yaml) are
 listed in :attr:`RunTable.broken` with the reason and left out. Nothing here touches training
 data, imports code named in a folder, or reads today's ``conf/``.
@@ -29,13 +30,17 @@ import yaml
 from yatbench.identity import is_execution_only
 from yatbench.record import DataFacts, RunRecord
 from yatbench.results import METRICS_FILE, PARTIAL_DIR
+from yatbench.tags import read_tags
 
 REPORT_DIR = "report"
 MODEL_ORDER = ["yat", "linear", "relu", "attention"]
 FACTS = ("task", "source", "preprocess", "in_features", "out_features", "n_train", "n_test", "metric")
 # The columns every table has, even with no runs (so an empty folder still filters cleanly).
+PROVENANCE = ("commit", "dirty", "command", "host", "cpu", "threads", "device_name")
+VERSIONS = ("yatbench", "torch", "numpy", "python")
 BASE_COLUMNS = ("run_id", "dataset", "model", "seed", "status", "params", "device", "train_time_s", *FACTS,
-                "folder", "variant", "setting", "variant_label")
+                "folder", "variant", "setting", "variant_label", "tags", *PROVENANCE, "finished_at",
+                *(f"versions.{name}" for name in VERSIONS))
 
 
 @dataclass
@@ -104,6 +109,8 @@ def read_run(folder: Path) -> tuple[dict[str, Any], dict[str, Any], RunRecord]:
         "variant": record.seedless_key, "setting": record.setting_key, "notes": " | ".join(record.notes),
         **{key: getattr(record.data, key) for key in FACTS},
     }
+    row["tags"] = ",".join(read_tags(folder))
+    row.update(provenance_columns(record))
     for key, value in record.metrics.items():
         if key not in row:
             row[key] = value
@@ -111,6 +118,15 @@ def read_run(folder: Path) -> tuple[dict[str, Any], dict[str, Any], RunRecord]:
         if not key.endswith("._target_") and key not in ("seed", "results_dir"):
             row[key] = value
     return row, config, record
+
+
+def provenance_columns(record: RunRecord) -> dict[str, Any]:
+    """The run's provenance as runs.csv columns: ``commit``, ``dirty``, ``command``, ``host``, ``cpu``,
+    ``threads``, ``device_name``, ``finished_at`` and ``versions.<library>`` (missing where a run predates them)."""
+    columns: dict[str, Any] = {name: record.provenance.get(name) for name in PROVENANCE}
+    columns["finished_at"] = record.finished_at or None
+    columns.update({f"versions.{name}": record.versions.get(name) for name in VERSIONS})
+    return columns
 
 
 def read_config(folder: Path, record: RunRecord) -> dict[str, Any]:

@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pandas as pd
+
 from yatbench.errors import UserError
 from yatbench.owner import is_leftover, owned_name, owner_of
 
@@ -98,3 +100,26 @@ def staged(out_dir: Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
+
+
+def parquet_ready(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with each object column of mixed types (an int beside a text, a list shown as text) as text,
+    which Parquet's typed columns need; columns of one type (and missing values) are left as they are."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object:
+            kinds = {type(v) for v in out[column] if v is not None and not (isinstance(v, float) and v != v)}
+            if len(kinds) > 1:
+                out[column] = out[column].map(lambda v: None if v is None or (isinstance(v, float) and v != v)
+                                              else str(v))
+    return out
+
+
+def write_parquet(frame: pd.DataFrame, path: Path) -> str | None:
+    """Write ``frame`` as Parquet (pyarrow); return why not, in one line, when it cannot be written."""
+    try:
+        import pyarrow  # noqa: F401  (pandas needs it for Parquet; say so rather than fail the report)
+    except ImportError:
+        return f"{path.name} not written: pyarrow is not installed (pip install pyarrow)"
+    parquet_ready(frame).to_parquet(path, index=False)
+    return None

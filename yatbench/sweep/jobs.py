@@ -93,14 +93,14 @@ def execute_grouped(specs: list[RunSpec], force: bool = False) -> list[RunOutcom
     ``trainer.seed_batching=off``)."""
     # Lazy: yatbench.run imports torch, which the sweep's main process should import only after its
     # worker pool has started (see sweep/runner.py); workers have it preloaded.
-    from yatbench.run import completed_outcome, execute, execute_seeds
+    from yatbench.run import completed_outcome, execute, execute_seeds, update_finished
 
     outcomes: dict[int, RunOutcome] = {}
     groups: dict[str, list[int]] = {}
     for index, spec in enumerate(specs):
         done = completed_outcome(spec, force)
         if done is not None:
-            outcomes[index] = done
+            outcomes[index] = update_finished(spec, done)  # finished by another sweep meanwhile
         else:
             key = spec.seedless_key if spec.trainer.seed_batching == "auto" else f"alone:{index}"
             groups.setdefault(key, []).append(index)

@@ -30,6 +30,7 @@ from yatbench.sweep.summary import SweepResult, print_comparison, print_failures
 
 EXECUTOR_PREFIX = "executor."
 STALE_PARTIAL_S = 600.0  # age after which another host's temporary run folder counts as left over
+MESSAGES_SHOWN = 5  # lines about finished runs a sweep updated (tags, exports) before it sums up the rest
 
 
 def split_executor_overrides(overrides: list[str]) -> tuple[list[str], list[str]]:
@@ -104,16 +105,23 @@ def run_sweep(preset: str, overrides: list[str], *, force: bool = False, dry_run
 def _sweep(preset: Preset, overrides: list[str], pool: Executor, force: bool, dry_run: bool,
            user_dir: str | Path | None, console: Console, todo: list[RunSpec],
            verbose: bool = False) -> SweepResult:
-    from yatbench.run import completed_outcome  # imports torch: after the pool has started its workers
+    from yatbench.run import completed_outcome, update_finished  # imports torch: after the pool has started
 
     grid = build_grid(preset, overrides, user_dir)
     result = SweepResult(grid, pool.description)
+    messages: list[str] = []  # tags added to, exports written into finished runs
     for spec in grid.specs:
         done = completed_outcome(spec, force)
         if done is not None:
             result.already_done.append(previous_report(done.record))
+            if not dry_run:
+                messages += update_finished(spec, done).messages
         else:
             todo.append(spec)
+    for line in messages[:MESSAGES_SHOWN]:
+        console.print(line)
+    if len(messages) > MESSAGES_SHOWN:
+        console.print(f"… and {len(messages) - MESSAGES_SHOWN} more finished runs updated the same way")
     groups = len({s.seedless_key for s in grid.specs})
     console.print(f"sweep [bold]{preset.name}[/]: {len(grid.specs)} runs ({groups} configurations × seeds), "
                   f"{len(result.already_done)} already done, {len(todo)} to run"

@@ -42,7 +42,6 @@ def ensure_writable(results_dir: Path, what: str = "results_dir") -> None:
     and a ``.partial`` that is a link (yatbench never writes or deletes through one).
     """
     check_output_dir(results_dir, what)
-    own_subdir(results_dir, PARTIAL_DIR)
     existing = results_dir
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
@@ -53,6 +52,7 @@ def ensure_writable(results_dir: Path, what: str = "results_dir") -> None:
     except OSError as exc:
         raise UserError(f"cannot write to results directory {results_dir}: {existing} is not writable "
                         f"({exc.strerror or exc}); choose another with results_dir=PATH", 1) from None
+    own_subdir(results_dir, PARTIAL_DIR)
 
 
 def is_complete(run_dir: Path) -> bool:

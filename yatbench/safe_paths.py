@@ -66,7 +66,7 @@ def own_subdir(parent: Path, name: str) -> Path:
     path = parent / name
     try:
         mode = os.lstat(path).st_mode
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # not there yet (or its parent is not a folder: said elsewhere)
         return path
     except OSError as exc:
         raise UserError(f"cannot use {path}: {exc.strerror or exc}", 1) from None

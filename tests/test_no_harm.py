@@ -206,12 +206,13 @@ def test_a_killed_worker_fails_only_its_unfinished_runs_and_the_sweep_goes_on(tm
     doomed = Job([quick, endless])  # quick finishes, then the worker is killed inside endless
     pool = LocalPool(ExecutorConfig(workers=2, threads=1))
     killed: list[int] = []
+    over = threading.Event()
 
     def kill_when_quick_is_done() -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not killed:
+        deadline = time.monotonic() + 120  # past it, kill anyway: the test then fails instead of hanging
+        while not killed and not over.is_set():
             worker = next((w for w in list(pool.workers) if w.job is doomed), None)
-            if worker is not None and is_complete(quick.run_dir):
+            if worker is not None and (is_complete(quick.run_dir) or time.monotonic() > deadline):
                 time.sleep(0.2)  # well inside the endless run
                 os.kill(worker.process.pid, signal.SIGKILL)
                 killed.append(worker.process.pid)
@@ -225,6 +226,7 @@ def test_a_killed_worker_fails_only_its_unfinished_runs_and_the_sweep_goes_on(tm
             reports.update({r.run_id: r for r in job_reports})
             pids = {w.process.pid for w in pool.workers}
     finally:
+        over.set()
         killer.join()
         pool.close()
     assert killed and killed[0] not in pids  # replaced

@@ -138,7 +138,7 @@ def test_report_out_that_is_a_link_is_refused_and_a_leftover_link_goes_as_a_link
 
 
 @pytest.mark.parametrize("folder", ["/", "/etc", "/usr/lib/yat", "/var", "/proc", "/sys/x", "/boot", "/dev/shm/r",
-                                    "/bin", "/lib64", "/run/r", "~"])
+                                    "/bin", "/lib64", "/run", "/usr", "/var/lib", "/home", "/usr/local/bin/r", "~"])
 def test_results_dir_in_the_root_or_a_system_folder_is_refused(folder: str) -> None:
     path = str(Path.home()) if folder == "~" else folder
     with pytest.raises(UserError, match=r"root folder|system folder|home folder") as info:
@@ -150,7 +150,8 @@ def test_a_link_into_a_system_folder_is_refused_and_ordinary_folders_are_not(tmp
     (tmp_path / "etc-link").symlink_to("/etc")
     assert system_folder(tmp_path / "etc-link" / "results") == "inside the system folder /etc"
     for fine in (tmp_path / "results", Path("/var/tmp/yatbench-results"), Path("/tmp"), Path("results"),
-                 Path.home() / "results"):
+                 Path.home() / "results", Path("/usr/src/app/results"), Path("/var/lib/jenkins/workspace/results"),
+                 Path("/opt/project/results"), Path("/home/someone/results")):
         assert system_folder(fine) is None, fine
 
 

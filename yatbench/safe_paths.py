@@ -3,9 +3,12 @@
 Two rules, applied wherever yatbench writes or cleans:
 
 - **Output folders** (``results_dir``, ``report --out``, ``bench --out``, ``executor.folder``, a
-  download's ``data_dir``) may not be ``/``, the home folder itself, or a folder of the operating
-  system or inside one (:data:`SYSTEM_DIRS`; ``/var/tmp`` is scratch space and allowed). The
-  check is on the real path, so a link that leads there is refused too.
+  download's ``data_dir``) may not be ``/`` or the home folder itself, nor anything inside a tree
+  that holds only the system (:data:`SYSTEM_TREES`: ``/etc``, ``/proc``, ``/usr/lib``, ...), nor
+  one of the shared system folders themselves (:data:`SYSTEM_FOLDERS`: ``/usr``, ``/var``,
+  ``/var/lib``, ``/home``, ...). A folder of its own below a shared one is fine: projects live in
+  ``/usr/src/app`` or ``/var/lib/jenkins/workspace``. The check is on the real path, so a link
+  that leads there is refused too.
 - **Cleaning** touches only yatbench's own folders (``.partial``, ``.failed``), opened without
   following a link (``O_NOFOLLOW``), and in them only names that yatbench makes (see
   :mod:`yatbench.owner`). A folder is removed by :func:`remove_tree`, which deletes a link itself
@@ -24,10 +27,14 @@ from pathlib import Path
 from yatbench.errors import UserError
 from yatbench.owner import owned_name
 
-# Folders of the operating system (Filesystem Hierarchy Standard): yatbench writes into none of them.
-SYSTEM_DIRS = ("/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/proc", "/run", "/sbin",
-               "/sys", "/usr", "/var")
-SCRATCH_DIRS = ("/var/tmp",)  # inside a system folder, but meant for anyone's files
+# Trees that hold only the operating system (and the kernel's views): nothing of a user's belongs anywhere in them.
+SYSTEM_TREES = ("/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/proc", "/sbin", "/sys",
+                "/usr/bin", "/usr/sbin", "/usr/lib", "/usr/lib32", "/usr/lib64", "/usr/libx32", "/usr/libexec",
+                "/usr/include", "/usr/share", "/usr/local/bin", "/usr/local/sbin", "/usr/local/lib",
+                "/usr/local/include")
+# Shared folders of the system: a project may live below them, but yatbench writes into none of them directly.
+SYSTEM_FOLDERS = ("/usr", "/usr/local", "/usr/src", "/var", "/var/lib", "/var/log", "/var/cache", "/var/spool",
+                  "/var/mail", "/run", "/home", "/opt", "/srv", "/mnt", "/media")
 _NOFOLLOW_DIR = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
 
 
@@ -43,11 +50,11 @@ def system_folder(path: Path) -> str | None:
     home = os.path.realpath(Path.home())
     if real == home and home != os.path.realpath("/"):
         return "your home folder itself"
-    if any(_inside(real, scratch) for scratch in SCRATCH_DIRS):
-        return None
-    for folder in SYSTEM_DIRS:
+    for folder in SYSTEM_TREES:
         if _inside(real, folder):
             return f"inside the system folder {folder}"
+    if real in SYSTEM_FOLDERS:
+        return f"the system folder {real} itself"
     return None
 
 

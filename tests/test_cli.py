@@ -46,7 +46,7 @@ def test_run_prints_its_metrics_and_writes_the_folder(tmp_path: Path) -> None:
         (["run", "xor", "model.hidden=[-1]"], 2, "model.hidden=[-1] must hold positive widths"),
         (["run", "xor", "trainer.nope=3"], 2, "unknown config key 'trainer.nope'"),
         (["run", "xor", "model.hidden=[1"], 2, "malformed override"),
-        (["run", "xor", "results_dir=/dev/null/results"], 1, "cannot write to results directory"),
+        (["run", "xor", "results_dir=/dev/null/results"], 2, "is inside the system folder /dev"),
         (["run", "mnist", "dataset.source=torchvision", "dataset.data_dir=empty"], 1, "dataset.source=bundled"),
         (["list", "gadgets"], 2, "unknown group 'gadgets'"),
     ],

@@ -44,7 +44,7 @@ def _check_out_folder(out: Path) -> None:
     """``--out`` must be a folder that exists or can be created (checked before minutes of timing)."""
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {out} is a file; give a folder for the CSV files")
-    ensure_writable(out)
+    ensure_writable(out, "--out")  # also refuses the root, the home folder and system folders
 
 
 def run_bench(device: str, shapes: str, repeats: int, threads: int, compile_layer: bool, throughput: bool,

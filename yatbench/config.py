@@ -23,6 +23,7 @@ from yatbench.errors import UserError, first_line
 from yatbench.export import EXPORTS
 from yatbench.identity import config_hash, seedless_key
 from yatbench.limits import Limits, check_model_size
+from yatbench.safe_paths import check_output_dir
 from yatbench.tags import check_tags
 
 # Values that become part of a path (the run folder's name) must be plain identifiers.
@@ -179,6 +180,7 @@ def validate(cfg: DictConfig) -> RunSpec:
     results_dir = cfg.get("results_dir")
     if not isinstance(results_dir, str) or not results_dir.strip():
         raise UserError(f"results_dir={results_dir!r} is not valid; give a folder path, e.g. results_dir=results")
+    check_output_dir(Path(results_dir), "results_dir")
     limits = build_limits(cfg)
     # Refuse a model that cannot fit before anything is allocated (a lower bound: one input, one
     # output, one row; run.build_model checks again with the data's real sizes).

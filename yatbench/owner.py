@@ -72,6 +72,6 @@ def is_leftover(path: Path, older_than_s: float) -> bool:
     if owner is not None and owner.host == host_label():
         return not pid_alive(owner.pid)
     try:
-        return time.time() - path.stat().st_mtime > older_than_s
+        return time.time() - path.lstat().st_mtime > older_than_s  # the entry's own age, never a link target's
     except OSError:
         return False

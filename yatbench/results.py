@@ -16,25 +16,32 @@ from __future__ import annotations
 import csv
 import json
 import os
-import shutil
+import re
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from yatbench.errors import UserError
-from yatbench.owner import is_leftover, owned_name
+from yatbench.owner import host_label, owned_name, owner_of, pid_alive
+from yatbench.safe_paths import check_output_dir, open_dir, own_subdir, remove_entry, remove_tree
 
 PARTIAL_DIR = ".partial"
+# The temporary names of yatbench before 0.x recorded the owner's pid only: <run_id>.<pid>.<8 hex>[.old]
+_LEGACY_PARTIAL = re.compile(r"^.+\.\d+\.[0-9a-f]{8}(?:\.old)?$")
 METRICS_FILE = "metrics.json"
 
 
-def ensure_writable(results_dir: Path) -> None:
+def ensure_writable(results_dir: Path, what: str = "results_dir") -> None:
     """Fail early, with one line, when run folders cannot be written under ``results_dir``.
 
-    Creates nothing: a run that is refused or fails before its first folder leaves no trace.
+    Creates nothing: a run that is refused or fails before its first folder leaves no trace. Also
+    refused: the root, the home folder or a system folder (:func:`yatbench.safe_paths.check_output_dir`),
+    and a ``.partial`` that is a link (yatbench never writes or deletes through one).
     """
+    check_output_dir(results_dir, what)
     existing = results_dir
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
@@ -45,6 +52,7 @@ def ensure_writable(results_dir: Path) -> None:
     except OSError as exc:
         raise UserError(f"cannot write to results directory {results_dir}: {existing} is not writable "
                         f"({exc.strerror or exc}); choose another with results_dir=PATH", 1) from None
+    own_subdir(results_dir, PARTIAL_DIR)
 
 
 def is_complete(run_dir: Path) -> bool:
@@ -65,7 +73,7 @@ def write_run(results_dir: Path, run_id: str, write_contents: Callable[[Path], N
     if Path(run_id).name != run_id or run_id in ("", ".", ".."):
         raise UserError(f"run id {run_id!r} is not a plain folder name", 2)
     final = results_dir / run_id
-    partial = results_dir / PARTIAL_DIR / owned_name(run_id)
+    partial = own_subdir(results_dir, PARTIAL_DIR) / owned_name(run_id)
     try:
         partial.mkdir(parents=True)
     except OSError as exc:
@@ -77,16 +85,16 @@ def write_run(results_dir: Path, run_id: str, write_contents: Callable[[Path], N
         if replace and final.exists():
             # Move the old folder aside first: the run id is never absent *and* half-written.
             retired = partial.with_name(partial.name + ".old")
-            os.rename(final, retired)
-            shutil.rmtree(retired, ignore_errors=True)
+            os.rename(final, retired)  # a link in the way is moved, and then removed, as a link
+            remove_tree(retired)
         try:
             os.rename(partial, final)
         except OSError:
             if not is_complete(final):
                 raise
-            shutil.rmtree(partial, ignore_errors=True)
+            remove_tree(partial)
     except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
+        remove_tree(partial)
         raise
     return final
 
@@ -94,25 +102,32 @@ def write_run(results_dir: Path, run_id: str, write_contents: Callable[[Path], N
 def remove_leftovers(results_dir: Path, older_than_s: float) -> list[Path]:
     """Remove temporary run folders in ``.partial/`` whose writer is gone; return what was removed.
 
-    A folder whose owner (recorded in its name) is a dead process on this host goes at once; one
-    from another host sharing the folder, or with an older name, goes when untouched for
-    ``older_than_s`` seconds.
+    Only names that yatbench makes are considered (:func:`yatbench.owner.owned_name`, or the older
+    ``<run_id>.<pid>.<hex>``). One whose owner (recorded in its name) is a dead process on this host
+    goes at once; one from another host sharing the folder, or with an older name, goes when untouched
+    for ``older_than_s`` seconds. ``.partial`` is opened without following a link (one there is
+    refused), and nothing is removed through a link.
     """
-    partial_dir = results_dir / PARTIAL_DIR
-    if not partial_dir.is_dir():
-        return []
     removed = []
-    for leftover in partial_dir.iterdir():
-        try:
-            if not is_leftover(leftover, older_than_s):
-                continue
-            if leftover.is_dir():
-                shutil.rmtree(leftover, ignore_errors=True)
-            else:
-                leftover.unlink()
-            removed.append(leftover)
-        except OSError:
-            pass  # another sweep removed it first
+    with open_dir(own_subdir(results_dir, PARTIAL_DIR)) as fd:
+        if fd is None:
+            return []
+        for name in os.listdir(fd):
+            owner = owner_of(name)
+            if owner is None and not _LEGACY_PARTIAL.match(name):
+                continue  # not a name yatbench makes: not ours to remove
+            try:
+                info = os.stat(name, dir_fd=fd, follow_symlinks=False)
+                if owner is not None and owner.host == host_label():
+                    gone = not pid_alive(owner.pid)
+                else:
+                    gone = time.time() - info.st_mtime > older_than_s
+                if not gone:
+                    continue
+                remove_entry(name, fd)
+                removed.append(results_dir / PARTIAL_DIR / name)
+            except OSError:
+                pass  # another sweep removed it first
     return removed
 
 

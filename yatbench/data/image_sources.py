@@ -11,6 +11,7 @@ import socket
 from pathlib import Path
 
 from yatbench.data._images import idx_paths
+from yatbench.safe_paths import system_folder
 
 DATA_DIR_ENV = "YATBENCH_DATA_DIR"
 DEFAULT_DATA_DIR = "data"
@@ -36,6 +37,9 @@ def download(dataset_class: str, data_dir: str | None) -> str | None:
     """Let torchvision's ``datasets.<dataset_class>`` fetch the files into the data folder; the error as one
     line, or None."""
     root = resolve_data_dir(data_dir)
+    unsafe = system_folder(root)
+    if unsafe is not None:  # a download writes there: never into the root, the home folder or a system folder
+        return f"the data folder {root} is {unsafe}; set dataset.data_dir to a folder of its own"
     previous = socket.getdefaulttimeout()
     try:
         from torchvision import datasets  # only for a download: reading never needs torchvision

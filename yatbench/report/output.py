@@ -5,14 +5,14 @@ once complete, so a kill or a crash part-way leaves the previous report as it wa
 folder carries a marker file listing what yatbench wrote into it; an existing ``--out`` is
 replaced only when it is empty or holds exactly such a report. Anything else (a results
 folder, a file, a folder with the user's own files) is refused with one line, and nothing is
-deleted that yatbench did not write.
+deleted that yatbench did not write. ``--out`` may not be a symbolic link, nor the root, the home
+folder or a system folder (:mod:`yatbench.safe_paths`); nothing is ever removed through a link.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +21,7 @@ import pandas as pd
 
 from yatbench.errors import UserError
 from yatbench.owner import is_leftover, owned_name, owner_of
+from yatbench.safe_paths import check_output_dir, remove_tree
 
 MARKER = ".yatbench-report.json"
 STALE_S = 3600.0
@@ -36,7 +37,11 @@ def _written_files(folder: Path) -> set[str] | None:
 
 
 def check_target(out_dir: Path) -> None:
-    """Refuse (exit 2) an ``--out`` that is a file or a folder holding anything but a previous report."""
+    """Refuse (exit 2) an ``--out`` that is a file, a link, a system folder or a folder holding anything but a
+    previous report."""
+    check_output_dir(out_dir, "--out")
+    if out_dir.is_symlink():
+        raise UserError(f"--out {out_dir} is a symbolic link (to {os.readlink(out_dir)}); give the folder itself")
     if out_dir.exists() and not out_dir.is_dir():
         raise UserError(f"--out {out_dir} is a file; give a folder for the report (new, empty, or an earlier "
                         "yatbench report)")
@@ -70,8 +75,8 @@ def remove_leftovers(out_dir: Path) -> None:
         return
     for path in parent.glob(f".{out_dir.name}.*"):
         owner = owner_of(path.name)
-        if owner is not None and owner.stem == f".{out_dir.name}" and path.is_dir() and is_leftover(path, STALE_S):
-            shutil.rmtree(path, ignore_errors=True)
+        if owner is not None and owner.stem == f".{out_dir.name}" and is_leftover(path, STALE_S):
+            remove_tree(path)  # a link of that name goes as a link; its target is never entered
 
 
 @contextmanager
@@ -93,12 +98,12 @@ def staged(out_dir: Path) -> Iterator[Path]:
         if out_dir.is_dir():
             os.rename(out_dir, retired)
         os.rename(work, out_dir)
-        shutil.rmtree(retired, ignore_errors=True)  # checked above: it held only what yatbench wrote
+        remove_tree(retired)  # checked above: it held only what yatbench wrote
     except OSError as exc:
-        shutil.rmtree(work, ignore_errors=True)
+        remove_tree(work)
         raise UserError(f"cannot write the report to {out_dir}: {exc.strerror or exc}", 1) from None
     except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
+        remove_tree(work)
         raise
 
 

@@ -18,6 +18,8 @@ from yatbench.sweep.jobs import Job, RunReport
 
 KINDS = ("inprocess", "local", "submitit")
 CLUSTERS = ("slurm", "local")
+# More worker processes than this per core only adds memory (each holds torch) and contention: refused.
+WORKERS_PER_CORE = 4
 
 
 @dataclass
@@ -56,6 +58,22 @@ def cores() -> int:
     except AttributeError:  # macOS, Windows
         return os.cpu_count() or 1
 
+def worker_count(requested: int | None) -> int:
+    """Worker processes on this machine: ``requested``, else one per core; above ``WORKERS_PER_CORE`` × cores refused.
+
+    A pool never starts more workers than it has jobs either (:meth:`Executor.fit`).
+    """
+    available = cores()
+    if requested is None:
+        return available
+    limit = WORKERS_PER_CORE * available
+    if requested > limit:
+        raise UserError(f"--workers {requested} is more than {WORKERS_PER_CORE} per CPU core; this machine has "
+                        f"{available} core{'s' if available > 1 else ''}: give at most {limit} (the default is "
+                        f"{available})")
+    return requested
+
+
 class Executor:
     """Runs a sweep's jobs and yields each job's reports as it finishes.
 
@@ -73,6 +91,9 @@ class Executor:
 
     def close(self) -> None:
         """Release what :meth:`start` or :meth:`run` took (idempotent)."""
+
+    def fit(self, n_jobs: int) -> None:
+        """Learn how many jobs there are, once they are cut (a pool then starts no more workers than that)."""
 
     def run(self, jobs: list[Job], results_dir: Path) -> Iterator[tuple[Job, list[RunReport]]]:
         raise NotImplementedError

@@ -8,7 +8,10 @@ any group. ``trainer.seed_batching=off`` keeps every run alone. Big groups are c
 that every worker stays busy. :func:`run_job` is what executes in a worker process
 (or in-process, or in a SLURM task): it never raises for a failing run. It catches the error,
 writes ``<results>/.failed/<run_id>.json`` (not a run folder, so the run is retried by the
-next sweep) and reports the run as ``failed`` with its message.
+next sweep) and reports the run as ``failed`` with its message. A run that completes removes its
+failure record; a failure record is written atomically and never leaves its temporary file behind
+(:func:`yatbench.safe_paths.atomic_write_text`), and :func:`remove_failure_leftovers` removes those
+of writers that were killed.
 """
 
 from __future__ import annotations
@@ -17,21 +20,26 @@ import json
 import math
 import os
 import platform
+import re
 import time
 import traceback
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from yatbench.config import RunSpec
-from yatbench.results import METRICS_FILE
+from yatbench.errors import UserError
+from yatbench.owner import host_label, owner_of, pid_alive
+from yatbench.results import METRICS_FILE, is_complete, read_metrics
+from yatbench.safe_paths import atomic_write_text, open_dir, own_subdir, unlink_names
 
 if TYPE_CHECKING:
     from yatbench.run import RunOutcome
 
 FAILED_DIR = ".failed"
+# Temporary names of failure records: owned (.<run_id>.json.<pid>@<host>.<hex>), or the older .<run_id>.json.<hex>
+_LEGACY_TEMPORARY = re.compile(r"^\..+\.json\.[0-9a-f]{8}$")
 
 
 @dataclass
@@ -149,7 +157,7 @@ def _finished_since(spec: RunSpec, started: float) -> bool:
 def _report(outcome: RunOutcome) -> RunReport:
     record = outcome.record
     # The run has a complete folder now (ok or diverged): an older failure record is out of date.
-    failure_record_path(outcome.run_dir.parent, record["run_id"]).unlink(missing_ok=True)
+    clear_failure_records(outcome.run_dir.parent, [record["run_id"]])
     message = f"diverged at epoch {record.get('diverged_epoch')}" if record.get("status") == "diverged" else ""
     return RunReport(record["run_id"], record.get("status", "ok"), outcome.skipped, message, record)
 
@@ -165,8 +173,8 @@ def _failed(spec: RunSpec, trace: str) -> RunReport:
               "pid": os.getpid(), "failed_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     try:
         write_failure_record(spec.results_dir, record)
-    except OSError:
-        pass  # the report still carries the failure to the sweep
+    except (OSError, UserError):
+        pass  # a full disk, a link refused: the report still carries the failure to the sweep
     return RunReport(spec.run_id, "failed", False, message, {k: v for k, v in record.items() if k != "traceback"})
 
 
@@ -176,14 +184,74 @@ def failure_record_path(results_dir: Path, run_id: str) -> Path:
 
 
 def write_failure_record(results_dir: Path, record: dict[str, Any]) -> None:
-    """Write the failure record atomically (temporary name, then rename)."""
-    path = failure_record_path(results_dir, record["run_id"])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}")
-    temporary.write_text(json.dumps(record, indent=2, default=str) + "\n")
-    os.replace(temporary, path)
+    """Write the failure record atomically (owned temporary name, then rename; the temporary goes on failure)."""
+    atomic_write_text(results_dir / FAILED_DIR, f"{record['run_id']}.json", json.dumps(record, indent=2, default=str)
+                      + "\n")
 
 
-def failed_reports(job: Job, message: str) -> list[RunReport]:
-    """Reports for every run of a job whose worker died or could not be reached."""
-    return [_failed(spec, message) for spec in job.specs]
+def clear_failure_records(results_dir: Path, run_ids: list[str]) -> int:
+    """Remove the failure records of ``run_ids`` (runs that are complete now); how many there were.
+
+    Never raises: a record that cannot be removed is out of date but harmless, and a ``.failed``
+    that is a link was refused before the sweep began (nothing is removed through it).
+    """
+    try:
+        with open_dir(results_dir / FAILED_DIR) as fd:
+            if fd is None:
+                return 0
+            present = set(os.listdir(fd))
+        return unlink_names(results_dir / FAILED_DIR, [n for n in (f"{r}.json" for r in run_ids) if n in present])
+    except Exception:  # a UserError for a link, or any OSError: the record just stays
+        return 0
+
+
+def remove_failure_leftovers(results_dir: Path, older_than_s: float) -> int:
+    """Remove temporary failure-record files whose writer is gone (killed, or its disk was full); how many.
+
+    Only names that yatbench makes for them count; ``.failed`` is opened without following a
+    link (a link there is refused with one line), and entries are unlinked, never followed.
+    """
+    stale = []
+    with open_dir(own_subdir(results_dir, FAILED_DIR)) as fd:
+        if fd is None:
+            return 0
+        for name in os.listdir(fd):
+            owner = owner_of(name)
+            if owner is not None and owner.stem.startswith(".") and owner.stem.endswith(".json"):
+                if owner.host == host_label():
+                    if not pid_alive(owner.pid):
+                        stale.append(name)
+                    continue
+            elif not _LEGACY_TEMPORARY.match(name):
+                continue
+            try:
+                if time.time() - os.stat(name, dir_fd=fd, follow_symlinks=False).st_mtime > older_than_s:
+                    stale.append(name)
+            except OSError:
+                pass
+    return unlink_names(results_dir / FAILED_DIR, stale)
+
+
+def failed_reports(job: Job, message: str, since: float | None = None) -> list[RunReport]:
+    """Reports for every run of a job whose worker died or could not be reached.
+
+    Runs that the worker completed before it died are reported from their folders (a run folder is
+    complete or absent): only the others are failures, recorded once each. With ``--force`` a run
+    counts as completed only when its folder was written after ``since`` (when the job was sent).
+    """
+    reports = []
+    for spec in job.specs:
+        done = since is not None and _finished_since(spec, since) if job.force else is_complete(spec.run_dir)
+        if done:
+            try:
+                record = read_metrics(spec.run_dir)
+            except (OSError, ValueError):
+                reports.append(_failed(spec, message))
+                continue
+            clear_failure_records(spec.results_dir, [spec.run_id])
+            status = record.get("status", "ok")
+            note = f"diverged at epoch {record.get('diverged_epoch')}" if status == "diverged" else ""
+            reports.append(RunReport(spec.run_id, status, False, note, record))
+        else:
+            reports.append(_failed(spec, message))
+    return reports

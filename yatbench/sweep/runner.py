@@ -22,10 +22,17 @@ from rich.console import Console
 from yatbench.config import RunSpec
 from yatbench.errors import Interrupted, UserError
 from yatbench.results import ensure_writable, is_complete, remove_leftovers
+from yatbench.safe_paths import own_subdir
 from yatbench.sweep.executor_base import Executor, ExecutorConfig
 from yatbench.sweep.executors import load_executor_config, make_executor
 from yatbench.sweep.grid import Preset, build_grid, load_preset, parse_overrides
-from yatbench.sweep.jobs import RunReport, make_jobs
+from yatbench.sweep.jobs import (
+    FAILED_DIR,
+    RunReport,
+    clear_failure_records,
+    make_jobs,
+    remove_failure_leftovers,
+)
 from yatbench.sweep.summary import SweepResult, print_comparison, print_failures, print_plan, print_summary
 
 EXECUTOR_PREFIX = "executor."
@@ -110,12 +117,14 @@ def _sweep(preset: Preset, overrides: list[str], pool: Executor, force: bool, dr
     grid = build_grid(preset, overrides, user_dir)
     result = SweepResult(grid, pool.description)
     messages: list[str] = []  # tags added to, exports written into finished runs
+    done_by_dir: dict[Path, list[str]] = {}
     for spec in grid.specs:
         done = completed_outcome(spec, force)
         if done is not None:
             result.already_done.append(previous_report(done.record))
             if not dry_run:
                 messages += update_finished(spec, done).messages
+            done_by_dir.setdefault(spec.results_dir, []).append(spec.run_id)
         else:
             todo.append(spec)
     for line in messages[:MESSAGES_SHOWN]:
@@ -129,13 +138,20 @@ def _sweep(preset: Preset, overrides: list[str], pool: Executor, force: bool, dr
     if dry_run:
         print_plan(console, grid.specs, {r.run_id for r in result.already_done}, verbose)
         console.print(f"dry run: would run {len(todo)} runs {pool.description}; nothing was run")
-    if dry_run or not todo:
+        return result
+    for folder, run_ids in done_by_dir.items():  # a finished run keeps no failure record (e.g. its worker died late)
+        clear_failure_records(folder, run_ids)
+    if not todo:
         return result
     results_dirs = list(dict.fromkeys(spec.results_dir for spec in todo))
     for folder in results_dirs:
-        ensure_writable(folder)
+        ensure_writable(folder)  # also refuses a system folder, and a .partial that is a link
+        own_subdir(folder, FAILED_DIR)  # and a .failed that is a link: nothing is written or deleted through it
         remove_leftovers(folder, STALE_PARTIAL_S)  # temporary run folders of killed runs
+        remove_failure_leftovers(folder, STALE_PARTIAL_S)  # temporary failure records of killed or full-disk writes
     jobs = make_jobs(todo, pool.slots, force, pool.jobs_per_slot, pool.max_jobs)
+    pool.fit(len(jobs))
+    result.executor = pool.description
     console.print(f"running {len(jobs)} jobs {pool.description}")
     with progress(len(todo), preset.name) as advance:
         for _job, reports in pool.run(jobs, results_dirs[0]):

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from yatbench.errors import UserError
-from yatbench.sweep.executor_base import Executor, ExecutorConfig, cores
+from yatbench.safe_paths import check_output_dir
+from yatbench.sweep.executor_base import Executor, ExecutorConfig, cores, worker_count
 from yatbench.sweep.jobs import Job, RunReport, failed_reports, run_job
 
 
@@ -33,7 +34,7 @@ class Submitit(Executor):
             raise UserError("the slurm executor needs a SLURM cluster, but sbatch/srun are not on PATH "
                             "(--executor submitit_local runs the same path on this machine)")
         if cfg.cluster == "local":  # submitit starts every local job at once: one job per worker
-            self.slots = cfg.workers or cores()
+            self.slots = worker_count(cfg.workers)
             self.threads = cfg.threads or max(1, cores() // self.slots)
             self.max_jobs: int | None = self.slots
         else:  # SLURM runs array_parallelism tasks at once and queues the rest
@@ -65,6 +66,8 @@ class Submitit(Executor):
             return
         folder = Path(self.cfg.folder) if self.cfg.folder else results_dir / ".submitit"
         jobs = [replace(job, threads=self.threads) for job in jobs]
+        check_output_dir(folder, "executor.folder")
+        submitted_at = time.time()
         try:
             submitted = self._executor(folder).map_array(run_job, jobs)
         except Exception as exc:  # sbatch refused (partition, limits), folder not writable, ...
@@ -83,7 +86,8 @@ class Submitit(Executor):
                     except Exception as exc:  # the task died, timed out or could not start
                         reason = str(exc).strip().splitlines()
                         yield job, failed_reports(job, f"submitit job {array_task.job_id} failed: "
-                                                       f"{reason[-1] if reason else type(exc).__name__}")
+                                                       f"{reason[-1] if reason else type(exc).__name__}",
+                                                  since=submitted_at)
         finally:
             for array_task in pending:
                 array_task.cancel(check=False)

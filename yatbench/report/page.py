@@ -20,6 +20,7 @@ import pandas as pd
 from yatbench.report import html as page_html
 from yatbench.report.claims import CONTRADICTED, NOT_ENOUGH, SUPPORTED, UNTESTED, Claim
 from yatbench.report.figures import Figure
+from yatbench.report.latex import latex_to_unicode
 from yatbench.report.runlog import runs_html, runs_markdown
 from yatbench.report.tables import Table, to_markdown
 
@@ -84,11 +85,11 @@ def render_markdown(blocks: list[Block]) -> str:
 
 def _claim_rows(claim: Claim, links: str) -> list[tuple[str, str]]:
     """The claim card's fields as (name, Markdown text)."""
-    rows = [("Source", claim.source), *(("Seed's words", str(q)) for q in claim.quotes)]
+    rows = [("Source", claim.source), *(("Seed's words", latex_to_unicode(str(q))) for q in claim.quotes)]
     if claim.setting:
         rows.append(("Configuration", claim.setting))
     rows += [("Measurement", claim.measurement), ("Decision rule", claim.rule), ("Result", claim.evidence),
-             ("Runs", claim.runs + (f" — {links}" if links else ""))]
+             ("Runs", (claim.runs or "none") + (f" — {links}" if links else ""))]
     if claim.thresholds:
         rows.append(("Verdict at neighbouring thresholds", claim.thresholds))
     rows += [("Note", note) for note in claim.notes]

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.test_report import fab  # noqa: F401  (the fabricated results folder and its report, built once)
+from tests.test_sweep_view import MSE, swept, swept_report  # noqa: F401  (a swept folder and its report)
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars"]
@@ -33,7 +34,9 @@ var links=document.querySelectorAll('a[href^="#"]'),missing=[];
 links.forEach(function(a){var id=decodeURIComponent(a.getAttribute('href').slice(1));
 if(!document.getElementById(id))missing.push(id)});
 var out=document.createElement('pre');out.id='probe';
-out.textContent=JSON.stringify({overflow:over,links:links.length,missing:missing,open:open,
+var views=[];document.querySelectorAll('.sweepview').forEach(function(v){views.push({drawn:+v.getAttribute(
+'data-drawn'),lines:v.querySelectorAll('polyline').length,modes:v.querySelectorAll('option').length})});
+out.textContent=JSON.stringify({overflow:over,links:links.length,missing:missing,open:open,views:views,
 cards:document.querySelectorAll('.claim').length});document.body.appendChild(out)})();
 """
 
@@ -81,3 +84,9 @@ def test_the_page_shows_mathematics_not_latex(fab) -> None:  # noqa: F811
     assert quotes and "$" not in shown and "\\" not in shown, shown
     assert "𝐰 ⊥ 𝐱" in shown and "τ → 0" in shown and "‖𝐰‖⁴/ε" in shown
     assert "<a class='top' href='#top'>" in text and "id='top'" in text
+
+
+def test_the_sweep_view_draws_every_configuration(swept_report, tmp_path: Path) -> None:  # noqa: F811
+    seen = probe(swept_report.index_html, tmp_path, 1000)
+    assert seen["views"] == [{"drawn": len(MSE) + 1, "lines": len(MSE) + 1, "modes": 1 + 2}]  # parallel + 2 keys
+    assert seen["overflow"] == [] and seen["missing"] == []

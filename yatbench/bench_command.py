@@ -7,6 +7,7 @@ the trainer against a hand-written loop :mod:`yatbench.throughput`.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from yatbench.errors import UserError
@@ -75,8 +76,8 @@ def run_bench(device: str, shapes: str, repeats: int, threads: int, compile_laye
                             exc.exit_code) from None
         raise
     console = Console()
-    if not console.is_terminal:
-        console = Console(width=140)  # a file or a pipe: keep the table's columns readable
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console = Console(width=140)  # a file or a pipe: keep the table's columns readable (COLUMNS overrides)
     torch.set_num_threads(threads)
     with progress_line("timing the layers") as say:
         parts = []

@@ -118,7 +118,7 @@ def print_plan(console: Console, specs: list[RunSpec], done: set[str], verbose: 
     columns = [Col("dataset"), Col("model"), Col("settings", "words"), Col("params", "extra", "right"),
                Col("seeds"), Col("done", justify="right"), Col("to run", justify="right")]
     table = fit_table(columns, rows, console.width,
-                      title="runs of this sweep, by configuration (--dry-run -v lists every run id)",
+                      title="runs by configuration (-v: every run id)",
                       constant=("dataset", "model"))
     console.print(table)
     if verbose:
@@ -163,5 +163,5 @@ def print_comparison(console: Console, reports: list[RunReport], specs: list[Run
     optional = ("settings", "solved")
     keep = [i for i, column in enumerate(columns) if column.name not in optional or any(row[i] for row in rows)]
     table = fit_table([columns[i] for i in keep], [[escape(row[i]) for i in keep] for row in rows], console.width,
-                      title="comparison over seeds (full report: yatbench report)", constant=("dataset", "test"))
+                      title="over seeds (more: yatbench report)", constant=("dataset", "test"))
     console.print(table)

@@ -126,6 +126,20 @@ def test_bench_tables_keep_the_contender_at_80() -> None:
     assert "…" not in text
 
 
+def test_throughput_table_keeps_dataset_model_and_ratio_at_80() -> None:
+    import pandas as pd
+
+    from yatbench.bench_table import throughput_table
+    from yatbench.throughput import trainer_throughput
+
+    frame = pd.DataFrame([trainer_throughput("xor", model, ["trainer.epochs=20"], repeats=1)
+                          for model in ("yat", "relu")])
+    text = render(throughput_table(frame, WIDTH))
+    assert_fits(text)
+    for _, row in frame.iterrows():
+        assert [line for line in lines_with(text, f" {row['model']} ") if f"{row['throughput_ratio']:.3f}" in line]
+
+
 def yatbench(*args: str, cwd: Path, columns: int = WIDTH) -> subprocess.CompletedProcess[str]:
     import os
 

@@ -6,10 +6,10 @@ STAMP  := $(VENV)/.installed-stamp
 WORKERS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help venv demo test lint bench clean
+.PHONY: help venv demo test test-browser lint bench clean
 
 help: ## Show the targets and what they do
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ demo: $(STAMP) ## The main job: the `default` sweep on offline data, then the re
 test: $(STAMP) ## Lint, then the whole test suite on $(WORKERS) processes
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n $(WORKERS)
+
+test-browser: $(STAMP) ## The page in headless Chromium (installed with apt-get if missing): cards, anchors, jumps
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
+		{ echo "installing chromium (apt-get; needs root)"; apt-get update && apt-get install -y chromium; }
+	$(BIN)/python -m pytest tests/test_browser.py tests/test_report.py -k "browser or chromium" -rs
 
 lint: $(STAMP) ## Lint only
 	$(BIN)/ruff check .

@@ -152,8 +152,9 @@ def test_paper_preset_models_match_each_other() -> None:
 
 def test_the_dry_run_shows_each_configurations_parameter_count(tmp_path: Path) -> None:
     dry = sweep(tmp_path, "default", "dataset=xor", "seed=0", dry_run=True)
-    rows = {line.split("│")[2].strip(): line.split("│")[4].strip() for line in dry.text.splitlines()
-            if line.count("│") >= 7 and "xor" in line}
+    assert "dataset: xor" in dry.text  # one dataset: named in the title instead of on every row
+    rows = {line.split("│")[1].strip(): line.split("│")[3].strip() for line in dry.text.splitlines()
+            if line.startswith("│") and line.count("│") == 7}
     expected = {s.model.name: str(spec_param_count(s)) for s in build_grid("default", ["dataset=xor"]).specs}
     assert rows == expected and rows["linear"] == "3"  # 2 inputs × 1 logit + 1 bias
 

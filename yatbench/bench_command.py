@@ -7,6 +7,7 @@ the trainer against a hand-written loop :mod:`yatbench.throughput`.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from yatbench.errors import UserError
@@ -63,7 +64,7 @@ def run_bench(device: str, shapes: str, repeats: int, threads: int, compile_laye
     from rich.console import Console
 
     from yatbench.bench import layer_benchmark
-    from yatbench.bench_table import format_table, write_csv
+    from yatbench.bench_table import format_table, throughput_table, write_csv
     from yatbench.device import resolve_device
     from yatbench.throughput import trainer_throughput
 
@@ -75,8 +76,8 @@ def run_bench(device: str, shapes: str, repeats: int, threads: int, compile_laye
                             exc.exit_code) from None
         raise
     console = Console()
-    if not console.is_terminal:
-        console = Console(width=140)  # a file or a pipe: keep the table's columns readable
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console = Console(width=140)  # a file or a pipe: keep the table's columns readable (COLUMNS overrides)
     torch.set_num_threads(threads)
     with progress_line("timing the layers") as say:
         parts = []
@@ -86,7 +87,8 @@ def run_bench(device: str, shapes: str, repeats: int, threads: int, compile_laye
                                          compile=compile_layer, positions=positions))
         table = pd.concat(parts, ignore_index=True)
     console.print(format_table(table, title=f"Yat layer vs Linear+ReLU · {device} · {threads} threads · "
-                                            "time ratio: median of interleaved per-repeat ratios (IQR)"))
+                                            "time ratio: median of interleaved per-repeat ratios (IQR)",
+                               width=console.width))
     console.print(f"layer table: {write_csv(table, out / 'layer.csv')}")
     if throughput:
         rows = []
@@ -95,9 +97,5 @@ def run_bench(device: str, shapes: str, repeats: int, threads: int, compile_laye
                 say(f"trainer throughput: {dataset} · {model}, {THROUGHPUT_REPEATS} repeats")
                 rows.append(trainer_throughput(dataset, model, extra, repeats=THROUGHPUT_REPEATS, device=device))
         frame = pd.DataFrame(rows)
-        shown = frame[["dataset", "model", "epochs", "repeats", "trainer_samples_per_s", "hand_loop_samples_per_s",
-                       "throughput_ratio", "ratio_min", "ratio_max"]].round(3)
-        console.print("trainer vs hand-written loop (ratio = hand-loop time / trainer time = the ratio of the two "
-                      "samples/s; min–max over the paired repeats):")
-        console.print(shown.to_string(index=False))
+        console.print(throughput_table(frame, console.width))
         console.print(f"throughput table: {write_csv(frame, out / 'throughput.csv')}")

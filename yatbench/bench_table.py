@@ -15,37 +15,36 @@ from yatbench.bench import BASELINE
 
 if TYPE_CHECKING:
     import pandas as pd
+    from rich.console import Group
     from rich.table import Table
 
-__all__ = ["format_table", "write_csv"]
+__all__ = ["format_table", "throughput_table", "write_csv"]
 
 
-def format_table(df: pd.DataFrame, title: str | None = None) -> Table:
-    """A rich Table of a :func:`layer_benchmark` result, one row per (shape, contender)."""
-    from rich.table import Table
+# What tells a row apart (shape, position, contender) and its time stay; memory columns are added while they fit.
+COLUMNS = [("shape", "key", "left"), ("layer", "key", "left"), ("contender", "key", "left"),
+           ("median ms", "key", "right"), ("time ratio (IQR)", "key", "right"), ("saved ratio", "extra", "right"),
+           ("saved MB", "extra", "right"), ("saved ratio w/o params", "extra", "right"), ("note", "text", "left")]
+
+
+def format_table(df: pd.DataFrame, title: str | None = None, width: int = 200) -> Table | Group:
+    """A :func:`layer_benchmark` result, one row per (shape, contender), fitted to ``width`` columns
+    (:func:`yatbench.narrow.fit_table`: at 80 the memory columns give way before a contender's name)."""
+    from rich.markup import escape
+
+    from yatbench.narrow import Col, fit_table
 
     first = df.iloc[0] if len(df) else None
     if title is None and first is not None:
         title = f"Layer forward+backward vs Linear+ReLU ({first['device']}, {first['threads']} threads)"
-    table = Table(title=title)
-    for col, justify in [
-        ("shape (batch, in, out)", "left"),
-        ("layer", "left"),
-        ("contender", "left"),
-        ("median ms", "right"),
-        ("time ratio (IQR)", "right"),
-        ("saved MB", "right"),
-        ("saved ratio", "right"),
-        ("saved ratio w/o params", "right"),
-        ("note", "left"),
-    ]:
-        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    title = f"{title or 'Layer benchmark'} · shape = (batch, in, out)"
 
     def num(v: Any, fmt: str) -> str:
         return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else format(v, fmt)
 
     base = {(r["batch"], r["in_features"], r["out_features"], r.get("layer")): r["median_ms"]
             for _, r in df.iterrows() if r["contender"] == BASELINE}
+    rows, caption = [], None
     for _, r in df.iterrows():
         ratio = num(r["time_ratio"], ".2f")
         if ratio != "—" and r.get("time_ratio_q1") == r.get("time_ratio_q1"):
@@ -54,20 +53,36 @@ def format_table(df: pd.DataFrame, title: str | None = None) -> Table:
                                                math.nan)
         if abs(of_medians / r["time_ratio"] - 1) > 0.1:  # the times beside it would say otherwise: noisy
             ratio += " ⚠"
-            table.caption = "⚠: the median times and the median paired ratio disagree by > 10%: a noisy machine; " \
-                            "rerun with more --repeats"
-        table.add_row(
+            caption = "⚠: the median times and the median paired ratio disagree by > 10%: a noisy machine; " \
+                      "rerun with more --repeats"
+        rows.append([
             f"({r['batch']}, {r['in_features']}, {r['out_features']})",
             str(r["layer"]),
             str(r["contender"]),
             num(r["median_ms"], ".3f"),
             ratio,
-            num(r["saved_bytes"] / 1e6 if r["saved_bytes"] == r["saved_bytes"] else None, ".3f"),
             num(r["saved_ratio"], ".3f"),
+            num(r["saved_bytes"] / 1e6 if r["saved_bytes"] == r["saved_bytes"] else None, ".3f"),
             num(r["saved_ratio_no_params"], ".3f"),
-            str(r["note"] or ""),
-        )
-    return table
+            escape(str(r["note"] or "")),
+        ])
+    note = any(row[-1] for row in rows)
+    columns = [Col(name, role, justify) for name, role, justify in COLUMNS if name != "note" or note]
+    return fit_table(columns, [row if note else row[:-1] for row in rows], width, title=title, caption=caption)
+
+
+def throughput_table(frame: pd.DataFrame, width: int) -> Table | Group:
+    """The trainer against a hand-written loop, one row per (dataset, model), fitted to ``width`` columns."""
+    from yatbench.narrow import Col, fit_table
+
+    columns = [Col("dataset"), Col("model"), Col("ratio", justify="right"), Col("min–max", justify="right"),
+               Col("trainer samples/s", "extra", "right"), Col("hand loop samples/s", "extra", "right"),
+               Col("epochs", "extra", "right"), Col("repeats", "extra", "right")]
+    rows = [[str(r["dataset"]), str(r["model"]), f"{r['throughput_ratio']:.3f}",
+             f"{r['ratio_min']:.3f}–{r['ratio_max']:.3f}", f"{r['trainer_samples_per_s']:,.0f}",
+             f"{r['hand_loop_samples_per_s']:,.0f}", str(r["epochs"]), str(r["repeats"])] for _, r in frame.iterrows()]
+    return fit_table(columns, rows, width, title="trainer vs hand-written loop (ratio = hand-loop time / trainer "
+                     "time; min–max over the paired repeats)")
 
 
 def write_csv(df: pd.DataFrame, path: str | Path) -> Path:

@@ -49,3 +49,38 @@ def _leading_comment(text: str) -> list[str]:
 def names(group: str, user_dir: str | Path | None = None) -> list[str]:
     """The option names of one group."""
     return option_names(group, user_dir)
+
+
+GROUPS = {"dataset": "datasets", "model": "models", "device": "devices", "trainer": "trainers",
+          "sweep": "sweep presets", "executor": "sweep executors"}
+
+
+def overview(user_dir: str | Path | None = None) -> list[Any]:
+    """``yatbench list``: one short paragraph per group naming its options (fits a screen at 80 columns)."""
+    from rich.padding import Padding
+    from rich.text import Text
+
+    out: list[Any] = []
+    for group, title in GROUPS.items():
+        out.append(Text.assemble((title, "bold"), f" ({group}=NAME)"))
+        out.append(Padding(Text(", ".join(names(group, user_dir))), (0, 0, 0, 2)))
+    out.append(Text(f"Descriptions and options of one group: yatbench list GROUP (one of {', '.join(GROUPS)})",
+                    style="dim"))
+    return out
+
+
+def details(group: str, user_dir: str | Path | None = None) -> list[Any]:
+    """``yatbench list GROUP``: per option its name, its whole description and its settings, stacked so that
+    nothing is cut at any width (a description wraps between words, a setting is never split)."""
+    from rich.padding import Padding
+    from rich.text import Text
+
+    out: list[Any] = [Text.assemble((GROUPS[group], "bold"), f" ({group}=NAME)")]
+    for entry in list_group(group, user_dir):
+        out.append(Text(entry.name, style="bold cyan"))
+        if entry.description:
+            out.append(Padding(Text(entry.description), (0, 0, 0, 2)))
+        if entry.options:
+            settings = "   ".join(f"{k}={v}".replace(" ", "\u00a0") for k, v in entry.options.items())
+            out.append(Padding(Text(settings, style="dim"), (0, 0, 0, 4)))
+    return out

@@ -14,7 +14,14 @@ from typing import Annotated, Any
 import typer
 
 from yatbench.cli_errors import OneLineGroup, run_guarded
+from yatbench.confdir import packaged_names
 from yatbench.errors import UserError
+
+
+def _options(group: str) -> str:
+    """The options yatbench ships for a config group, for help texts (read from conf/, never listed by hand)."""
+    return ", ".join(packaged_names(group))
+
 
 app = typer.Typer(
     cls=OneLineGroup,
@@ -59,10 +66,9 @@ OverridesArg = Annotated[
 
 @app.command(context_settings={"ignore_unknown_options": True})
 def run(
-    dataset: Annotated[str, typer.Argument(help="Dataset: xor, compositional, mnist, fashion_mnist, inversion, "
-                                           "poisson1d, poisson1d_multiscale, poisson2d, burgers (`yatbench list`)")],
+    dataset: Annotated[str, typer.Argument(help=f"Dataset: {_options('dataset')} (`yatbench list dataset`)")],
     overrides: OverridesArg = None,
-    model: Annotated[str, typer.Option("--model", "-m", help="Model: linear, relu, attention, yat, tanh, sin")] = "yat",
+    model: Annotated[str, typer.Option("--model", "-m", help=f"Model: {_options('model')}")] = "yat",
     force: Annotated[bool, typer.Option("--force", help="Rerun even if this exact run is already complete")] = False,
     config_dir: ConfigDirOption = None,
 ) -> None:
@@ -114,8 +120,8 @@ def print_run(record: dict[str, Any], run_dir: Path, skipped: bool, messages: li
 
 @app.command(context_settings={"ignore_unknown_options": True})
 def sweep(
-    preset: Annotated[str, typer.Argument(help="Sweep preset: default, xor, param_budget, paper, pinn, pinn_tuned "
-                                          "(conf/sweep/; see `yatbench list sweep`)")] = "default",
+    preset: Annotated[str, typer.Argument(help=f"Sweep preset: {_options('sweep')} (conf/sweep/; see "
+                                          "`yatbench list sweep`)")] = "default",
     overrides: Annotated[list[str] | None, typer.Argument(
         help="Hydra overrides and sweep syntax: model=yat,relu seed='range(20)' trainer.epochs=5; "
              "executor.KEY=VALUE sets the executor (executor.partition=gpu)", show_default=False)] = None,
@@ -123,8 +129,8 @@ def sweep(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List the grid's configurations (parameters, seeds, "
                        "done, to run); run nothing")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="With --dry-run: also every run id")] = False,
-    executor: Annotated[str | None, typer.Option("--executor", "-e", help="inprocess, local (default: worker "
-                        "processes), slurm, submitit_local (conf/executor/)", show_default=False)] = None,
+    executor: Annotated[str | None, typer.Option("--executor", "-e", help=f"{_options('executor')} (conf/executor/; "
+                        "default: local, worker processes)", show_default=False)] = None,
     workers: Annotated[int | None, typer.Option("--workers", "-j", min=1, help="Worker processes of the local "
                        "executor (default: number of cores)", show_default=False)] = None,
     config_dir: ConfigDirOption = None,
@@ -155,37 +161,25 @@ def sweep(
     raise typer.Exit(result.exit_code)
 
 
-GROUPS = {"dataset": "datasets", "model": "models", "device": "devices", "trainer": "trainers",
-          "sweep": "sweep presets", "executor": "sweep executors"}
-
-
 @app.command("list")
 def list_configs(
-    group: Annotated[str | None, typer.Argument(help="Only this group: dataset, model, device, trainer, sweep, "
-                                                "executor")] = None,
+    group: Annotated[str | None, typer.Argument(help="A group to show in full (descriptions and options): "
+                                                "dataset, model, device, trainer, sweep, executor")] = None,
     config_dir: ConfigDirOption = None,
 ) -> None:
-    """List the datasets, models, devices, trainers, sweep presets and executors, with their options.
+    """List the datasets, models, devices, trainers, sweep presets and executors; a GROUP in full.
 
-    Example: yatbench list model
+    Examples: yatbench list      yatbench list model
     """
     from rich.console import Console
-    from rich.table import Table
 
-    from yatbench.catalog import list_group
+    from yatbench.catalog import GROUPS, details, overview
 
     if group is not None and group not in GROUPS:
         raise UserError(f"unknown group {group!r}; valid groups: {', '.join(GROUPS)}")
     console = Console()
-    for name in [group] if group else GROUPS:
-        table = Table(title=f"{GROUPS[name]} ({name}=NAME)", show_lines=False, title_justify="left")
-        table.add_column("name", style="bold")
-        table.add_column("what it is")
-        table.add_column("options (defaults)")
-        for entry in list_group(name, config_dir):
-            options = "  ".join(f"{k}={v}" for k, v in entry.options.items())
-            table.add_row(entry.name, entry.description, options)
-        console.print(table)
+    for part in details(group, config_dir) if group else overview(config_dir):
+        console.print(part)
 
 
 WHERE_HELP = ("Only runs meeting KEY OP VALUE, OP one of = != < <= > >= (all --where must hold); KEY is any "
@@ -199,8 +193,8 @@ def report(
         "results"),
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Where the report goes: a new or empty "
                                              "folder, or an earlier report, replaced whole when the new one is "
-                                             "complete [default: <results-dir>/report, or <A>/compare with "
-                                             "--compare]")] = None,
+                                             "complete [default: <results-dir>/report; with --compare A B: "
+                                             "compare-<A>-vs-<B> in the current folder, inside neither]")] = None,
     where: Annotated[list[str] | None, typer.Option("--where", "-w", help=WHERE_HELP, show_default=False)] = None,
     compare: Annotated[tuple[Path, Path] | None, typer.Option("--compare", help="Two results folders A B side by "
                        "side: configurations matched by seedless key, B − A with 95% intervals",
@@ -235,7 +229,7 @@ def report(
         from yatbench.report.console import print_comparison
 
         with progress_line(f"comparing {compare[0]} with {compare[1]}"):
-            result = compare_folders(compare[0], compare[1], out or compare[0] / "compare", conditions)
+            result = compare_folders(compare[0], compare[1], out or default_compare_out(*compare), conditions)
         print_comparison(result)
         return
     from yatbench.report import build_report
@@ -244,6 +238,17 @@ def report(
     with progress_line("reading run folders") as say:
         built = build_report(results_dir, out, conditions, step=say)
     print_report(built)
+
+
+def default_compare_out(a: Path, b: Path) -> Path:
+    """Where ``--compare A B`` writes without ``--out``: a folder named after both, in the current folder, so
+    that neither results folder gets a comparison written into it."""
+    import re
+
+    def name(folder: Path) -> str:
+        return re.sub(r"[^A-Za-z0-9_.-]+", "_", folder.resolve().name) or "results"
+
+    return Path(f"compare-{name(a)}-vs-{name(b)}")
 
 
 @app.command()

@@ -19,16 +19,10 @@ from hydra.errors import HydraException, OverrideParseException
 from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import OmegaConfBaseException
 
+from yatbench.confdir import config_dir
 from yatbench.errors import UserError, first_line
 
-PACKAGE_DIR = Path(__file__).resolve().parent
 USER_CONFIG_ENV = "YATBENCH_CONFIG_DIR"
-
-
-def config_dir() -> Path:
-    """The packaged ``yatbench/conf`` in an installed wheel, else the repository's ``conf/``."""
-    packaged = PACKAGE_DIR / "conf"
-    return packaged if packaged.is_dir() else PACKAGE_DIR.parent / "conf"
 
 
 def search_dirs(user_dir: str | Path | None = None) -> list[Path]:

@@ -31,6 +31,7 @@ from yatbench.report.provenance import provenance_table, version_warnings
 from yatbench.report.runlog import cfg_anchor, run_links, run_sections
 from yatbench.report.stats import METHODS
 from yatbench.report.subset import Condition, apply_where, where_text
+from yatbench.report.sweepview import sweep_points
 from yatbench.report.tables import Table, all_tables, seed_range, write_table
 from yatbench.sweep.grid import expand, load_preset
 
@@ -228,6 +229,12 @@ def page_blocks(ctx: Context, tables: list[Table], figures: list[Figure], claims
         ("pde", "Physics-informed networks (PDEs)", [], "Yat against tanh, sin and the ReLU control as PINNs on "
                                                       "PDEs with known solutions (seeds/004); relative L2 error of u "
                                                       "on log scales."),
+        ("sweep", "Sweeps: the metric against each swept setting", [], "Every config key the runs of a dataset "
+                                                                      "were swept over, against the test metric: "
+                                                                      "one point per configuration with its 95% "
+                                                                      "interval and n. Below the figures, every "
+                                                                      "configuration at once (pick a view; click "
+                                                                      "a line or point for its runs)."),
         ("curves", "Learning curves", [], "Training loss and test metric per epoch."),
         ("seeds", "Further seed claims", [], "Depth without normalisation, softmax sharpening, the gate's "
                                              "division of labour (seeds/000, 001, 004)."),
@@ -250,6 +257,9 @@ def page_blocks(ctx: Context, tables: list[Table], figures: list[Figure], claims
             blocks.append(Block("table", tab))
         for fig in figs:
             blocks.append(Block("figure", fig))
+        if section == "sweep":  # the interactive view of every configuration, one per swept dataset
+            sweeps = (sweep_points(runs, str(d)) for d in dict.fromkeys(runs["dataset"]))
+            blocks += [Block("sweepview", sweep) for sweep in sweeps if sweep is not None]
     if n_runs:
         blocks.append(heading("Runs behind every number"))
         blocks.append(para("Each configuration, the seeds it was run with, and where its data came from. "

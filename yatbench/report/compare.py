@@ -80,9 +80,9 @@ def compare_tables(a: RunTable, b: RunTable) -> tuple[pd.DataFrame, pd.DataFrame
 
 def compare_folders(a: Path, b: Path, out_dir: Path, where: list[Condition] | None = None) -> Comparison:
     """Load both folders (the ``where`` subset of each), match configurations, write compare.csv and a page."""
+    check_target(out_dir)  # before reading the runs: a wrong --out fails at once; written like the report
     table_a, table_b = (apply_where(load_runs(p), where or []) for p in (a, b))
     numeric, display = compare_tables(table_a, table_b)
-    check_target(out_dir)  # written like the report: staged, swapped in whole, never over the user's files
     both = int((numeric["in"] == "both").sum()) if not numeric.empty else 0
     blocks = [para(f"**A** = `{a}` ({len(table_a.runs)} runs), **B** = `{b}` ({len(table_b.runs)} runs)"
                    + (f", both limited to {where_text(where)}" if where else "") + f". {both} configuration(s) "

@@ -5,7 +5,10 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+from rich.console import Console
+from rich.markup import escape
 
+from yatbench.narrow import Col, fit_table
 from yatbench.report.build import Report
 from yatbench.report.claims import CONTRADICTED, NOT_ENOUGH, SUPPORTED
 from yatbench.report.compare import Comparison
@@ -16,12 +19,9 @@ VERDICT_MARKUP = {SUPPORTED: "[bold green]✔ supported[/]", CONTRADICTED: "[bol
                   NOT_ENOUGH: "[dim]? not enough data[/]"}
 
 
-def print_report(report: Report) -> None:
+def print_report(report: Report, console: Console | None = None) -> None:
     """A rich table dataset × model (n, params, headline mean ± std, 95% CI), the verdicts, the page's path."""
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console()
+    console = console or Console()
     if report.where:
         console.print(f"[bold]subset:[/] {where_text(report.where).replace('`', '')} "
                       f"({len(report.table.runs)} runs)")
@@ -36,15 +36,15 @@ def print_report(report: Report) -> None:
             title = f"{dataset} — " + ("test MSE, lower is better" if regression else "test accuracy, higher is better")
             table = _fitting_table(console.width, title, display.iloc[rows], numeric, rows, regression)
             console.print(table)
-    claims = Table(title="Claims from shared/seeds (rules and numbers on the page)", title_justify="left",
-                   header_style="bold", show_lines=False)
-    claims.add_column("verdict", no_wrap=True)
-    claims.add_column("claim (source)")
-    claims.add_column("more data from", style="dim")
+    rows = []
     for claim in report.claims:
         source = claim.source.split(" (")[0]
         more = claim.command if claim.verdict == NOT_ENOUGH else ""
-        claims.add_row(VERDICT_MARKUP[claim.verdict], f"{claim_name(claim)} [dim]({source})[/]", more)
+        rows.append([VERDICT_MARKUP[claim.verdict], f"{escape(claim_name(claim))} [dim]({escape(source)})[/]",
+                     escape(more)])
+    claims = fit_table([Col("verdict"), Col("claim (source)", "text"), Col("more data from", "text", style="dim")],
+                       rows, console.width, title="Claims from shared/seeds (rules and numbers on the page)",
+                       header_style="bold")
     console.print(claims)
     if report.missing:
         console.print("[yellow]missing:[/]")
@@ -62,71 +62,60 @@ def print_report(report: Report) -> None:
                   f"{len(report.figures)} figures, {len(report.tables) + 2} tables as CSV + Markdown)")
 
 
-# Columns of a dataset's table by priority: the first four always stay (they tell rows apart and give the
-# number); the others are added while the table still fits the terminal's width.
-REQUIRED = [("model", "left"), ("setting", "left"), ("n", "right"), ("mean ± std", "right")]
-OPTIONAL = [("95% CI", "right"), ("params", "right"), ("R² (mean ± std)", "right")]
-SETTING_MIN = 24  # the setting column wraps, but never below this width (or its longest text)
+# Columns of a dataset's table: model, setting (what tells configurations apart, wrapped between its words only),
+# n and the mean stay; the others are added while the table still fits the terminal's width.
+COLUMNS = [Col("model"), Col("setting", "words"), Col("n", justify="right"), Col("mean ± std", justify="right"),
+           Col("95% CI", "extra", "right"), Col("params", "extra", "right"), Col("R² (mean ± std)", "extra", "right")]
 
 
-def _cell(row: pd.Series, name: str) -> str:
-    if name == "setting":
-        return "" if row["setting"] == "—" else row["setting"].replace("model.", "").replace("dataset.", "")
-    return str(row[name])
+def short_setting(text: str) -> str:
+    """A configuration's setting without the group prefixes the column header already implies."""
+    return "" if text in ("—", "") else text.replace("model.", "").replace("dataset.", "").replace("trainer.", "")
 
 
 def _fitting_table(width: int, title: str, display: pd.DataFrame, numeric: pd.DataFrame, rows: list[int],
                    regression: bool):
-    """The dataset's rich table with as many optional columns as fit in ``width``; wide settings wrap."""
-    from rich.table import Table
-
-    names = [n for n, _ in REQUIRED]
-    optional = [(n, j) for n, j in OPTIONAL if regression or not n.startswith("R²")]
-    longest = {n: max([len(n), *(len(_cell(r, n)) for _, r in display.iterrows())]) for n, _ in REQUIRED + optional}
-    used = sum(min(longest[n], SETTING_MIN) if n == "setting" else longest[n] for n in names) + 3 * len(names) + 1
-    chosen = list(REQUIRED)
-    for name, justify in optional:
-        if used + longest[name] + 3 <= width:
-            chosen.append((name, justify))
-            used += longest[name] + 3
-    table = Table(title=title, title_justify="left", header_style="bold", title_style="bold")
-    for name, justify in chosen:
-        label = "R²" if name.startswith("R²") else name
-        if name == "setting":
-            table.add_column(label, justify=justify, min_width=min(longest[name], SETTING_MIN), overflow="fold")
-        else:
-            table.add_column(label, justify=justify, no_wrap=True)
+    """The dataset's table with as many optional columns as fit in ``width`` (:func:`yatbench.narrow.fit_table`)."""
+    columns = [c for c in COLUMNS if regression or not c.name.startswith("R²")]
+    cells = []
     for position, index in enumerate(rows):
         row = display.iloc[position]
-        cells = []
-        for name, _ in chosen:
-            text = _cell(row, name)
-            if name == "mean ± std" and _is_best(numeric, index):
+        line = []
+        for column in columns:
+            text = short_setting(str(row["setting"])) if column.name == "setting" else str(row[column.name])
+            text = escape(text)
+            if column.name == "mean ± std" and _is_best(numeric, index):
                 text = f"[bold]{text}[/]"
-            if name == "model" and text == "yat":
+            if column.name == "model" and text == "yat":
                 text = f"[bold blue]{text}[/]"
-            cells.append(text)
-        table.add_row(*cells)
-    dropped = [n for n, _ in optional if (n, _) not in chosen]
-    if dropped:
-        table.caption = f"(narrow terminal: {', '.join(dropped)} left out; all columns in summary.csv)"
-    return table
+            line.append(text)
+        cells.append(line)
+    return fit_table(columns, cells, width, title=title, caption="(all columns in summary.csv)", header_style="bold",
+                     title_style="bold")
 
 
-def print_comparison(result: Comparison) -> None:
+def comparison_tables(result: Comparison, width: int) -> list:
+    """``--compare``'s terminal view: one table per (dataset, metric); model and setting tell rows apart."""
+    out = []
+    display = result.display
+    if display.empty:
+        return out
+    columns = [Col("model"), Col("setting", "words"), Col("B − A", justify="right"), Col("95% CI (Welch)"),
+               Col("A", "extra", "right"), Col("B", "extra", "right")]
+    for (dataset, metric), part in display.groupby(["dataset", "metric"], sort=False):
+        rows = [[escape(str(row["model"])), escape(short_setting(str(row["setting"]))), str(row["B − A"]),
+                 str(row["95% CI (Welch)"]), str(row["A"]), str(row["B"])] for _, row in part.iterrows()]
+        out.append(fit_table(columns, rows, width, title=f"{dataset} — {metric}: B − A", header_style="bold"))
+    return out
+
+
+def print_comparison(result: Comparison, console: Console | None = None) -> None:
     """``--compare``: matched configurations, A and B with n, and B − A with its interval."""
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console()
-    table = Table(title=f"A = {result.a}  ·  B = {result.b}  (matched by seedless key)", title_justify="left",
-                  header_style="bold")
-    names = ("dataset", "model", "setting", "metric", "A", "B", "B − A", "95% CI (Welch)")
-    for name in names:
-        table.add_column(name, overflow="fold", no_wrap=name in ("dataset", "model", "B − A", "metric"))
-    for _, row in result.display.iterrows():
-        table.add_row(*(str(row[name]) for name in names))
-    console.print(table)
+    console = console or Console()
+    console.print(f"[bold]A[/] = {escape(str(result.a))}  ·  [bold]B[/] = {escape(str(result.b))}  "
+                  "(matched by seedless key)")
+    for table in comparison_tables(result, console.width):
+        console.print(table)
     console.print(f"comparison: {result.index_html}  (all numbers in {result.out_dir / 'compare.csv'})")
 
 

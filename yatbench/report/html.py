@@ -26,21 +26,26 @@ th{background:#f6f8fa}table.data th{cursor:pointer;user-select:none}table.data t
 tr:nth-child(even) td{background:#fbfbfc}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 input.filter{margin:.4em 0 0;padding:.2em .4em;width:18em;font-size:.88em}
-figure{margin:1em 0 2em}figure img{max-width:100%;border:1px solid #eee}
+figure{margin:1em 0 2em}figure img{max-width:100%;box-sizing:border-box;border:1px solid #eee}
 figcaption{font-size:.9em;color:#444;margin-top:.3em}
 code{background:#f3f3f3;padding:.1em .3em;border-radius:3px}
 .caption{font-size:.9em;color:#444}
 .claim{border:1px solid #d0d7de;border-left:6px solid var(--c);border-radius:4px;padding:.4em 1em;margin:1em 0}
 .verdict{display:inline-block;color:white;background:var(--c);border-radius:3px;padding:0 .5em;font-weight:600;
 font-size:.85em;margin-right:.5em}
-.claim dt{font-weight:600;float:left;width:9em;clear:left}.claim dd{margin-left:10em;margin-bottom:.3em}
+.claim dl{display:grid;grid-template-columns:minmax(7em,11em) minmax(0,1fr);gap:.15em 1em}
+.claim dt{font-weight:600}.claim dd{margin:0;min-width:0;overflow-wrap:anywhere}
+.claim,details.run,figure{max-width:100%;box-sizing:border-box;overflow-wrap:anywhere}
+a.top{position:fixed;right:1em;bottom:1em;background:#f6f8fa;border:1px solid #d0d7de;border-radius:4px;
+padding:.2em .6em;font-size:.85em;text-decoration:none}
 details.run{margin:.2em 0 .2em 1em}details.run summary{cursor:pointer}
 .run dl{display:grid;grid-template-columns:max-content auto;gap:0 1em;font-size:.85em;margin:.3em 0}
 .run dt{font-weight:600}.run dd{margin:0}:target{background:#fff8c5}
 @media print{body{max-width:none}figure{page-break-inside:avoid}.claim{page-break-inside:avoid}}
 """
 
-# Sort by clicking a header (numbers by value, text alphabetically), filter with the box above a table.
+# Sort by clicking a header (numbers by value, text alphabetically), filter with the box above a table;
+# a jump to a run (#run-...) opens its collapsed entry, on load and on every later jump.
 SCRIPT = r"""
 (function(){
 function num(t){var m=t.replace(/\u2212/g,'-').replace(/,/g,'').match(/^\s*[-+]?\d*\.?\d+(e[-+]?\d+)?/i);
@@ -58,6 +63,9 @@ Array.prototype.forEach.call(table.tBodies[0].rows,function(r){var t=r.textConte
 r.style.display=words.every(function(w){return t.indexOf(w)>=0})?'':'none'})});
 Array.prototype.forEach.call(table.tHead.rows[0].cells,function(th,i){
 th.addEventListener('click',function(){sortBy(table,i,th)})})});
+function openTarget(){var id=decodeURIComponent(location.hash.slice(1)),el=id&&document.getElementById(id);
+if(!el)return;for(var p=el;p;p=p.parentElement){if(p.tagName==='DETAILS')p.open=true}el.scrollIntoView()}
+window.addEventListener('hashchange',openTarget);openTarget();
 document.body.setAttribute('data-ready','1');
 })();
 """
@@ -128,17 +136,28 @@ def toc_html(entries: list[tuple[int, str, str]]) -> str:
     return "".join(out)
 
 
-def sparkline(xs: list[float], ys: list[float], width: int = 220, height: int = 48) -> str:
-    """A small inline SVG line of ys against xs (no axes; the first and last value are printed beside it)."""
+def sparkline(xs: list[float], ys: list[float], width: int = 300, height: int = 70, x_label: str = "step") -> str:
+    """A small inline SVG of ys against xs with its axes: the value range on the left, the steps below."""
     points = [(x, y) for x, y in zip(xs, ys, strict=False) if y == y and abs(y) != float("inf")]
     if len(points) < 2:
         return "<em>(fewer than 2 points recorded)</em>"
+    left, bottom, top, right = 52, 16, 4, 6  # room for the tick labels
     x0, x1 = min(p[0] for p in points), max(p[0] for p in points)
     y0, y1 = min(p[1] for p in points), max(p[1] for p in points)
-    sx = (width - 4) / ((x1 - x0) or 1)
-    sy = (height - 4) / ((y1 - y0) or 1)
-    path = " ".join(f"{2 + (x - x0) * sx:.1f},{height - 2 - (y - y0) * sy:.1f}" for x, y in points)
-    return (f"<svg width='{width}' height='{height}' viewBox='0 0 {width} {height}' role='img'>"
+    sx = (width - left - right) / ((x1 - x0) or 1)
+    sy = (height - top - bottom) / ((y1 - y0) or 1)
+    base = height - bottom
+    path = " ".join(f"{left + (x - x0) * sx:.1f},{base - (y - y0) * sy:.1f}" for x, y in points)
+    text = "font-size='9' fill='#555' font-family='sans-serif'"
+    return (f"<svg class='spark' width='{width}' height='{height}' viewBox='0 0 {width} {height}' role='img' "
+            f"aria-label='{html.escape(x_label)} {x0:g} to {x1:g}, value {y0:.4g} to {y1:.4g}'>"
+            f"<path d='M{left},{top}V{base}H{width - right}' fill='none' stroke='#999' stroke-width='1'/>"
+            f"<text x='{left - 3}' y='{top + 8}' text-anchor='end' {text}>{y1:.3g}</text>"
+            f"<text x='{left - 3}' y='{base}' text-anchor='end' {text}>{y0:.3g}</text>"
+            f"<text x='{left}' y='{height - 3}' {text}>{x0:g}</text>"
+            f"<text x='{width - right}' y='{height - 3}' text-anchor='end' {text}>{x1:g}</text>"
+            f"<text x='{(left + width - right) / 2:.0f}' y='{height - 3}' text-anchor='middle' {text}>"
+            f"{html.escape(x_label)}</text>"
             f"<polyline fill='none' stroke='#0072B2' stroke-width='1.5' points='{path}'/></svg>")
 
 
@@ -146,4 +165,5 @@ def document(title: str, toc: str, body: list[str]) -> str:
     """The whole page: head with inline CSS, the title, the contents, the body, the inline script."""
     return "\n".join([f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}"
                       f"</title><style>{CSS}</style></head><body>", f"<h1 id='top'>{html.escape(title)}</h1>",
-                      *body[:1], toc, *body[1:], f"<script>{SCRIPT}</script></body></html>"])
+                      *body[:1], toc, *body[1:], "<a class='top' href='#top'>↑ back to top</a>",
+                      f"<script>{SCRIPT}</script></body></html>"])

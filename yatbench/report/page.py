@@ -20,7 +20,11 @@ import pandas as pd
 from yatbench.report import html as page_html
 from yatbench.report.claims import CONTRADICTED, NOT_ENOUGH, SUPPORTED, UNTESTED, Claim
 from yatbench.report.figures import Figure
+from yatbench.report.latex import latex_to_unicode
 from yatbench.report.runlog import runs_html, runs_markdown
+from yatbench.report.sweepview import CSS as SWEEP_CSS
+from yatbench.report.sweepview import SCRIPT as SWEEP_SCRIPT
+from yatbench.report.sweepview import SweepPoints, points_table, view_html
 from yatbench.report.tables import Table, to_markdown
 
 VERDICT_STYLE = {SUPPORTED: ("#1a7f37", "✔"), CONTRADICTED: ("#b42318", "✘"), NOT_ENOUGH: ("#6b6b6b", "?")}
@@ -79,16 +83,24 @@ def render_markdown(blocks: list[Block]) -> str:
             out.append(_claim_markdown(block))
         elif block.kind == "runs":
             out.append(runs_markdown(block.content))
+        elif block.kind == "sweepview":
+            out.append(_sweep_caption(block.content) + "\n\n" + to_markdown(points_table(block.content)))
     return "\n".join(out)
+
+
+def _sweep_caption(sweep: SweepPoints) -> str:
+    return (f"**{sweep.dataset}: every configuration** ({len(sweep.points)}), swept over "
+            f"{', '.join(f'`{k}`' for k in sweep.keys)}; {sweep.metric}: mean and 95% interval over seeds "
+            "(interactive view in index.html).")
 
 
 def _claim_rows(claim: Claim, links: str) -> list[tuple[str, str]]:
     """The claim card's fields as (name, Markdown text)."""
-    rows = [("Source", claim.source), *(("Seed's words", str(q)) for q in claim.quotes)]
+    rows = [("Source", claim.source), *(("Seed's words", latex_to_unicode(str(q))) for q in claim.quotes)]
     if claim.setting:
         rows.append(("Configuration", claim.setting))
     rows += [("Measurement", claim.measurement), ("Decision rule", claim.rule), ("Result", claim.evidence),
-             ("Runs", claim.runs + (f" — {links}" if links else ""))]
+             ("Runs", (claim.runs or "none") + (f" — {links}" if links else ""))]
     if claim.thresholds:
         rows.append(("Verdict at neighbouring thresholds", claim.thresholds))
     rows += [("Note", note) for note in claim.notes]
@@ -148,6 +160,13 @@ def render_html(blocks: list[Block], title: str) -> str:
             body.append(_claim_html(block))
         elif block.kind == "runs":
             body.append(runs_html(block.content))
+        elif block.kind == "sweepview":
+            sweep: SweepPoints = block.content
+            body.append(f"<p class='caption' id='sweepview-{page_html.slug(sweep.dataset)}'>"
+                        f"{page_html.inline(_sweep_caption(sweep).replace(' (interactive view in index.html)', ''))}"
+                        f"</p>{view_html(sweep)}{page_html.table_html(points_table(sweep))}")
+    if any(block.kind == "sweepview" for block in blocks):  # drawn once the views are in the page
+        body.append(f"<style>{SWEEP_CSS}</style><script>{SWEEP_SCRIPT}</script>")
     return page_html.document(title, page_html.toc_html(toc), body)
 
 

@@ -9,6 +9,7 @@ both train a run, and the second finisher's copy is dropped.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import time
@@ -82,7 +83,9 @@ def run_sweep(preset: str, overrides: list[str], *, force: bool = False, dry_run
               verbose: bool = False) -> SweepResult:
     """Expand, validate, resume and execute a sweep; print its plan, progress and summary."""
     started = time.perf_counter()
-    console = console or Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
+    # A pipe or a file gets 160 columns (readable logs) unless COLUMNS says otherwise, as a terminal does.
+    wide = not sys.stdout.isatty() and "COLUMNS" not in os.environ
+    console = console or Console(highlight=False, soft_wrap=True, width=160 if wide else None)
     run_overrides, settings = split_executor_overrides(overrides)
     chosen = load_preset(preset, user_dir)
     pool = make_executor(executor_config(chosen, executor, settings, workers, user_dir))

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from yatbench.config import RunSpec
 from yatbench.errors import UserError
+from yatbench.narrow import Col, fit_table
 from yatbench.report.tables import seed_range
 from yatbench.sweep.grid import Grid
 from yatbench.sweep.jobs import FAILED_DIR, RunReport
@@ -64,12 +65,9 @@ def print_failures(console: Console, failures: list[RunReport]) -> None:
     """One row per run that raised or diverged; details of raised runs are under results/.failed/."""
     if not failures:
         return
-    table = Table(title=f"{len(failures)} runs failed or diverged", title_justify="left", title_style="bold red")
-    table.add_column("run")
-    table.add_column("status")
-    table.add_column("message", overflow="fold")
-    for report in failures:
-        table.add_row(escape(report.run_id), report.status, escape(report.message[:300]))
+    rows = [[escape(report.run_id), report.status, escape(report.message[:300])] for report in failures]
+    table = fit_table([Col("run"), Col("status"), Col("message", "text")], rows, console.width,
+                      title=f"[bold red]{len(failures)} runs failed or diverged[/]")
     console.print(table)
     if any(r.status == "failed" for r in failures):
         console.print(f"tracebacks: <results_dir>/{FAILED_DIR}/<run>.json; failed runs are retried by the next sweep")
@@ -107,11 +105,7 @@ def print_plan(console: Console, specs: list[RunSpec], done: set[str], verbose: 
         group_spec.setdefault(spec.seedless_key, spec)
         members.setdefault(spec.seedless_key, []).append(spec)
     labels = settings_labels(group_spec)
-    table = Table(title="runs of this sweep, by configuration (--dry-run -v lists every run id)",
-                  title_justify="left")
-    for column in ("dataset", "model", "settings", "params", "seeds", "done", "to run"):
-        table.add_column(column, no_wrap=column != "settings",
-                         justify="right" if column in ("params", "done", "to run") else "left")
+    rows = []
     for key, runs in members.items():
         spec = group_spec[key]
         finished = sum(r.run_id in done for r in runs)
@@ -119,8 +113,13 @@ def print_plan(console: Console, specs: list[RunSpec], done: set[str], verbose: 
             params = str(spec_param_count(spec))
         except UserError:  # data that cannot be read here (no files, no network): the run will say so
             params = "?"
-        table.add_row(spec.dataset.name, spec.model.name, escape(labels[key]) or "—", params,
-                      seed_range([r.seed for r in runs]), str(finished), str(len(runs) - finished))
+        rows.append([spec.dataset.name, spec.model.name, escape(labels[key]) or "—", params,
+                     seed_range([r.seed for r in runs]), str(finished), str(len(runs) - finished)])
+    columns = [Col("dataset"), Col("model"), Col("settings", "words"), Col("params", "extra", "right"),
+               Col("seeds"), Col("done", justify="right"), Col("to run", justify="right")]
+    table = fit_table(columns, rows, console.width,
+                      title="runs by configuration (-v: every run id)",
+                      constant=("dataset", "model"))
     console.print(table)
     if verbose:
         for spec in specs:
@@ -158,13 +157,11 @@ def print_comparison(console: Console, reports: list[RunReport], specs: list[Run
         solved_text = f"{sum(solved)}/{len(solved)}" if solved else ""
         rows.append([spec.dataset.name, spec.model.name, settings, str(len(records)), params, headline, spread,
                      solved_text])
-    table = Table(title="comparison over seeds (full report: yatbench report)", title_justify="left")
-    columns = ["dataset", "model", "settings", "n", "params", "test", "mean ± std", "solved"]
+    columns = [Col("dataset"), Col("model"), Col("settings", "words"), Col("n", justify="right"),
+               Col("params", "extra", "right"), Col("test", "extra"), Col("mean ± std", justify="right"),
+               Col("solved", justify="right")]
     optional = ("settings", "solved")
-    keep = [i for i, column in enumerate(columns) if column not in optional or any(row[i] for row in rows)]
-    for i in keep:
-        numeric = columns[i] in ("n", "params", "mean ± std", "solved")
-        table.add_column(columns[i], justify="right" if numeric else "left", no_wrap=columns[i] != "settings")
-    for row in rows:
-        table.add_row(*(escape(row[i]) for i in keep))
+    keep = [i for i, column in enumerate(columns) if column.name not in optional or any(row[i] for row in rows)]
+    table = fit_table([columns[i] for i in keep], [[escape(row[i]) for i in keep] for row in rows], console.width,
+                      title="over seeds (more: yatbench report)", constant=("dataset", "test"))
     console.print(table)

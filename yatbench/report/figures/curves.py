@@ -22,6 +22,14 @@ from yatbench.report.style import MARKERS, color, pyplot, save
 from yatbench.report.tables import col, params_text, seed_range
 
 SERIES_COLORS = ["#56B4E9", "#D55E00", "#000000", "#CC79A7", "#009E73"]  # a model's further series
+SERIES_COLORS += ["#0072B2", "#E69F00", "#999999"]  # and, with every configuration drawn, one per configuration
+LINESTYLES = ["-", "--", "-.", ":"]
+MAX_CURVES = 8  # more configurations than this on one dataset: the drawn one per model, named
+
+
+def short_label(words: str) -> str:
+    """A configuration's label without group prefixes, for a legend: ``lr=0.03 hidden=[2]``."""
+    return " ".join(word.split(".", 1)[-1] for word in str(words).split())
 CURVE_LABELS = {"accuracy": "test accuracy (fraction)", "mse": "test MSE (z², log scale)",
                 "rel_l2": "test relative L2 error of u (log scale)"}
 
@@ -45,12 +53,17 @@ def learning_curves(ctx: Context, dataset: str) -> Figure | None:
     plt = pyplot()
     fig, (ax_loss, ax_metric) = plt.subplots(1, 2, figsize=(10, 3.9), layout="constrained")
     used = []
-    for index, model in enumerate(models):
-        frame = ctx.runs_of(dataset, model)
+    runs = ctx.table.runs
+    every = configurations(runs[(runs["dataset"] == dataset) & (runs["status"] == "ok")])
+    # every configuration when they are few enough to read apart, else the drawn one per model; each named
+    lines = every if len(every) <= MAX_CURVES else [ctx.runs_of(dataset, m) for m in models]
+    for index, frame in enumerate(lines):
+        model = str(frame["model"].iloc[0])
         curves = [h for h in (_history(ctx, f) for f in frame["folder"]) if h is not None]
         if not curves:
             continue
         words = frame["variant_label"].iloc[0]
+        name = f"{model}{' ' + short_label(words) if words else ''}"
         used.append(f"{model}{' ' + words if words else ''} (`{frame['variant'].iloc[0]}`, "
                     f"seeds {seed_range(frame['seed'].tolist())})")
         for ax, key in ((ax_loss, "train_loss"), (ax_metric, metric)):
@@ -61,11 +74,14 @@ def learning_curves(ctx: Context, dataset: str) -> Figure | None:
                 series = [(s >= 1.0).cummax().astype(float) for s in series]
             stacked = pd.concat(series, axis=1)
             mean = stacked.mean(axis=1)
-            ax.plot(mean.index, mean.to_numpy(), color=color(model, index), lw=1.6,
-                    label=f"{model} (n = {stacked.shape[1]}, {params_text(frame)} params)")
+            one_each = len(lines) == len(models)  # one line per model: its colour; else one style per configuration
+            tint = color(model, index) if one_each else SERIES_COLORS[index % len(SERIES_COLORS)]
+            ax.plot(mean.index, mean.to_numpy(), color=tint, lw=1.6, ls="-" if one_each else
+                    LINESTYLES[index % len(LINESTYLES)],
+                    label=f"{name} (n = {stacked.shape[1]}, {params_text(frame)} params)")
             if stacked.shape[1] > 1 and not (key == metric and solved_curve):
                 ax.fill_between(mean.index, stacked.quantile(0.25, axis=1), stacked.quantile(0.75, axis=1),
-                                color=color(model, index), alpha=0.12, lw=0)
+                                color=tint, alpha=0.12, lw=0)
     if not used:
         plt.close(fig)
         return None
@@ -80,7 +96,8 @@ def learning_curves(ctx: Context, dataset: str) -> Figure | None:
     fig.suptitle(f"{_dataset_label(dataset)}: learning curves (line: mean over seeds, band: 25–75% of seeds)",
                  x=0.01, ha="left")
     path = save(fig, ctx.out_dir / f"learning_curves_{dataset}.png")
-    caption = f"Per-epoch history of the compared configuration of each model: {', '.join(used)}."
+    which = "every configuration" if len(lines) == len(every) else "the compared configuration of each model"
+    caption = f"Per-epoch history of {which}: {', '.join(used)}."
     return Figure(path.stem, path, f"{_dataset_label(dataset)} learning curves", caption, "curves")
 
 

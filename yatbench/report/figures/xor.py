@@ -85,8 +85,9 @@ def _regions(ctx: Context, dataset: str, frames: dict[str, pd.DataFrame], max_se
             ax.set_aspect("equal")
             ax.grid(False)
             if column == 0:
-                ax.set_ylabel(f"{model} ({int(run['params'])} params, {solved_all}/{len(frame)} solved)\n"
-                              "x₂ (unitless)", fontsize=9)
+                words = " ".join(w.split(".", 1)[-1] for w in str(frame["variant_label"].iloc[0]).split())
+                ax.set_ylabel(f"{model}{' · ' + words if words else ''}\n({int(run['params'])} params, "
+                              f"{solved_all}/{len(frame)} solved)\nx₂ (unitless)", fontsize=9)
             if row == len(models) - 1:
                 ax.set_xlabel("x₁ (unitless)")
             shown.append(f"{model} s{seed}")

@@ -75,6 +75,13 @@ def pair_differences(x: Tensor, weight: Tensor, pos: tuple[Tensor, ...]) -> Iter
         yield part, x[xi] - weight[wi]
 
 
+def eps_at(eps: float | Tensor, pos: tuple[Tensor, ...]) -> float | Tensor:
+    """ε for the pairs at ``pos``: a number or a one-element tensor as it is; a per-seed ε (S, 1) picked by seed."""
+    if not isinstance(eps, Tensor) or eps.numel() == 1:
+        return eps if not isinstance(eps, Tensor) else eps.reshape(())
+    return eps.reshape(-1)[pos[0]]
+
+
 def direct_distance(x: Tensor, weight: Tensor, pos: tuple[Tensor, ...]) -> Tensor:
     """‖x_n − w_j‖² computed from the difference, for the pairs at ``pos``."""
     return torch.cat([diff.square().sum(-1) for _, diff in pair_differences(x, weight, pos)])

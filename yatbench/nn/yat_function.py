@@ -209,7 +209,8 @@ class YatFunction(torch.autograd.Function):
         y, z, xx, wb, repaired = yat_forward(x, weight, bias, alpha, epsilon, outside, inplace=True)
         learned = isinstance(epsilon, Tensor)
         ctx.save_for_backward(x, weight, bias, alpha, z, xx, wb, *((epsilon,) if learned else ()))
-        ctx.epsilon, ctx.outside, ctx.repaired, ctx.learned = epsilon if not learned else None, outside, repaired, learned
+        ctx.epsilon = None if learned else epsilon  # a learned ε is saved above, as a tensor
+        ctx.outside, ctx.repaired, ctx.learned = outside, repaired, learned
         return y
 
     @staticmethod

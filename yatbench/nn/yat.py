@@ -59,6 +59,28 @@ value (data-dependent shapes), so there the layer computes the same formula by p
 *without* the repair (the expansion, clamped at 0: accurate away from x ≈ w, as nmn); to batch
 stacked layers accurately, pass the stacked tensors directly (above).
 
+Learned ε (``epsilon="learnable"``). ε = max(softplus(θ), tiny) for one raw parameter θ per layer,
+``epsilon_param`` (1,), starting at softplus(θ₀) = 1e-5: nmn's parametrisation, so a raw value
+means the same ε in both, with a floor at the dtype's smallest normal number (softplus
+underflows to exactly 0 for θ < −104 in fp32, and ε = 0 divides by zero at x = w, where the
+repaired distance is exactly 0). ε enters only as D + ε, so ∂L/∂ε = ∂L/∂D = −Σ V (notation of
+``yat_backward``): the fast path returns it from the V it already forms. Under Adam θ moves by
+about the learning rate per step, i.e. log ε does: from 1e-5, 1 000 steps at lr 1e-3 move ε by a
+factor of e at most.
+
+Tracing. ``torch.jit.trace`` records one path and replays it for every input, so the
+value-dependent repair above (which entries, how many) cannot be recorded. While tracing, the
+layer computes the same formula by plain autograd with the repair made branch-free: the direct
+distance of every pair (``torch.cdist`` without its GEMM shortcut) is formed and ``torch.where``
+keeps it exactly where the screen would have recomputed an entry. The traced (and saved, and
+loaded) module therefore keeps the accuracy at x = w, with or without gradients, for any batch
+size; it costs an N×m×d pass that eager mode avoids.
+
+A number α is applied as that number, in the compute dtype. ``YatLayer`` keeps it as a buffer
+named ``alpha`` (fp32, so after ``.double()`` it is off by up to one fp32 ulp); it stays, because
+the ``model.pt`` of every run with a numeric α holds that key. ``YatNMN`` (``yat_nmn.py``, nmn's
+constructor and state dict) multiplies by the Python float: exact in every dtype, no key.
+
 Defaults follow ``nmn.torch.nmn.YatNMN`` (nmn ≥ 0.3): bias inside the square, ε = 1e-5, a
 learnable α of shape (1,) initialised to 1 and applied as a plain product (nmn has no extra
 sqrt(out)/log(1+out) factor on the learnable α; its ``constant_alpha=True`` option uses √2,
@@ -234,8 +256,10 @@ class YatLayer(nn.Module):
         kernel: ``"yat"`` (default), or an ablation: ``"square"`` (numerator alone) or
             ``"distance"`` (inverse distance alone); see the module doc.
 
-    Parameters are named ``weight`` (out, in), ``bias`` (out,) and ``alpha`` (1,), so nmn's
-    ``YatNMN`` state dict loads into a default ``YatLayer`` unchanged.
+    Parameters are named ``weight`` (out, in), ``bias`` (out,), ``alpha`` (1,) and ``epsilon_param``
+    (1,), so nmn's ``YatNMN`` state dict loads into a ``YatLayer`` of the same learnable options
+    unchanged. A numeric α is a buffer here (nmn has no key for it): for nmn's constructor and
+    state dict in every mode, use ``YatNMN`` (``yatbench/nn/yat_nmn.py``).
     """
 
     def __init__(

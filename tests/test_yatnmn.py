@@ -11,6 +11,7 @@ import io
 import math
 import warnings
 
+import pandas as pd
 import pytest
 import torch
 import torch.nn.functional as F
@@ -19,6 +20,7 @@ from tests.test_trainer import run_both
 from yatbench.errors import UserError
 from yatbench.models.yat import YatConfig
 from yatbench.nn import YatLayer, YatNMN
+from yatbench.report.claims.pde import epsilon_text, tuned_epsilon
 
 nmn_torch = pytest.importorskip("nmn.torch")
 NmnYatNMN = nmn_torch.YatNMN
@@ -241,3 +243,11 @@ def test_a_learned_epsilon_checkpoint_round_trips_through_bytes() -> None:
     theirs = NmnYatNMN(2, 1, learnable_epsilon=True, epsilon=1e-20, bias=False, alpha=False)
     theirs.load_state_dict(torch.load(buffer, weights_only=True), strict=True)
     assert torch.equal(theirs.epsilon_param, layer.epsilon_param)
+
+
+def test_the_pde_report_names_a_learned_epsilon_and_does_not_call_it_tuned() -> None:
+    rows = {"learnable": ("learnable", False), 0.1: ("0.1", True), 1e-5: ("1e-05", False)}
+    for value, (text, tuned) in rows.items():
+        frame = pd.DataFrame({"model.epsilon": [value, value]})
+        assert (epsilon_text(frame), tuned_epsilon(frame)) == (text, tuned)
+    assert epsilon_text(pd.DataFrame({"model": ["yat"]})) == "1e-05"  # runs from before the column existed

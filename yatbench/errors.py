@@ -17,6 +17,11 @@ class UserError(Exception):
         self.exit_code = exit_code
 
 
+class UserValueError(UserError, ValueError):
+    """A bad value (ε ≤ 0, NaN, …): a :class:`UserError` for the CLI (one line) that is also a ``ValueError``,
+    what Python code (and nmn's own tests) expect a constructor to raise for a bad argument."""
+
+
 class Interrupted(KeyboardInterrupt):
     """Ctrl-C or a termination signal: the command stops, keeps what is finished, and says so in one line.
 

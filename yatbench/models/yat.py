@@ -10,13 +10,15 @@ that can be drawn as images.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from itertools import pairwise
+from typing import Any
 
 import torch
 from torch import nn
 
-from yatbench.errors import UserError
+from yatbench.errors import UserError, UserValueError
 from yatbench.nn.stacked import Params, linear, sub
 from yatbench.nn.yat import BIAS_MODES, KERNELS, YatLayer, parse_alpha, yat_product
 
@@ -27,7 +29,7 @@ class YatNet(nn.Module):
     """x → Yat(hidden[0]) → … → Yat(hidden[-1]) → Linear, or ends in Yat(out) with no readout."""
 
     def __init__(self, in_features: int, out_features: int, hidden: list[int], readout: str,
-                 bias: str, alpha: str, epsilon: float, kernel: str = "yat") -> None:
+                 bias: str, alpha: str, epsilon: float | str, kernel: str = "yat") -> None:
         super().__init__()
         widths = [in_features, *hidden] if readout == "linear" else [in_features, *hidden, out_features]
         self.yat = nn.Sequential(*(
@@ -58,10 +60,12 @@ class YatNet(nn.Module):
 def _yat_stacked(layer: YatLayer, p: Params, x: torch.Tensor) -> torch.Tensor:
     """One Yat layer for every seed: the layer's own ``yat_product`` on stacked tensors.
 
-    x (S, N, d), weight (S, m, d), bias (S, m), alpha (S, 1): batched GEMMs and per-seed
-    operations only, through the fast custom backward (the ablation kernels through plain autograd).
+    x (S, N, d), weight (S, m, d), bias (S, m), alpha (S, 1), a learned ε's raw value (S, 1): batched
+    GEMMs and per-seed operations only, through the fast custom backward (the ablation kernels through
+    plain autograd).
     """
-    return yat_product(x, p["weight"], p.get("bias"), p.get("alpha"), layer.epsilon, layer.bias_mode, layer.kernel)
+    eps = layer.effective_epsilon(p.get("epsilon_param"), x.dtype)
+    return yat_product(x, p["weight"], p.get("bias"), p.get("alpha"), eps, layer.bias_mode, layer.kernel)
 
 
 @dataclass
@@ -69,7 +73,9 @@ class YatConfig:
     """``hidden``: Yat layer widths; ``readout``: ``linear`` or ``none`` (prototype classifier).
 
     ``bias`` (inside | outside | none), ``alpha`` (learnable | none | a number) and
-    ``epsilon`` are the Yat layer's options, shared by every layer. ``kernel`` (yat | square |
+    ``epsilon`` (a number > 0, or ``learnable``: one softplus-parametrised ε per layer, starting at
+    1e-5) are the Yat layer's options, shared by every layer. ``epsilon`` is typed ``Any`` so that it
+    can hold the word; a number is stored as a float, as before (run ids unchanged). ``kernel`` (yat | square |
     distance) swaps ⵟ for one of its parts, the ablation controls: ``square`` = α(w·x + b)²,
     ``distance`` = α/(‖w − x‖² + ε).
     """
@@ -79,7 +85,7 @@ class YatConfig:
     readout: str = "linear"
     bias: str = "inside"
     alpha: str = "learnable"
-    epsilon: float = 1e-5
+    epsilon: Any = 1e-5
     kernel: str = "yat"
 
     def __post_init__(self) -> None:
@@ -91,8 +97,9 @@ class YatConfig:
             raise UserError(f"model.hidden={list(self.hidden)} must hold positive widths, e.g. model.hidden=[8]")
         if self.readout == "linear" and not self.hidden:
             raise UserError("model.hidden=[] needs model.readout=none (a Yat layer must come before the readout)")
-        if self.epsilon <= 0:
-            raise UserError(f"model.epsilon={self.epsilon} must be > 0")
+        self.epsilon = _epsilon_setting(self.epsilon)
+        if self.epsilon == "learnable" and self.kernel == "square":
+            raise UserValueError("model.epsilon=learnable has nothing to learn with model.kernel=square (no ε in it)")
         if self.bias not in BIAS_MODES:
             raise UserError(f"model.bias={self.bias!r} is not valid; choose one of {', '.join(BIAS_MODES)}")
         try:  # the layer's own rule, checked at config time
@@ -104,3 +111,21 @@ class YatConfig:
     def build(self, in_features: int, out_features: int) -> YatNet:
         return YatNet(in_features, out_features, list(self.hidden), self.readout,
                       self.bias, self.alpha, self.epsilon, self.kernel)
+
+
+def _epsilon_setting(value: Any) -> float | str:
+    """``learnable``, or ε as a float (the type it always had, so a number's run id is unchanged).
+
+    NaN and infinity pass through as floats: the config's finite check refuses them, as any setting.
+    """
+    if isinstance(value, str) and value.strip().lower() == "learnable":
+        return "learnable"
+    try:
+        number = float(value) if not isinstance(value, bool) else math.nan
+    except (TypeError, ValueError):
+        raise UserValueError(f"model.epsilon={value!r} is not valid; give a number > 0 or learnable") from None
+    if isinstance(value, bool):
+        raise UserValueError(f"model.epsilon={value!r} is not valid; give a number > 0 or learnable")
+    if math.isfinite(number) and number <= 0:
+        raise UserValueError(f"model.epsilon={number} must be > 0")
+    return number

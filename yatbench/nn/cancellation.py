@@ -75,6 +75,17 @@ def pair_differences(x: Tensor, weight: Tensor, pos: tuple[Tensor, ...]) -> Iter
         yield part, x[xi] - weight[wi]
 
 
+def eps_at(eps: float | Tensor, pos: tuple[Tensor, ...]) -> float | Tensor:
+    """ε for the pairs at ``pos``: a number as it is, a layer's (1,) as a scalar, a stack's (S, 1) picked by seed.
+
+    A stack of one picks by seed too: its gradient is then summed as in any larger stack (index
+    backward), so a seed's numbers do not depend on how many seeds train beside it.
+    """
+    if not isinstance(eps, Tensor):
+        return eps
+    return eps.reshape(-1)[pos[0]] if len(pos) == 3 and eps.dim() == 2 else eps.reshape(())
+
+
 def direct_distance(x: Tensor, weight: Tensor, pos: tuple[Tensor, ...]) -> Tensor:
     """‖x_n − w_j‖² computed from the difference, for the pairs at ``pos``."""
     return torch.cat([diff.square().sum(-1) for _, diff in pair_differences(x, weight, pos)])

@@ -59,6 +59,28 @@ value (data-dependent shapes), so there the layer computes the same formula by p
 *without* the repair (the expansion, clamped at 0: accurate away from x ≈ w, as nmn); to batch
 stacked layers accurately, pass the stacked tensors directly (above).
 
+Learned ε (``epsilon="learnable"``). ε = max(softplus(θ), tiny) for one raw parameter θ per layer,
+``epsilon_param`` (1,), starting at softplus(θ₀) = 1e-5: nmn's parametrisation, so a raw value
+means the same ε in both, with a floor at the dtype's smallest normal number (softplus
+underflows to exactly 0 for θ < −104 in fp32, and ε = 0 divides by zero at x = w, where the
+repaired distance is exactly 0). ε enters only as D + ε, so ∂L/∂ε = ∂L/∂D = −Σ V (notation of
+``yat_backward``): the fast path returns it from the V it already forms. Under Adam θ moves by
+about the learning rate per step, i.e. log ε does: from 1e-5, 1 000 steps at lr 1e-3 move ε by a
+factor of e at most.
+
+Tracing. ``torch.jit.trace`` records one path and replays it for every input, so the
+value-dependent repair above (which entries, how many) cannot be recorded. While tracing, the
+layer computes the same formula by plain autograd with the repair made branch-free: the direct
+distance of every pair (``torch.cdist`` without its GEMM shortcut) is formed and ``torch.where``
+keeps it exactly where the screen would have recomputed an entry. The traced (and saved, and
+loaded) module therefore keeps the accuracy at x = w, with or without gradients, for any batch
+size; it costs an N×m×d pass that eager mode avoids.
+
+A number α is applied as that number, in the compute dtype. ``YatLayer`` keeps it as a buffer
+named ``alpha`` (fp32, so after ``.double()`` it is off by up to one fp32 ulp); it stays, because
+the ``model.pt`` of every run with a numeric α holds that key. ``YatNMN`` (``yat_nmn.py``, nmn's
+constructor and state dict) multiplies by the Python float: exact in every dtype, no key.
+
 Defaults follow ``nmn.torch.nmn.YatNMN`` (nmn ≥ 0.3): bias inside the square, ε = 1e-5, a
 learnable α of shape (1,) initialised to 1 and applied as a plain product (nmn has no extra
 sqrt(out)/log(1+out) factor on the learnable α; its ``constant_alpha=True`` option uses √2,
@@ -83,16 +105,37 @@ from __future__ import annotations
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
-from yatbench.errors import UserError
+from yatbench.errors import UserError, UserValueError
 from yatbench.nn.cancellation import transforms_active, vmapped
 from yatbench.nn.yat_function import YatFunction, YatFunctionTransformable, yat_forward
 from yatbench.nn.yat_reference import BIAS_MODES, KERNELS, yat_reference
 
-__all__ = ["BIAS_MODES", "KERNELS", "YatLayer", "yat_product", "yat_reference"]
+__all__ = ["BIAS_MODES", "KERNELS", "YatLayer", "inverse_softplus", "learned_epsilon", "yat_product", "yat_reference"]
 
 _HALF = (torch.float16, torch.bfloat16)
+# A learned ε starts at nmn's default.
+LEARNABLE_EPSILON_INIT = 1e-5
+
+
+def inverse_softplus(epsilon: float) -> float:
+    """The raw value r with softplus(r) = ε, computed as ε + log(1 − e^(−ε)): no cancellation for a tiny ε
+    (log(e^ε − 1) loses it) and no overflow for a large one."""
+    return epsilon + math.log(-math.expm1(-epsilon))
+
+
+def learned_epsilon(raw: Tensor, like: torch.dtype) -> Tensor:
+    """ε = max(softplus(raw), tiny), in the wider of the raw value's dtype and ``like``.
+
+    nmn's parametrisation (softplus of a raw parameter ``epsilon_param``, so a checkpoint's raw
+    value means the same ε in both) with a floor at the dtype's smallest normal number: softplus
+    underflows to exactly 0 once raw < −104 (fp32), and with ε = 0 the unit divides by zero at
+    x = w, where this layer's distance is exactly 0. The floor changes nothing above it.
+    """
+    dtype = torch.promote_types(raw.dtype, like)
+    return F.softplus(raw if raw.dtype == dtype else raw.to(dtype)).clamp_min(torch.finfo(dtype).tiny)
 
 
 def yat_product(
@@ -100,7 +143,7 @@ def yat_product(
     weight: Tensor,
     bias: Tensor | None = None,
     alpha: Tensor | float | None = None,
-    epsilon: float = 1e-5,
+    epsilon: float | Tensor = 1e-5,
     bias_mode: str = "inside",
     kernel: str = "yat",
 ) -> Tensor:
@@ -110,7 +153,9 @@ def yat_product(
     (S, m, d), bias (S, m), alpha (S, 1) or (1,) → (S, ..., m). fp16/bf16 inputs and autocast
     compute and return fp32 (see the module doc); otherwise everything is in ``x``'s dtype.
     ``kernel`` picks the ablation (``yat`` | ``square`` | ``distance``); the ablation kernels
-    run through plain autograd (``yat_reference``) with the same dtype handling.
+    run through plain autograd (``yat_reference``) with the same dtype handling. ``epsilon`` is a
+    number, or a tensor ((1,), or (S, 1) for a stack) when it is learned (it then gets a gradient).
+    A number α multiplies as that number in the compute dtype (exact in float64).
     """
     if bias_mode not in BIAS_MODES:
         raise UserError(f"unknown bias mode {bias_mode!r}; choose one of: {', '.join(BIAS_MODES)}")
@@ -125,12 +170,13 @@ def yat_product(
     stacked = weight.dim() == 3
     flat = x.dim() == (3 if stacked else 2)  # (S,) N × d already: no reshape, no extra graph node
     x2 = x if flat else x.reshape(x.shape[0], -1, x.shape[-1]) if stacked else x.reshape(-1, x.shape[-1])
+    eps = _as(epsilon, compute) if isinstance(epsilon, Tensor) else float(epsilon)
     x2, weight, bias, alpha = (_as(t, compute) for t in (x2, weight, bias, alpha))
     if autocast:
         with torch.autocast(x.device.type, enabled=False):
-            y = _dispatch(x2, weight, bias, alpha, float(epsilon), bias_mode, kernel)
+            y = _dispatch(x2, weight, bias, alpha, eps, bias_mode, kernel)
     else:
-        y = _dispatch(x2, weight, bias, alpha, float(epsilon), bias_mode, kernel)
+        y = _dispatch(x2, weight, bias, alpha, eps, bias_mode, kernel)
     if flat:
         return y
     m = weight.shape[-2]
@@ -138,10 +184,14 @@ def yat_product(
 
 
 def _dispatch(
-    x: Tensor, weight: Tensor, bias: Tensor | None, alpha: Tensor | None, eps: float, bias_mode: str, kernel: str
+    x: Tensor, weight: Tensor, bias: Tensor | None, alpha: Tensor | None, eps: float | Tensor, bias_mode: str,
+    kernel: str
 ) -> Tensor:
     """The custom Function in eager mode, its transformable form under torch.func, plain autograd
-    for the ablation kernels and for vmap over x, the weight or the bias (see the module doc)."""
+    for the ablation kernels and for vmap over x, the weight or the bias, and the trace-friendly
+    formula while ``torch.jit.trace`` records (see the module doc)."""
+    if torch.jit.is_tracing():
+        return yat_reference(x, weight, bias, alpha, eps, bias_mode, kernel, traceable=True)
     if kernel != "yat":
         return yat_reference(x, weight, bias, alpha, eps, bias_mode, kernel)
     if not transforms_active():
@@ -176,6 +226,20 @@ def parse_alpha(alpha: str | float) -> str | float:
     return value
 
 
+def parse_epsilon(epsilon: object) -> float | str:
+    """'learnable' or a finite ε > 0 (numbers may arrive as strings from configs); else a ``UserValueError``
+    (a ``ValueError`` too) whose one line says why."""
+    if isinstance(epsilon, str) and epsilon.strip().lower() == "learnable":
+        return "learnable"
+    try:
+        value = float(epsilon) if not isinstance(epsilon, bool) else math.nan
+    except (TypeError, ValueError):
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise UserValueError(f"invalid epsilon {epsilon!r}; it must be a finite number > 0 (or learnable)")
+    return value
+
+
 class YatLayer(nn.Module):
     """A layer of Yat-product units: y_j = α (w_j·x + b_j)² / (‖w_j − x‖² + ε) (see module doc).
 
@@ -186,12 +250,16 @@ class YatLayer(nn.Module):
             ratio) or ``"none"``.
         alpha: ``"learnable"`` (a Parameter of shape (1,) initialised to 1, as nmn), ``"none"`` (no
             scaling) or a number (a fixed constant kept as a buffer; numeric strings are accepted).
-        epsilon: ε > 0 in the denominator.
+        epsilon: ε > 0 in the denominator, or ``"learnable"``: a parameter ``epsilon_param`` (1,) with
+            ε = softplus(epsilon_param) (nmn's parametrisation, floored, see ``learned_epsilon``),
+            starting at ε = 1e-5; one parameter more per layer.
         kernel: ``"yat"`` (default), or an ablation: ``"square"`` (numerator alone) or
             ``"distance"`` (inverse distance alone); see the module doc.
 
-    Parameters are named ``weight`` (out, in), ``bias`` (out,) and ``alpha`` (1,), so nmn's
-    ``YatNMN`` state dict loads into a default ``YatLayer`` unchanged.
+    Parameters are named ``weight`` (out, in), ``bias`` (out,), ``alpha`` (1,) and ``epsilon_param``
+    (1,), so nmn's ``YatNMN`` state dict loads into a ``YatLayer`` of the same learnable options
+    unchanged. A numeric α is a buffer here (nmn has no key for it): for nmn's constructor and
+    state dict in every mode, use ``YatNMN`` (``yatbench/nn/yat_nmn.py``).
     """
 
     def __init__(
@@ -200,7 +268,7 @@ class YatLayer(nn.Module):
         out_features: int,
         bias: str = "inside",
         alpha: str | float = "learnable",
-        epsilon: float = 1e-5,
+        epsilon: float | str = 1e-5,
         kernel: str = "yat",
     ) -> None:
         super().__init__()
@@ -208,19 +276,18 @@ class YatLayer(nn.Module):
             raise UserError(f"invalid kernel {kernel!r}; choose one of: {', '.join(KERNELS)}")
         if not isinstance(bias, str) or bias.strip().lower() not in BIAS_MODES:
             raise UserError(f"invalid bias {bias!r}; choose one of: {', '.join(BIAS_MODES)}")
-        try:
-            epsilon = float(epsilon)
-        except (TypeError, ValueError):
-            epsilon = float("nan")
-        if not (math.isfinite(epsilon) and epsilon > 0):
-            raise UserError(f"invalid epsilon {epsilon!r}; it must be a finite number > 0")
+        learnable = parse_epsilon(epsilon) == "learnable"
+        if learnable and kernel.strip().lower() == "square":
+            raise UserValueError("epsilon='learnable' has nothing to learn with kernel='square' (no ε in it)")
+        epsilon = LEARNABLE_EPSILON_INIT if learnable else float(epsilon)
         if int(in_features) < 1 or int(out_features) < 1:
             raise UserError(f"invalid layer size {in_features}→{out_features}; both must be ≥ 1")
         self.in_features = int(in_features)
         self.out_features = int(out_features)
         self.bias_mode = bias.strip().lower()
         self.alpha_mode = parse_alpha(alpha)
-        self.epsilon = epsilon
+        self.epsilon = epsilon  # the fixed ε, or a learned ε's starting value
+        self.learnable_epsilon = learnable
         self.kernel = kernel.strip().lower()
 
         self.weight = nn.Parameter(torch.empty(self.out_features, self.in_features))
@@ -234,6 +301,10 @@ class YatLayer(nn.Module):
             self.register_parameter("alpha", None)
         else:
             self.register_buffer("alpha", torch.full((1,), float(self.alpha_mode)))
+        if learnable:
+            self.epsilon_param = nn.Parameter(torch.full((1,), inverse_softplus(epsilon)))
+        else:
+            self.register_parameter("epsilon_param", None)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -245,15 +316,24 @@ class YatLayer(nn.Module):
         if isinstance(self.alpha, nn.Parameter):
             with torch.no_grad():
                 self.alpha.fill_(1.0)
+        if self.epsilon_param is not None:
+            with torch.no_grad():
+                self.epsilon_param.fill_(inverse_softplus(self.epsilon))
+
+    def effective_epsilon(self, raw: Tensor | None, like: torch.dtype) -> float | Tensor:
+        """The ε this layer uses: the fixed number, or softplus of ``raw`` (its own or a stack's (S, 1))."""
+        return self.epsilon if raw is None else learned_epsilon(raw, like)
 
     def forward(self, x: Tensor) -> Tensor:
         """ⵟ of every unit for every input: (..., in_features) → (..., out_features)."""
-        return yat_product(x, self.weight, self.bias, self.alpha, self.epsilon, self.bias_mode, self.kernel)
+        eps = self.effective_epsilon(self.epsilon_param, x.dtype)
+        return yat_product(x, self.weight, self.bias, self.alpha, eps, self.bias_mode, self.kernel)
 
     def extra_repr(self) -> str:
         """Shown by ``print(module)``."""
         return (
             f"in_features={self.in_features}, out_features={self.out_features}, "
-            f"bias={self.bias_mode}, alpha={self.alpha_mode}, epsilon={self.epsilon:g}"
+            f"bias={self.bias_mode}, alpha={self.alpha_mode}, "
+            + (f"epsilon=learnable (from {self.epsilon:g})" if self.learnable_epsilon else f"epsilon={self.epsilon:g}")
             + ("" if self.kernel == "yat" else f", kernel={self.kernel}")
         )

@@ -17,12 +17,15 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from yatbench.nn.cancellation import cancelled, direct_distance, is_wrapped, pair_differences, plain
+from yatbench.nn.cancellation import cancelled, direct_distance, eps_at, is_wrapped, pair_differences, plain
 from yatbench.nn.stacked import addmatmul, matmul
 
+# ε is a Python number (fixed) or a tensor, (1,) or per seed (S, 1), when it is learned.
+Eps = float | Tensor
 
-def _prepare(x: Tensor, weight: Tensor, bias: Tensor | None, eps: float, inside: bool) -> tuple[Tensor, ...]:
-    """z = x Wᵀ (+ b), ‖x‖², ‖w‖² and wb = ‖w‖² (+ 2b) + ε."""
+
+def _prepare(x: Tensor, weight: Tensor, bias: Tensor | None, eps: Eps, inside: bool) -> tuple[Tensor, ...]:
+    """z = x Wᵀ (+ b), ‖x‖², ‖w‖² and wb = ‖w‖² (+ 2b) + ε (ε a number, a (1,) tensor or a per-seed (S, 1))."""
     wt = weight.mT
     if not inside:
         z = matmul(x, wt)
@@ -38,7 +41,7 @@ def _prepare(x: Tensor, weight: Tensor, bias: Tensor | None, eps: float, inside:
 
 
 def _denominator(
-    z: Tensor, xx: Tensor, wb: Tensor, x: Tensor, weight: Tensor, eps: float, inplace: bool, scale: Tensor | None
+    z: Tensor, xx: Tensor, wb: Tensor, x: Tensor, weight: Tensor, eps: Eps, inplace: bool, scale: Tensor | None
 ) -> tuple[Tensor, tuple[Tensor, ...] | None]:
     """D + ε (…, N, m) by expansion, its cancelled entries recomputed directly; and their positions.
 
@@ -54,7 +57,7 @@ def _denominator(
     else:
         pos = cancelled(den, xx, scale)
     if pos is not None:
-        exact = direct_distance(x, weight, pos) + eps
+        exact = direct_distance(x, weight, pos) + eps_at(eps, pos)
         den = den.index_put_(pos, exact) if inplace else den.index_put(pos, exact)
     return den, pos
 
@@ -75,7 +78,7 @@ def _minus_scaled(acc: Tensor, t: Tensor, scale: Tensor, inplace: bool) -> Tenso
 
 
 def yat_forward(
-    x: Tensor, weight: Tensor, bias: Tensor | None, alpha: Tensor | None, eps: float, outside: bool, inplace: bool
+    x: Tensor, weight: Tensor, bias: Tensor | None, alpha: Tensor | None, eps: Eps, outside: bool, inplace: bool
 ) -> tuple[Tensor, Tensor, Tensor, Tensor, bool]:
     """y = α z² / (D + ε) (+ b outside), and what backward keeps: z, ‖x‖², wb, and whether any
     entry was repaired (so that backward screens again only then)."""
@@ -96,12 +99,12 @@ def yat_backward(
     g: Tensor,
     saved: tuple[Tensor | None, ...],
     needs: tuple[bool, ...],
-    eps: float,
+    eps: Eps,
     outside: bool,
     screen: bool,
     inplace: bool,
 ) -> tuple[Tensor | None, ...]:
-    """Gradients wrt x, weight, bias, alpha (None where not needed) from ``saved`` =
+    """Gradients wrt x, weight, bias, alpha and ε (None where not needed) from ``saved`` =
     (x, weight, bias, alpha, z, ‖x‖², wb). ``screen``: search for cancelled entries again.
     With grad enabled (``create_graph=True``) the intermediates are rebuilt from the inputs and
     everything is out of place, so the result is itself differentiable."""
@@ -119,9 +122,11 @@ def yat_backward(
     # two V terms cancel too. Those entries take V out of the GEMMs and add ∓2V (x_n − w_j)
     # from the difference itself.
     #   ∂L/∂b = 2 Σ_n K (inside) or Σ_n G (outside);   ∂L/∂α = Σ G r = Σ (G u) z.
+    #   ∂L/∂ε = ∂L/∂D (D and ε enter only as D + ε) = −Σ V  (a learned ε; every entry, repaired ones too).
     # Below k = 2K and v = 2V, so that h = k + v = H and the factor 2 costs nothing.
     x, weight, bias, alpha, z, xx, wb = saved
-    need_x, need_w, need_b, need_a = needs
+    need_x, need_w, need_b, need_a = needs[:4]
+    need_e = len(needs) > 4 and needs[4] and isinstance(eps, Tensor)
     inside = bias is not None and not outside
     scale = None
     if torch.is_grad_enabled():  # create_graph: rebuild the intermediates differentiably, screen again
@@ -147,9 +152,11 @@ def yat_backward(
     grad_b = None
     if bias is not None and need_b:
         grad_b = g.sum(-2) if outside else k.sum(-2)
-    grad_x = grad_w = None
-    if need_x or need_w:
+    grad_x = grad_w = grad_e = None
+    if need_x or need_w or need_e:
         v = u.mul_(k) if inplace else u * k
+        if need_e:  # −Σ V = −½ Σ v, per seed for a stack
+            grad_e = v.sum_to_size(_alpha_view(eps, z).shape).reshape(eps.shape).mul(-0.5)
         v_pos = None
         if pos is not None:  # repaired entries: V leaves the GEMMs, added back below
             v_pos = v[pos]
@@ -170,7 +177,7 @@ def yat_backward(
                     grad_x = _accumulate(grad_x, xi, -term, inplace)
                 if need_w:
                     grad_w = _accumulate(grad_w, wi, term, inplace)
-    return grad_x, grad_w, grad_b, grad_a
+    return grad_x, grad_w, grad_b, grad_a, grad_e
 
 
 def _accumulate(acc: Tensor, index: tuple[Tensor, ...], values: Tensor, inplace: bool) -> Tensor:
@@ -181,8 +188,8 @@ def _accumulate(acc: Tensor, index: tuple[Tensor, ...], values: Tensor, inplace:
 class YatFunction(torch.autograd.Function):
     """ⵟ over a 2-D batch (or a stack of them) with a hand-derived backward (eager PyTorch).
 
-    Inputs: x, weight, bias or None, alpha or None, epsilon (float), outside (bool: bias added
-    after the ratio). Output: y (…, N, m).
+    Inputs: x, weight, bias or None, alpha or None, epsilon (a float, or a tensor (1,) / (S, 1) when it
+    is learned: it then gets a gradient), outside (bool: bias added after the ratio). Output: y (…, N, m).
 
     Memory: backward keeps x and weight (as Linear does), z (…, N, m) and two vectors; the
     positions of cancelled entries are found again in backward (same arithmetic, same entries)
@@ -197,18 +204,22 @@ class YatFunction(torch.autograd.Function):
 
     @staticmethod
     def forward(
-        ctx: Any, x: Tensor, weight: Tensor, bias: Tensor | None, alpha: Tensor | None, epsilon: float, outside: bool
+        ctx: Any, x: Tensor, weight: Tensor, bias: Tensor | None, alpha: Tensor | None, epsilon: Eps, outside: bool
     ) -> Tensor:
         y, z, xx, wb, repaired = yat_forward(x, weight, bias, alpha, epsilon, outside, inplace=True)
-        ctx.save_for_backward(x, weight, bias, alpha, z, xx, wb)
-        ctx.epsilon, ctx.outside, ctx.repaired = epsilon, outside, repaired
+        learned = isinstance(epsilon, Tensor)
+        ctx.save_for_backward(x, weight, bias, alpha, z, xx, wb, *((epsilon,) if learned else ()))
+        ctx.epsilon = None if learned else epsilon  # a learned ε is saved above, as a tensor
+        ctx.outside, ctx.repaired, ctx.learned = outside, repaired, learned
         return y
 
     @staticmethod
     def backward(ctx: Any, g: Tensor) -> tuple[Tensor | None, ...]:
-        grads = yat_backward(g, ctx.saved_tensors, ctx.needs_input_grad[:4], ctx.epsilon, ctx.outside,
+        saved = ctx.saved_tensors
+        eps = saved[7] if ctx.learned else ctx.epsilon
+        grads = yat_backward(g, saved[:7], ctx.needs_input_grad[:5], eps, ctx.outside,
                              screen=ctx.repaired, inplace=True)
-        return (*grads, None, None)
+        return (*grads, None)
 
 
 class YatFunctionTransformable(torch.autograd.Function):
@@ -224,7 +235,7 @@ class YatFunctionTransformable(torch.autograd.Function):
 
     @staticmethod
     def forward(
-        x: Tensor, weight: Tensor, bias: Tensor | None, alpha: Tensor | None, epsilon: float, outside: bool
+        x: Tensor, weight: Tensor, bias: Tensor | None, alpha: Tensor | None, epsilon: Eps, outside: bool
     ) -> tuple[Tensor, ...]:
         y, z, xx, wb, repaired = yat_forward(x, weight, bias, alpha, epsilon, outside, plain(x, weight, bias, alpha))
         return y, z, xx, wb, torch.tensor(repaired)
@@ -235,16 +246,18 @@ class YatFunctionTransformable(torch.autograd.Function):
         _, z, xx, wb, repaired = output
         ctx.mark_non_differentiable(z, xx, wb, repaired)
         ctx.set_materialize_grads(False)  # the intermediates get no gradient: skip the zeros
-        ctx.save_for_backward(x, weight, bias, alpha, z, xx, wb, repaired)
-        ctx.epsilon = epsilon
+        learned = isinstance(epsilon, Tensor)
+        ctx.save_for_backward(x, weight, bias, alpha, z, xx, wb, repaired, epsilon if learned else None)
+        ctx.epsilon = None if learned else epsilon
         ctx.outside = outside
 
     @staticmethod
     def backward(ctx: Any, g: Tensor | None, *_unused: Any) -> tuple[Tensor | None, ...]:
         if g is None:
             return None, None, None, None, None, None
-        *saved, repaired = ctx.saved_tensors
+        *saved, repaired, learned_eps = ctx.saved_tensors
+        eps = ctx.epsilon if learned_eps is None else learned_eps
         screen = True if is_wrapped(repaired) else bool(repaired)  # a batched flag: screen again
-        inplace = plain(g, *saved[:2], saved[3], saved[4])
-        grads = yat_backward(g, tuple(saved), ctx.needs_input_grad[:4], ctx.epsilon, ctx.outside, screen, inplace)
-        return (*grads, None, None)
+        inplace = plain(g, *saved[:2], saved[3], saved[4], learned_eps)
+        grads = yat_backward(g, tuple(saved), ctx.needs_input_grad[:5], eps, ctx.outside, screen, inplace)
+        return (*grads, None)

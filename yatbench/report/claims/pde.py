@@ -67,9 +67,25 @@ def log_errors(frame: pd.DataFrame) -> list[float]:
     return out
 
 
-def epsilon_of(frame: pd.DataFrame) -> float:
+def epsilon_of(frame: pd.DataFrame) -> float | str:
+    """The configuration's ε: a number, or ``"learnable"`` (learned per layer from nmn's 1e-5)."""
     value = frame["model.epsilon"].iloc[0] if "model.epsilon" in frame.columns else NMN_EPSILON
-    return float(value) if value is not None else NMN_EPSILON
+    if isinstance(value, str) and value.strip().lower() == "learnable":
+        return "learnable"
+    return float(value) if value is not None and not pd.isna(value) else NMN_EPSILON
+
+
+def epsilon_text(frame: pd.DataFrame) -> str:
+    """``1e-05``, ``0.1`` or ``learnable``: how a row names its ε."""
+    value = epsilon_of(frame)
+    return value if isinstance(value, str) else f"{value:g}"
+
+
+def tuned_epsilon(frame: pd.DataFrame) -> bool:
+    """ε chosen by a probe on Yat alone (a number other than nmn's default). A learned ε starts at the
+    default and is learned by every seed's own training: not a probe."""
+    value = epsilon_of(frame)
+    return not isinstance(value, str) and not math.isclose(value, NMN_EPSILON)
 
 
 def _matched(a: pd.DataFrame, b: pd.DataFrame) -> bool:
@@ -116,13 +132,13 @@ def yat_vs_tanh(ctx: Context) -> list[Claim]:
     claims = []
     for dataset in pde_datasets(ctx):
         for yat in ctx.matching(dataset, "yat"):
-            tuned = not math.isclose(epsilon_of(yat), NMN_EPSILON)
+            tuned = tuned_epsilon(yat)
             for tanh in ctx.partner(yat, "tanh"):
                 if not _matched(yat, tanh):
                     continue
                 claim = _new(dataset, tuned).about(
                     [yat, tanh], label=f"{dataset}, {int(yat['params'].median())} vs {int(tanh['params'].median())} "
-                                       f"params, yat ε = {epsilon_of(yat):g}")
+                                       f"params, yat ε = {epsilon_text(yat)}")
                 decide(claim, yat, tanh)
                 if tuned:
                     claim.notes.append("ε was chosen by a probe on Yat alone; the default-ε row is the fair one")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from yatbench.report.claims.pde import epsilon_of, log_errors, pde_datasets
+from yatbench.report.claims.pde import epsilon_text, log_errors, pde_datasets
 from yatbench.report.context import Context
 from yatbench.report.figures.base import Figure
 from yatbench.report.stats import summarize
@@ -33,7 +33,7 @@ def error_vs_params(ctx: Context, dataset: str) -> Figure | None:
         lines: dict[str, list] = {}
         for key in dict.fromkeys(by_model["variant"]):
             config = by_model[by_model["variant"] == key]
-            name = f"{model} ε = {epsilon_of(config):g}" if model == "yat" else model
+            name = f"{model} ε = {epsilon_text(config)}" if model == "yat" else model
             lines.setdefault(name, []).append(config)
         for line, (name, configs) in enumerate(lines.items()):
             configs.sort(key=lambda c: c["params"].median())

@@ -9,6 +9,7 @@ import pandas as pd
 from yatbench.report.build import Report
 from yatbench.report.claims import CONTRADICTED, NOT_ENOUGH, SUPPORTED
 from yatbench.report.compare import Comparison
+from yatbench.report.guard import ERRORS_FILE
 from yatbench.report.page import claim_name
 from yatbench.report.subset import where_text
 
@@ -54,6 +55,12 @@ def print_report(report: Report) -> None:
         console.print(f"[yellow]skipped {len(report.table.broken)} unreadable run folder(s):[/]")
         for name, reason in report.table.broken:
             console.print(f"  • {name}: {reason}")
+    if report.failures:  # one line each on stderr: the page was written without them
+        errors = Console(stderr=True)
+        for failure in report.failures:
+            errors.print(f"[red]report:[/] {failure.line()}", markup=True, highlight=False, soft_wrap=True)
+        errors.print(f"[red]report:[/] {len(report.failures)} part(s) left out; tracebacks in "
+                     f"{report.out_dir / ERRORS_FILE}", highlight=False, soft_wrap=True)
     console.print(f"report: {report.index_html}  (also {report.index_md.name}, "
                   f"{len(report.figures)} figures, {len(report.tables) + 2} tables as CSV + Markdown)")
 

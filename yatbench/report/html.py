@@ -9,6 +9,7 @@ it into HTML, so the page never shows raw Markdown.
 from __future__ import annotations
 
 import html
+import math
 import re
 from functools import lru_cache
 
@@ -85,6 +86,7 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
 
 
+SPARK_POINTS = 500  # the most points a run card's inline plot draws
 _NUMERIC = re.compile(r"^\s*[−\-+]?\d")
 
 
@@ -130,7 +132,9 @@ def toc_html(entries: list[tuple[int, str, str]]) -> str:
 
 def sparkline(xs: list[float], ys: list[float], width: int = 220, height: int = 48) -> str:
     """A small inline SVG line of ys against xs (no axes; the first and last value are printed beside it)."""
-    points = [(x, y) for x, y in zip(xs, ys, strict=False) if y == y and abs(y) != float("inf")]
+    points = [(x, y) for x, y in zip(xs, ys, strict=False) if math.isfinite(x) and math.isfinite(y)]
+    if len(points) > SPARK_POINTS:  # a long history: every k-th point (and the last) is all 220 px can show
+        points = points[::-(-len(points) // SPARK_POINTS)] + points[-1:]
     if len(points) < 2:
         return "<em>(fewer than 2 points recorded)</em>"
     x0, x1 = min(p[0] for p in points), max(p[0] for p in points)

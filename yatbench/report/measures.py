@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from yatbench.report.context import Context
+from yatbench.report.load import HISTORY_FILE, history_too_large
 from yatbench.report.rebuild import build_untrained, first_layer_weights
 from yatbench.report.stats import Summary, summarize, welch_diff
 
@@ -65,13 +66,22 @@ def territory_sharpness() -> dict[float, float]:
 
 
 def read_history(ctx: Context, folder: str, what: str = "learning curve") -> pd.DataFrame | None:
-    """A run's history.csv, or None (and a line in ``ctx.skipped``) when it is unreadable."""
+    """A run's history.csv, or None (and a line in ``ctx.skipped``) when it is unreadable or over the size
+    limit (:data:`yatbench.report.load.HISTORY_MAX_BYTES`). Columns are numbers (anything else is NaN)."""
+    path = ctx.table.run_dir(folder) / HISTORY_FILE
+    too_large = history_too_large(path)
+    if too_large:
+        ctx.skipped.append(f"{what} {folder}: {too_large}")
+        return None
     try:
-        frame = pd.read_csv(ctx.table.run_dir(folder) / "history.csv")
-    except (OSError, ValueError, pd.errors.ParserError):
+        frame = pd.read_csv(path)
+    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError):
         ctx.skipped.append(f"{what} {folder}: history.csv unreadable")
         return None
-    return frame if "epoch" in frame.columns else None
+    if "epoch" not in frame.columns:
+        return None
+    frame = frame.apply(pd.to_numeric, errors="coerce")  # a damaged cell is a gap, not a text column
+    return frame[frame["epoch"].notna()]
 
 
 def history_series(ctx: Context, runs: pd.DataFrame, column: str) -> dict[int, pd.Series]:

@@ -226,10 +226,10 @@ def test_all_and_none_solved_at_the_seed_counts_that_crashed(seeds: int, tmp_pat
     plans = [plain(name, seed, solved) for name, solved in (("yat", True), ("relu2", False), ("relu4", True))
              for seed in range(seeds)]
     folders = write_runs(results, plans)
-    report = report_on(results, weights=True)
+    report = report_on(results, weights=seeds == 10)  # the figures from weights once: they take seconds
     check_finished(report, folders)
     drawn = {f.name for f in report.figures}
-    assert {"param_budget_xor", "decision_regions_xor", "learning_curves_xor"} <= drawn, drawn
+    assert {"param_budget_xor", "learning_curves_xor"} | ({"decision_regions_xor"} if seeds == 10 else set()) <= drawn
 
 
 def test_a_figure_that_fails_is_named_and_the_rest_is_written(tmp_path: Path, monkeypatch, capsys) -> None:
@@ -260,3 +260,23 @@ def test_a_figure_that_fails_is_named_and_the_rest_is_written(tmp_path: Path, mo
     assert {"summary.csv", "xor.csv", "claims.csv", "learning_curves_xor.png", ERRORS_FILE} <= written
     assert "param_budget_xor.png" not in written
     assert [c.key for c in report.claims]  # the verdicts were still decided
+
+
+def test_a_failure_is_located_in_yatbench_and_interrupts_are_not_caught() -> None:
+    """A failure names the innermost yatbench frame (not the guard, not a library); Ctrl-C still ends the report."""
+    from yatbench.report.guard import attempt
+    from yatbench.report.stats import wilson
+
+    failures: list = []
+    assert attempt("figure", "bad count", lambda: wilson(5, 3), failures) is None
+    assert attempt("figure", "fine", lambda: wilson(3, 3), failures) == (pytest.approx(0.4385, abs=1e-4), 1.0)
+    (failure,) = failures
+    assert failure.line().startswith("figure 'bad count' could not be made: ValueError: a success count needs")
+    assert failure.where.startswith("yatbench/report/stats.py:") and failure.where.endswith("in wilson")
+
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        attempt("claims", "interrupted", interrupted, failures)
+    assert len(failures) == 1

@@ -22,6 +22,11 @@ from typing import TypeVar
 
 T = TypeVar("T")
 ERRORS_FILE = "errors.txt"
+PACKAGE = Path(__file__).resolve().parents[1]  # the yatbench package: where a failure is located
+
+
+def _in_package(filename: str) -> bool:
+    return Path(filename).resolve().is_relative_to(PACKAGE)
 
 
 @dataclass(frozen=True)
@@ -37,13 +42,13 @@ class Failure:
     @classmethod
     def of(cls, kind: str, name: str, exc: BaseException) -> Failure:
         frames = traceback.extract_tb(exc.__traceback__)
-        ours = [f for f in frames if "/yatbench/" in f.filename.replace("\\", "/")] or frames
+        ours = [f for f in frames if _in_package(f.filename) and Path(f.filename).name != "guard.py"] or frames[-1:]
         where = ""
         if ours:
             frame = ours[-1]
-            path = frame.filename.replace("\\", "/")
-            where = f"{path[path.rfind('/yatbench/') + 1:] if '/yatbench/' in path else path}:{frame.lineno} " \
-                    f"in {frame.name}"
+            path = Path(frame.filename)
+            shown = path.relative_to(PACKAGE.parent).as_posix() if _in_package(frame.filename) else path.name
+            where = f"{shown}:{frame.lineno} in {frame.name}"
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         error = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
         return cls(kind, name, error[:300], where, "".join(traceback.format_exception(exc)))

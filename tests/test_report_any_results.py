@@ -48,10 +48,12 @@ CONFIGS = {
     "relu4": ("xor", "relu", ("model.hidden=[4]",)),
     "linear-binary": ("xor", "linear", ("dataset.encoding=binary",)),
     "compositional-yat": ("compositional", "yat", ()),
+    "compositional-relu8": ("compositional", "relu", ("model.hidden=[8]",)),
+    "compositional-relu16": ("compositional", "relu", ("model.hidden=[16]",)),
 }
 # Values a metric may hold in a record (as json reads it back): NaN, ±inf, huge, tiny, an integer beyond
 # any float (json reads 10**400 as a Python int), None; and "drop" removes the column from that run.
-ODD = st.sampled_from([math.nan, math.inf, -math.inf, 1e308, -1e308, 5e-324, 10**400, None, "drop"])
+ODD = st.sampled_from([math.nan, math.inf, -math.inf, 1e308, -1e308, 1e300, 5e-324, -0.0, 10**400, None, "drop"])
 DAMAGE = ("none", "metrics-truncated", "metrics-list", "metrics-bytes", "config-bad-yaml", "config-not-mapping",
           "history-garbage", "history-empty", "history-header-only", "history-absent", "history-too-large",
           "model-absent")
@@ -85,7 +87,7 @@ def run_plans(draw: st.DrawFn) -> list[dict[str, Any]]:
             solved = draw(st.booleans()) if solved_share == 0.5 else bool(solved_share)
             odd = draw(st.dictionaries(st.sampled_from(["test_accuracy", "test_loss", "train_loss", "test_mse",
                                                         "test_r2", "steps_to_solve", "test_max_prob"]),
-                                       ODD, max_size=2)) if draw(st.integers(0, 3)) == 0 else {}
+                                       ODD, max_size=2)) if draw(st.booleans()) else {}
             damage = draw(st.sampled_from(DAMAGE)) if draw(st.integers(0, 5)) == 0 else "none"
             plans.append({"name": name, "seed": seed, "solved": solved, "odd": odd, "damage": damage,
                           "diverged": draw(st.integers(0, 9)) == 0,

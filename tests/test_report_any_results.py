@@ -264,6 +264,22 @@ def test_a_figure_that_fails_is_named_and_the_rest_is_written(tmp_path: Path, mo
     assert [c.key for c in report.claims]  # the verdicts were still decided
 
 
+def test_a_failure_message_with_brackets_is_printed_as_written(tmp_path: Path, capsys) -> None:
+    """stderr shows the error text as is: rich markup in it ([/], [bold]) is neither applied nor an error."""
+    from yatbench.report.console import print_report
+    from yatbench.report.guard import Failure, attempt
+
+    failures: list[Failure] = []
+    attempt("claims", "odd", lambda: (_ for _ in ()).throw(ValueError("values [/] and [bold]x[/bold]")), failures)
+    results = tmp_path / "results"
+    write_runs(results, [plain("yat", 0, True)])
+    report = report_on(results)
+    report.failures = failures
+    print_report(report)
+    err = capsys.readouterr().err
+    assert "claims 'odd' could not be made: ValueError: values [/] and [bold]x[/bold]" in err
+
+
 def test_a_failure_is_located_in_yatbench_and_interrupts_are_not_caught() -> None:
     """A failure names the innermost yatbench frame (not the guard, not a library); Ctrl-C still ends the report."""
     from yatbench.report.guard import attempt

@@ -56,11 +56,13 @@ def print_report(report: Report) -> None:
         for name, reason in report.table.broken:
             console.print(f"  • {name}: {reason}")
     if report.failures:  # one line each on stderr: the page was written without them
+        from rich.markup import escape
+
         errors = Console(stderr=True)
-        for failure in report.failures:
-            errors.print(f"[red]report:[/] {failure.line()}", markup=True, highlight=False, soft_wrap=True)
+        for failure in report.failures:  # escaped: an error message may hold [brackets]
+            errors.print(f"[red]report:[/] {escape(failure.line())}", highlight=False, soft_wrap=True)
         errors.print(f"[red]report:[/] {len(report.failures)} part(s) left out; tracebacks in "
-                     f"{report.out_dir / ERRORS_FILE}", highlight=False, soft_wrap=True)
+                     f"{escape(str(report.out_dir / ERRORS_FILE))}", highlight=False, soft_wrap=True)
     console.print(f"report: {report.index_html}  (also {report.index_md.name}, "
                   f"{len(report.figures)} figures, {len(report.tables) + 2} tables as CSV + Markdown)")
 

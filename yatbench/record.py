@@ -26,15 +26,46 @@ PREPROCESS = ("none", "center", "standardize")
 # Run-level files the report may read, by name → the file in the run folder.
 ARTIFACTS = {"class_means": "class_means.npy"}  # (classes × features) mean training input per class
 Scalar = float | int | bool | str | None
+# The largest integer a record may hold (int64: what a table column and a torch seed hold). JSON has no
+# limit, and json reads 10**400 as a Python int that no float or array can take.
+INT_MAX = 2**63 - 1
+
+
+def _shown(value: Any) -> str:
+    """``repr`` of a recorded value, short: an absurd integer is named by its length, not printed whole."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > INT_MAX:
+        return f"(an integer of {len(str(abs(value)))} digits)"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _int(data: dict[str, Any], key: str, minimum: int = 0, optional: bool = False) -> int | None:
     value = data.get(key)
     if value is None and optional:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{key} {value!r} is not an integer ≥ {minimum}")
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= INT_MAX:
+        raise ValueError(f"{key} {_shown(value)} is not an integer in [{minimum}, 2**63 - 1]")
     return value
+
+
+def check_metric(key: str, value: Any) -> None:
+    """A metric's value: None, a bool, text, an int64, or a float; accuracies in [0, 1] and retentions ≥ 0
+    when finite (a diverged run may record NaN or ±inf); ``solved`` a bool. ValueError names what is wrong."""
+    if value is not None and not isinstance(value, (int, float, bool, str)):
+        raise ValueError(f"metric {key!r} holds {type(value).__name__}, not a number")
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        if key == "solved" and isinstance(value, str):
+            raise ValueError(f"metric 'solved' holds {_shown(value)}, not true or false")
+        return
+    if key == "solved":
+        raise ValueError(f"metric 'solved' holds {_shown(value)}, not true or false")
+    if isinstance(value, int) and abs(value) > INT_MAX:
+        raise ValueError(f"metric {key!r} holds {_shown(value)}, beyond any float")
+    if math.isfinite(value):
+        if key.endswith("accuracy") and not 0 <= value <= 1:
+            raise ValueError(f"metric {key!r} = {value!r} is not an accuracy in [0, 1]")
+        if key.startswith("retention_") and value < 0:
+            raise ValueError(f"metric {key!r} = {value!r} is negative (a ratio of two accuracies)")
 
 
 def _text(data: dict[str, Any], key: str, choices: tuple[str, ...] = ()) -> str:
@@ -172,8 +203,7 @@ class RunRecord:
         if not isinstance(metrics, dict):
             raise ValueError("metrics is not an object")
         for key, value in metrics.items():
-            if value is not None and not isinstance(value, (int, float, bool, str)):
-                raise ValueError(f"metric {key!r} holds {type(value).__name__}, not a number")
+            check_metric(key, value)
         if status == "ok" and not any(k.startswith("test_") for k in metrics):
             raise ValueError("status ok but no test metric recorded")
         for key in ("notes",):

@@ -15,6 +15,7 @@ import pandas as pd
 from yatbench.report.claims import NOT_ENOUGH, Claim, all_claims, claims_frame, verdict_counts
 from yatbench.report.context import Context
 from yatbench.report.figures import Figure, all_figures
+from yatbench.report.guard import ERRORS_FILE, Failure, write_errors
 from yatbench.report.load import REPORT_DIR, RunTable, load_runs, main_variants
 from yatbench.report.output import check_target, staged, write_parquet
 from yatbench.report.page import (
@@ -65,6 +66,7 @@ class Report:
     where: list[Condition] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # configurations whose runs were made by different code
     notes: list[str] = field(default_factory=list)  # what was not written, and why (e.g. runs.parquet)
+    failures: list[Failure] = field(default_factory=list)  # figures, claims, tables that could not be made
 
 
 def missing_runs(table: RunTable) -> list[str]:
@@ -89,12 +91,16 @@ def missing_runs(table: RunTable) -> list[str]:
 
 
 def build_report(results_dir: Path, out_dir: Path | None = None, where: list[Condition] | None = None,
-                 step: Callable[[str], None] = lambda _: None) -> Report:
+                 step: Callable[[str], None] = lambda _: None,
+                 figures_wanted: Callable[[str], bool] = lambda name: True) -> Report:
     """Read every run under ``results_dir`` (those matching ``where``, see :mod:`yatbench.report.subset`) and
-    write the report into ``out_dir`` (default results/report). ``step`` hears what is being done now.
+    write the report into ``out_dir`` (default results/report). ``step`` hears what is being done now;
+    ``figures_wanted`` picks figure makers by name (:func:`yatbench.report.figures.figure_makers`; default all).
 
     The report is built in a temporary sibling and swapped in whole (:mod:`yatbench.report.output`):
-    an existing ``out_dir`` is replaced only when it is an earlier yatbench report.
+    an existing ``out_dir`` is replaced only when it is an earlier yatbench report. A figure, claim
+    family or table that raises is left out and recorded (:mod:`yatbench.report.guard`); the rest is
+    still written.
     """
     out_dir = out_dir or results_dir / REPORT_DIR
     check_target(out_dir)  # before reading the runs: a wrong --out fails at once
@@ -105,7 +111,7 @@ def build_report(results_dir: Path, out_dir: Path | None = None, where: list[Con
     with staged(out_dir) as work:
         ctx = Context(table, main_variants(table.runs), work)
         step(f"summarising {len(table.runs)} runs")
-        tables = all_tables(table) if not table.empty else []
+        tables = all_tables(table, ctx.failures) if not table.empty else []
         for tab in tables:
             write_table(tab, work)
         notes: list[str] = []
@@ -116,12 +122,13 @@ def build_report(results_dir: Path, out_dir: Path | None = None, where: list[Con
             provenance_table(table.runs).to_csv(work / "provenance.csv", index=False)
         warnings = version_warnings(table.runs)
         step("drawing figures")
-        figures = all_figures(ctx)
+        figures = all_figures(ctx, figures_wanted)
         step("deciding claims")
         claims = all_claims(ctx)
         claims_frame(claims).to_csv(work / "claims.csv", index=False)
         missing = missing_runs(table)
         step("writing the page")
+        write_errors(ctx.failures, work)
         blocks = page_blocks(ctx, tables, figures, claims, missing)
         if warnings:
             blocks.insert(0, para("**Warning: runs of one configuration made with different code.** "
@@ -135,7 +142,7 @@ def build_report(results_dir: Path, out_dir: Path | None = None, where: list[Con
     for fig in figures:  # the files now live in out_dir
         fig.path = out_dir / fig.path.name
     return Report(out_dir, out_dir / md.name, out_dir / html_path.name, table, tables, figures, claims, missing,
-                  ctx.skipped, where or [], warnings, notes)
+                  ctx.skipped, where or [], warnings, notes, ctx.failures)
 
 
 def _inventory(table: RunTable) -> pd.DataFrame:
@@ -190,6 +197,13 @@ def page_blocks(ctx: Context, tables: list[Table], figures: list[Figure], claims
                        f"Claims tested: {counts['supported']} supported, {counts['contradicted']} contradicted, "
                        f"{counts[NOT_ENOUGH]} without enough data. Every number below names its runs and seeds; "
                        "all runs with their config columns are in [runs.csv](runs.csv)."))
+    if ctx.failures:
+        blocks.append(heading("What could not be made"))
+        blocks.append(para(f"{len(ctx.failures)} part(s) of this report failed and are left out; everything else "
+                           f"was written. The full tracebacks are in [{ERRORS_FILE}]({ERRORS_FILE}) — please "
+                           "include it when reporting the problem."))
+        blocks.append(bullets([f"`{f.kind} {f.name}`: {f.error}" + (f" (`{f.where}`)" if f.where else "")
+                               for f in ctx.failures]))
     blocks.append(heading("Verdicts at a glance"))
     blocks.append(para("Each claim from the seed texts that these runs (or the formula) can test; the full "
                        "measurement, decision rule and numbers are in the Claims section at the end."))

@@ -12,6 +12,7 @@ from yatbench.narrow import Col, fit_table
 from yatbench.report.build import Report
 from yatbench.report.claims import CONTRADICTED, NOT_ENOUGH, SUPPORTED
 from yatbench.report.compare import Comparison
+from yatbench.report.guard import ERRORS_FILE
 from yatbench.report.page import claim_name
 from yatbench.report.subset import where_text
 
@@ -58,6 +59,14 @@ def print_report(report: Report, console: Console | None = None) -> None:
         console.print(f"[bold yellow]warning:[/] {line}", highlight=False)
     for line in report.notes:
         console.print(f"[yellow]note:[/] {line}", highlight=False)
+    if report.failures:  # one line each on stderr: the page was written without them
+        from rich.markup import escape
+
+        errors = Console(stderr=True)
+        for failure in report.failures:  # escaped: an error message may hold [brackets]
+            errors.print(f"[red]report:[/] {escape(failure.line())}", highlight=False, soft_wrap=True)
+        errors.print(f"[red]report:[/] {len(report.failures)} part(s) left out; tracebacks in "
+                     f"{escape(str(report.out_dir / ERRORS_FILE))}", highlight=False, soft_wrap=True)
     console.print(f"report: {report.index_html}  (also {report.index_md.name}, "
                   f"{len(report.figures)} figures, {len(report.tables) + 2} tables as CSV + Markdown)")
 

@@ -11,17 +11,20 @@ from pathlib import Path
 
 import pandas as pd
 
+from yatbench.report.guard import Failure
 from yatbench.report.load import RunTable, as_text, config_columns, show_value
 
 
 @dataclass
 class Context:
-    """The runs, the configuration figures draw per (dataset, model), the output folder, what was skipped."""
+    """The runs, the configuration figures draw per (dataset, model), the output folder, what was skipped
+    (``skipped``: runs a figure or claim left out, and why) and what could not be made (``failures``)."""
 
     table: RunTable
     variants: dict[tuple[str, str], str]
     out_dir: Path
     skipped: list[str] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
 
     def runs_of(self, dataset: str, model: str | None = None) -> pd.DataFrame:
         """Finished runs of the drawn configuration of ``model`` (of every model) on ``dataset``."""

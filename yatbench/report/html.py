@@ -9,6 +9,7 @@ it into HTML, so the page never shows raw Markdown.
 from __future__ import annotations
 
 import html
+import math
 import re
 from functools import lru_cache
 
@@ -93,6 +94,7 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
 
 
+SPARK_POINTS = 500  # the most points a run card's inline plot draws
 _NUMERIC = re.compile(r"^\s*[−\-+]?\d")
 
 
@@ -138,7 +140,9 @@ def toc_html(entries: list[tuple[int, str, str]]) -> str:
 
 def sparkline(xs: list[float], ys: list[float], width: int = 300, height: int = 70, x_label: str = "step") -> str:
     """A small inline SVG of ys against xs with its axes: the value range on the left, the steps below."""
-    points = [(x, y) for x, y in zip(xs, ys, strict=False) if y == y and abs(y) != float("inf")]
+    points = [(x, y) for x, y in zip(xs, ys, strict=False) if math.isfinite(x) and math.isfinite(y)]
+    if len(points) > SPARK_POINTS:  # a long history: every k-th point (and the last) is all the width can show
+        points = points[::-(-len(points) // SPARK_POINTS)] + points[-1:]
     if len(points) < 2:
         return "<em>(fewer than 2 points recorded)</em>"
     left, bottom, top, right = 52, 16, 4, 6  # room for the tick labels

@@ -10,6 +10,10 @@ metrics.json, a record that fails its checks, an unreadable or ill-shaped config
 listed in :attr:`RunTable.broken` with the reason and left out. Nothing here touches training
 data, imports code named in a folder, or reads today's ``conf/``.
 
+A run's history.csv is read only when it is at most ``HISTORY_MAX_BYTES`` (32 MiB, about 300 000
+rows of a 15-column history; a preset's longest history is 200 rows, 14 kB): a larger one is not read
+at all, and the learning curve or claim that wanted it says so (:func:`history_too_large`).
+
 Runs that differ only by seed form a *configuration*: the ``variant`` column holds the recorded
 seedless key (:func:`yatbench.identity.seedless_key`), ``setting`` the recorded setting key
 (same data, preprocessing and training), and ``variant_label`` names what sets a configuration
@@ -33,6 +37,8 @@ from yatbench.results import METRICS_FILE, PARTIAL_DIR
 from yatbench.tags import read_tags
 
 REPORT_DIR = "report"
+HISTORY_FILE = "history.csv"
+HISTORY_MAX_BYTES = 32 * 2**20
 MODEL_ORDER = ["yat", "linear", "relu", "attention"]
 FACTS = ("task", "source", "preprocess", "in_features", "out_features", "n_train", "n_test", "metric")
 # The columns every table has, even with no runs (so an empty folder still filters cleanly).
@@ -96,7 +102,7 @@ def read_run(folder: Path) -> tuple[dict[str, Any], dict[str, Any], RunRecord]:
         raise ValueError("no metrics.json (the run did not finish)")
     try:
         data = json.loads(metrics_path.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:  # ValueError: also ints of > 4300 digits
         raise ValueError(f"metrics.json is not valid JSON ({exc.__class__.__name__})") from None
     record = RunRecord.from_dict(data)
     if record.run_id != folder.name:
@@ -127,6 +133,17 @@ def provenance_columns(record: RunRecord) -> dict[str, Any]:
     columns["finished_at"] = record.finished_at or None
     columns.update({f"versions.{name}": record.versions.get(name) for name in VERSIONS})
     return columns
+
+
+def history_too_large(path: Path, limit: int = HISTORY_MAX_BYTES) -> str:
+    """Why a CSV the report would read (a run's history.csv) is not read — over ``limit`` bytes — or ""."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return ""  # absent or unreadable: the reader says so itself
+    if size <= limit:
+        return ""
+    return f"{path.name} is {size / 2**20:,.0f} MiB, over the report's limit of {limit / 2**20:,.0f} MiB: not read"
 
 
 def read_config(folder: Path, record: RunRecord) -> dict[str, Any]:

@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from yatbench.report.context import Context
+from yatbench.report.load import HISTORY_FILE, history_too_large
 from yatbench.report.rebuild import build_untrained, first_layer_weights
 from yatbench.report.stats import Summary, summarize, welch_diff
 
@@ -52,6 +54,11 @@ def yat_grid(weights: list[tuple[float, float]], biases: list[float], extent: fl
 
 def territory_sharpness() -> dict[float, float]:
     """Mean over the plane of the winning neuron's softmax probability, per temperature τ."""
+    return dict(_territory_sharpness())
+
+
+@functools.cache  # pure float64 math on constants: the figure and the claim share one computation
+def _territory_sharpness() -> tuple[tuple[float, float], ...]:
     weights = list(TERRITORY_WEIGHTS)
     _, _, scores = yat_grid(weights, [0.0] * len(weights), steps=301)
     out = {}
@@ -61,17 +68,36 @@ def territory_sharpness() -> dict[float, float]:
         probs = np.exp(logits)
         probs /= probs.sum(-1, keepdims=True)
         out[tau] = float(probs.max(-1).mean())
-    return out
+    return tuple(out.items())
 
 
 def read_history(ctx: Context, folder: str, what: str = "learning curve") -> pd.DataFrame | None:
-    """A run's history.csv, or None (and a line in ``ctx.skipped``) when it is unreadable."""
+    """A run's history.csv, or None (and a line in ``ctx.skipped``) when it is unreadable or over the size
+    limit (:data:`yatbench.report.load.HISTORY_MAX_BYTES`). Columns are numbers (anything else is NaN)."""
+    path = ctx.table.run_dir(folder) / HISTORY_FILE
+    too_large = history_too_large(path)
+    if too_large:
+        ctx.skipped.append(f"{what} {folder}: {too_large}")
+        return None
     try:
-        frame = pd.read_csv(ctx.table.run_dir(folder) / "history.csv")
-    except (OSError, ValueError, pd.errors.ParserError):
+        frame = pd.read_csv(path)
+    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError):
         ctx.skipped.append(f"{what} {folder}: history.csv unreadable")
         return None
-    return frame if "epoch" in frame.columns else None
+    if "epoch" not in frame.columns:
+        return None
+    for column in frame.columns:  # text or integers beyond int64 (a damaged cell, 10**400): numbers or NaN
+        if not pd.api.types.is_numeric_dtype(frame[column]):
+            frame[column] = [_as_float(v) for v in frame[column]]
+    return frame[frame["epoch"].notna()]
+
+
+def _as_float(value: Any) -> float:
+    """A CSV cell as a float: ``float()`` of its text (a too-large integer is ±inf), NaN when not a number."""
+    try:
+        return float(str(value))
+    except ValueError:
+        return math.nan
 
 
 def history_series(ctx: Context, runs: pd.DataFrame, column: str) -> dict[int, pd.Series]:
@@ -222,6 +248,11 @@ def prototype_geometry(ctx: Context, runs: pd.DataFrame) -> dict[int, dict[str, 
 def yat_peak(weight: tuple[float, ...], epsilon: float = EPSILON) -> dict[str, float]:
     """The maximum of ⵟ(w, ·) with b = 0, in float64: its value at x* = (1 + ε/‖w‖²)·w, the largest
     value on a fine grid around x* (a check that x* is the maximum), and the two closed forms."""
+    return dict(_yat_peak(tuple(weight), epsilon))
+
+
+@functools.cache  # pure float64 math on the claim's constants: computed once per process
+def _yat_peak(weight: tuple[float, ...], epsilon: float) -> tuple[tuple[str, float], ...]:
     import torch
 
     from yatbench.nn.yat import yat_reference
@@ -240,8 +271,8 @@ def yat_peak(weight: tuple[float, ...], epsilon: float = EPSILON) -> dict[str, f
     a, b = torch.meshgrid(steps, steps, indexing="ij")
     points = x_star + a.reshape(-1, 1) * unit + b.reshape(-1, 1) * other
     grid_max = float(yat_reference(points, w, None, None, epsilon).max())
-    return {"norm2": norm2, "at_x_star": at_star, "grid_max": grid_max,
-            "seed_bound": norm2**2 / epsilon, "design_bound": norm2**2 / epsilon + norm2}
+    return (("norm2", norm2), ("at_x_star", at_star), ("grid_max", grid_max),
+            ("seed_bound", norm2**2 / epsilon), ("design_bound", norm2**2 / epsilon + norm2))
 
 
 def yat_at(weight: tuple[float, ...], bias: float, x: tuple[float, ...], epsilon: float = EPSILON) -> float:

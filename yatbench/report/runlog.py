@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from yatbench.report.html import sparkline
-from yatbench.report.load import RunTable, config_columns, show_value
+from yatbench.report.load import HISTORY_FILE, RunTable, config_columns, history_too_large, show_value
 
 
 def cfg_anchor(key: str) -> str:
@@ -36,6 +36,7 @@ class RunEntry:
     params: int
     metrics: dict[str, str]
     history: dict[str, tuple[list[float], list[float]]] = field(default_factory=dict)
+    history_note: str = ""  # why the history is not shown (over the size limit), when it is not
 
 
 @dataclass
@@ -49,7 +50,10 @@ class ConfigEntry:
 
 
 def read_history(path: Path) -> dict[str, tuple[list[float], list[float]]]:
-    """history.csv as {column: (steps, values)} for train_loss and every test_* column; {} when absent."""
+    """history.csv as {column: (steps, values)} for train_loss and every test_* column; {} when absent,
+    unreadable or over the size limit (:func:`yatbench.report.load.history_too_large`)."""
+    if history_too_large(path):
+        return {}
     try:
         with path.open(newline="") as handle:
             rows = list(csv.DictReader(handle))
@@ -97,8 +101,9 @@ def run_sections(table: RunTable) -> list[ConfigEntry]:
         for _, row in frame.iterrows():
             record = table.records.get(str(row["run_id"]))
             metrics = {k: _fmt(v) for k, v in (record.metrics if record else {}).items() if k != "headline"}
+            path = table.run_dir(str(row["run_id"])) / HISTORY_FILE
             entries.append(RunEntry(str(row["run_id"]), int(row["seed"]), str(row["status"]), int(row["params"]),
-                                    metrics, read_history(table.run_dir(str(row["run_id"])) / "history.csv")))
+                                    metrics, read_history(path), history_too_large(path)))
         out.append(ConfigEntry(str(key), title, config, entries))
     return out
 
@@ -131,6 +136,8 @@ def runs_html(sections: list[ConfigEntry]) -> str:
             metrics = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in run.metrics.items())
             plots = "".join(f"<dt>{html.escape(name)} by step</dt><dd>{sparkline(xs, ys)} "
                             f"{ys[0]:.4g} → {ys[-1]:.4g}</dd>" for name, (xs, ys) in run.history.items())
+            if run.history_note:
+                plots += f"<dt>history</dt><dd>{html.escape(run.history_note)}</dd>"
             out.append(f"<details class='run' id='{run_anchor(run.run_id)}'><summary>seed {run.seed} · "
                        f"{html.escape(run.status)} · {run.params:,} params · <code>{html.escape(run.run_id)}</code>"
                        f"</summary><dl><dt>folder</dt><dd><code>{html.escape(run.run_id)}/</code> (config.yaml, "

@@ -15,6 +15,13 @@
 
 Everything here is plain arithmetic on numbers the runs recorded; scipy (installed with
 mlxtend) supplies only the t and normal quantiles.
+
+Every interval contains its point and lies within the quantity's range, for any input: a rate's
+bounds lie in [0, 1] (exactly 0 at 0/n and 1 at n/n, where rounding would otherwise leave 5e-17 or
+1 − 1e-16), a difference of rates in [−1, 1]; an interval that cannot be computed (no values, one
+value, a side without two values) is NaN, never a wrong number. Values too large or too small to square in
+floating point (beyond 2^±100) are summarised in units of a power of two, which is exact, so a
+huge but finite metric gives a finite mean rather than an ``OverflowError``.
 """
 
 from __future__ import annotations
@@ -66,14 +73,14 @@ class Summary:
 
 
 def clean(values: Iterable[float | None]) -> list[float]:
-    """The finite numbers among ``values`` (None, NaN and ±inf dropped)."""
+    """The finite numbers among ``values`` (None, NaN, ±inf, text and integers beyond float range dropped)."""
     out = []
     for value in values:
         if value is None:
             continue
         try:
             number = float(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: an int such as 10**400
             continue
         if math.isfinite(number):
             out.append(number)
@@ -84,6 +91,21 @@ def clean(values: Iterable[float | None]) -> list[float]:
 # accuracies (retention) is ≥ 0 but may exceed 1.
 UNIT = (0.0, 1.0)
 NONNEGATIVE = (0.0, math.inf)
+# Outside these magnitudes a variance's square (Welch's degrees of freedom) can overflow or vanish in a
+# float: such samples are summarised in units of a power of two near their largest value (see _scale).
+SAFE = (2.0**-100, 2.0**100)
+
+
+def _scale(xs: list[float]) -> float:
+    """1, or the power of two just below the largest |x| when ``xs`` lie outside ``SAFE``.
+
+    Dividing by a power of two is exact, and every step of a t interval (sums, sqrt, products) is
+    correctly rounded, so scaling changes no bit of a result that could be computed unscaled.
+    """
+    big = max((abs(x) for x in xs), default=0.0)
+    if big == 0.0 or SAFE[0] <= big <= SAFE[1]:
+        return 1.0
+    return math.ldexp(1.0, math.frexp(big)[1] - 1)
 
 
 def summarize(values: Iterable[float | None], level: float = LEVEL,
@@ -99,12 +121,14 @@ def summarize(values: Iterable[float | None], level: float = LEVEL,
     n = len(xs)
     if n == 0:
         return Summary(0, math.nan, math.nan, math.nan, math.nan)
-    mean = math.fsum(xs) / n
+    unit = _scale(xs)
+    ys = [x / unit for x in xs] if unit != 1.0 else xs
+    mean = math.fsum(ys) / n
     if n == 1:
-        return Summary(1, mean, math.nan, math.nan, math.nan)
-    std = math.sqrt(math.fsum((x - mean) ** 2 for x in xs) / (n - 1))
+        return Summary(1, mean * unit, math.nan, math.nan, math.nan)
+    std = math.sqrt(math.fsum((y - mean) ** 2 for y in ys) / (n - 1))
     half = float(_st.t.ppf(0.5 + level / 2, n - 1)) * std / math.sqrt(n)
-    return Summary(n, mean, std, mean - half, mean + half)
+    return Summary(n, mean * unit, std * unit, (mean - half) * unit, (mean + half) * unit)
 
 
 def _bounded_summary(xs: list[float], level: float, bounds: tuple[float, float]) -> Summary:
@@ -113,20 +137,30 @@ def _bounded_summary(xs: list[float], level: float, bounds: tuple[float, float])
     if any(x < low or x > high for x in xs):
         raise ValueError(f"a bounded summary needs values in [{low:g}, {high:g}]")
     plain = summarize(xs, level)
-    lo, hi = (min(max(v, low), high) if math.isfinite(v) else v for v in (plain.lo, plain.hi))
+    lo, hi = (v if math.isnan(v) else min(max(v, low), high) for v in (plain.lo, plain.hi))
     upper = "∞)" if math.isinf(high) else f"{high:g}]"
     return Summary(plain.n, plain.mean, plain.std, lo, hi, f"t, truncated to [{low:g}, {upper}")
 
 
 def wilson(successes: int, n: int, z: float = Z) -> tuple[float, float]:
-    """Wilson score interval of a proportion successes/n; (nan, nan) when n = 0."""
+    """Wilson score interval of a proportion successes/n; (nan, nan) when n = 0.
+
+    The bounds lie in [0, 1] and contain successes/n. In exact arithmetic the interval reaches 0 at
+    0/n and 1 at n/n; in floating point centre ± half lands a few ulps off (0/3 gives 5.6e-17, 10/10
+    gives 1 − 1.1e-16), an interval that excludes its own point and a negative error bar, so those
+    ends are set exactly and every bound is clipped to the point's side.
+    """
     if n <= 0:
         return (math.nan, math.nan)
+    if not 0 <= successes <= n:
+        raise ValueError(f"a success count needs 0 ≤ k ≤ n, got k = {successes}, n = {n}")
     p = successes / n
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    lo = 0.0 if successes == 0 else min(max(0.0, centre - half), p)
+    hi = 1.0 if successes == n else max(min(1.0, centre + half), p)
+    return (lo, hi)
 
 
 def newcombe_diff(k1: int, n1: int, k2: int, n2: int, z: float = Z) -> tuple[float, float, float]:
@@ -139,29 +173,31 @@ def newcombe_diff(k1: int, n1: int, k2: int, n2: int, z: float = Z) -> tuple[flo
     diff = p1 - p2
     lo = diff - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
     hi = diff + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
-    return (diff, lo, hi)
+    return (diff, max(-1.0, lo), min(1.0, hi))  # a difference of two rates lies in [−1, 1]
 
 
 def welch_diff(a: Iterable[float | None], b: Iterable[float | None],
                level: float = LEVEL) -> tuple[float, float, float]:
     """mean(a) − mean(b) and Welch's t interval; NaN bounds when either side has < 2 values.
 
-    Two samples with zero variance give a zero-width interval at the difference.
+    Two samples with zero variance give a zero-width interval at the difference. Samples too large to
+    square are compared in units of a common power of two (exact), as in :func:`summarize`.
     """
     xa, xb = clean(a), clean(b)
     if not xa or not xb:
         return (math.nan, math.nan, math.nan)
-    sa, sb = summarize(xa), summarize(xb)
+    unit = _scale(xa + xb)
+    sa, sb = summarize([x / unit for x in xa]), summarize([x / unit for x in xb])
     diff = sa.mean - sb.mean
     if sa.n < 2 or sb.n < 2:
-        return (diff, math.nan, math.nan)
+        return (diff * unit, math.nan, math.nan)
     va, vb = sa.std**2 / sa.n, sb.std**2 / sb.n
     se = math.sqrt(va + vb)
     if se == 0:
-        return (diff, diff, diff)
+        return (diff * unit, diff * unit, diff * unit)
     df = (va + vb) ** 2 / (va**2 / (sa.n - 1) + vb**2 / (sb.n - 1))
     half = float(_st.t.ppf(0.5 + level / 2, df)) * se
-    return (diff, diff - half, diff + half)
+    return (diff * unit, (diff - half) * unit, (diff + half) * unit)
 
 
 def fmt_interval(lo: float, hi: float, digits: int = 3) -> str:

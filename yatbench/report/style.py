@@ -6,6 +6,9 @@ from pathlib import Path
 from typing import Any
 
 DPI = 130
+# matplotlib computes axis limits, margins and ticks in float64: data near the float maximum (a loss of
+# 1e308) overflows them and the figure cannot be saved. Values beyond this magnitude are not drawn.
+DRAWABLE = 1e300
 MODEL_COLORS = {"yat": "#0072B2", "linear": "#E69F00", "relu": "#009E73", "attention": "#CC79A7"}
 EXTRA_COLORS = ["#D55E00", "#56B4E9", "#F0E442", "#000000"]
 TRUTH_COLOR = "#222222"
@@ -37,6 +40,19 @@ def pyplot() -> Any:
 
     plt.rcParams.update(RC)
     return plt
+
+
+def drawable(values: Any) -> Any:
+    """``values`` (a pandas Series or an array) as floats, with NaN for what cannot be drawn: non-finite
+    values and those beyond ±``DRAWABLE``. A plotted line has a gap there; a caption says so."""
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(values, pd.Series):
+        numbers = pd.to_numeric(values, errors="coerce").astype(float)
+        return numbers.where(np.isfinite(numbers) & (numbers.abs() <= DRAWABLE))
+    numbers = np.asarray(values, dtype=float)
+    return np.where(np.isfinite(numbers) & (np.abs(numbers) <= DRAWABLE), numbers, np.nan)
 
 
 def color(model: str, index: int = 0) -> str:

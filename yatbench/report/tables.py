@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from yatbench.report.guard import Failure, attempt
 from yatbench.report.load import RunTable
 from yatbench.report.stats import NONNEGATIVE, fmt_interval, summarize, wilson
 
@@ -203,11 +204,12 @@ def write_table(tab: Table, out_dir: Path) -> list[Path]:
     return [csv_path, md_path]
 
 
-def all_tables(table: RunTable) -> list[Table]:
-    """The summary table, then the XOR and inversion tables where those runs exist."""
-    tables = [summary_table(table)]
-    for maker in (xor_table, inversion_table):
-        made = maker(table)
+def all_tables(table: RunTable, failures: list[Failure]) -> list[Table]:
+    """The summary table, then the XOR and inversion tables where those runs exist; a table that cannot be
+    made is recorded in ``failures`` and the others are still made."""
+    tables = []
+    for maker in (summary_table, xor_table, inversion_table):
+        made = attempt("table", maker.__name__.removesuffix("_table"), lambda maker=maker: maker(table), failures)
         if made is not None:
             tables.append(made)
     return tables

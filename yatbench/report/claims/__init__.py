@@ -4,7 +4,8 @@ One module per family of claims; each module's ``CLAIMS`` lists functions ``ctx 
 return one row per configuration they decide (see :mod:`yatbench.report.claims.base`). Adding a
 claim is one function in a family module, or one new module in this package: every module that
 defines ``CLAIMS`` is found (``families``), the ones in ``FIRST`` in that order, then the others
-by name.
+by name. Each function is run through :func:`yatbench.report.guard.attempt`: one that raises is
+recorded in ``ctx.failures`` (named on the page and on stderr) and the other claims are still decided.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pandas as pd
 
 from yatbench.report.claims.base import CONTRADICTED, MIN_SEEDS, NOT_ENOUGH, SUPPORTED, Claim, Quote
 from yatbench.report.context import Context
+from yatbench.report.guard import attempt
 
 __all__ = ["CONTRADICTED", "NOT_ENOUGH", "SUPPORTED", "UNTESTED", "Claim", "Quote", "all_claims", "claims_frame",
            "verdict_counts"]
@@ -44,7 +46,9 @@ def all_claims(ctx: Context) -> list[Claim]:
     claims = []
     for family in families():
         for make in family.CLAIMS:
-            for claim in make(ctx):
+            name = f"{family.__name__.rsplit('.', 1)[-1]}.{make.__name__}"
+            made = attempt("claims", name, lambda make=make: list(make(ctx)), ctx.failures)
+            for claim in made or []:
                 if claim.verdict != NOT_ENOUGH:  # the command is only shown where it would supply missing data
                     claim.command = ""
                 elif claim.seeds >= MIN_SEEDS and claim.command:

@@ -14,6 +14,7 @@ import pandas as pd
 
 from yatbench.report.claims.base import CONTRADICTED, SUPPORTED, Claim, Quote, at_thresholds, or_missing
 from yatbench.report.context import Context
+from yatbench.report.load import history_too_large
 
 BENCH_CSV = ("bench", "layer.csv")
 DOUBLED = 1.5  # 'doubles': closer to 2× than to 1× the baseline's saved bytes
@@ -45,6 +46,9 @@ def read_bench(path) -> tuple[pd.DataFrame | None, str]:
     """The bench table, or None and why not."""
     if not path.is_file():
         return None, "no bench results"
+    too_large = history_too_large(path)  # the same size limit as a run's history
+    if too_large:
+        return None, too_large
     try:
         frame = pd.read_csv(path)
     except (OSError, ValueError, UnicodeDecodeError) as exc:

@@ -7,6 +7,10 @@ corners and compositional laws. Each figure draws one configuration per model (t
 
 Adding a figure is one module here that defines ``FIGURES`` (makers ``ctx → Figure | [Figure] |
 None``): such modules are found by name and drawn after the ones listed below.
+
+Every maker is drawn through :func:`yatbench.report.guard.attempt`: one that raises is recorded in
+``ctx.failures`` (named on the page and on stderr) and its half-drawn figures are closed; the others
+are still drawn.
 """
 
 from __future__ import annotations
@@ -23,25 +27,40 @@ from yatbench.report.figures.curves import budget_datasets, learning_curves, par
 from yatbench.report.figures.formula import response_field, territories
 from yatbench.report.figures.images import inversion_bars, prototypes
 from yatbench.report.figures.xor import decision_regions
+from yatbench.report.guard import attempt
 
-__all__ = ["Figure", "all_figures"]
+__all__ = ["Figure", "all_figures", "figure_makers"]
 
 
-def all_figures(ctx: Context) -> list[Figure]:
-    """Every figure the runs (and the formula) allow, in page order."""
-    makers: list[Callable[[], Any]] = [lambda: decision_regions(ctx, "xor"), lambda: response_field(ctx),
-                                       lambda: territories(ctx), lambda: compositional_fits(ctx),
-                                       lambda: prototypes(ctx), lambda: inversion_bars(ctx)]
+def figure_makers(ctx: Context) -> list[tuple[str, Callable[[], Any]]]:
+    """Every figure maker the runs (and the formula) call for, by name, in page order."""
+    makers: list[tuple[str, Callable[[], Any]]] = [
+        ("decision_regions xor", lambda: decision_regions(ctx, "xor")), ("response_field", lambda: response_field(ctx)),
+        ("territories", lambda: territories(ctx)), ("compositional_fits", lambda: compositional_fits(ctx)),
+        ("prototypes", lambda: prototypes(ctx)), ("inversion_bars", lambda: inversion_bars(ctx))]
     runs = ctx.table.runs
     for dataset in (list(dict.fromkeys(runs["dataset"])) if not runs.empty else []):
-        makers.append(lambda d=dataset: learning_curves(ctx, d))
+        makers.append((f"learning_curves {dataset}", lambda d=dataset: learning_curves(ctx, d)))
     for dataset in budget_datasets(ctx):
-        makers.append(lambda d=dataset: param_budget(ctx, d))
+        makers.append((f"param_budget {dataset}", lambda d=dataset: param_budget(ctx, d)))
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{__name__}.{info.name}")
-        makers += [lambda f=make: f(ctx) for make in getattr(module, "FIGURES", ())]
+        makers += [(make.__name__, lambda f=make: f(ctx)) for make in getattr(module, "FIGURES", ())]
+    return makers
+
+
+def all_figures(ctx: Context, wanted: Callable[[str], bool] = lambda name: True) -> list[Figure]:
+    """Every figure the runs (and the formula) allow, in page order; a maker that fails is recorded in
+    ``ctx.failures`` and drawn no further. ``wanted``: which makers to draw, by name (default all)."""
+    from yatbench.report.style import pyplot
+
+    plt = pyplot()
     figures: list[Figure] = []
-    for make in makers:
-        made = make()
+    for name, make in figure_makers(ctx):
+        if not wanted(name):
+            continue
+        before = set(plt.get_fignums())
+        made = attempt("figure", name, make, ctx.failures,
+                       cleanup=lambda before=before: [plt.close(n) for n in plt.get_fignums() if n not in before])
         figures.extend(made if isinstance(made, list) else [made] if made is not None else [])
     return figures

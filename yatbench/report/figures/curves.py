@@ -18,7 +18,7 @@ from yatbench.report.figures.base import dataset_label as _dataset_label
 from yatbench.report.load import as_text, config_columns, show_value
 from yatbench.report.measures import read_history
 from yatbench.report.stats import summarize, wilson
-from yatbench.report.style import MARKERS, color, pyplot, save
+from yatbench.report.style import DRAWABLE, MARKERS, color, drawable, pyplot, save
 from yatbench.report.tables import col, params_text, seed_range
 
 SERIES_COLORS = ["#56B4E9", "#D55E00", "#000000", "#CC79A7", "#009E73"]  # a model's further series
@@ -53,6 +53,7 @@ def learning_curves(ctx: Context, dataset: str) -> Figure | None:
     plt = pyplot()
     fig, (ax_loss, ax_metric) = plt.subplots(1, 2, figsize=(10, 3.9), layout="constrained")
     used = []
+    undrawn = 0  # recorded values that cannot be drawn (non-finite, or beyond ±DRAWABLE)
     runs = ctx.table.runs
     every = configurations(runs[(runs["dataset"] == dataset) & (runs["status"] == "ok")])
     # every configuration when they are few enough to read apart, else the drawn one per model; each named
@@ -67,7 +68,9 @@ def learning_curves(ctx: Context, dataset: str) -> Figure | None:
         used.append(f"{model}{' ' + words if words else ''} (`{frame['variant'].iloc[0]}`, "
                     f"seeds {seed_range(frame['seed'].tolist())})")
         for ax, key in ((ax_loss, "train_loss"), (ax_metric, metric)):
-            series = [c.set_index("epoch")[key] for c in curves if key in c.columns]
+            recorded = [c.set_index("epoch")[key] for c in curves if key in c.columns]
+            series = [drawable(s) for s in recorded]
+            undrawn += sum(int(s.notna().sum() - d.notna().sum()) for s, d in zip(recorded, series, strict=True))
             if not series:
                 continue
             if key == metric and solved_curve:  # once every point is right, a seed counts as solved
@@ -98,6 +101,9 @@ def learning_curves(ctx: Context, dataset: str) -> Figure | None:
     path = save(fig, ctx.out_dir / f"learning_curves_{dataset}.png")
     which = "every configuration" if len(lines) == len(every) else "the compared configuration of each model"
     caption = f"Per-epoch history of {which}: {', '.join(used)}."
+    if undrawn:
+        caption += (f" {undrawn} recorded value(s) not finite or beyond ±{DRAWABLE:g} are not drawn (gaps); "
+                    "the run cards below show them.")
     return Figure(path.stem, path, f"{_dataset_label(dataset)} learning curves", caption, "curves")
 
 
@@ -213,9 +219,9 @@ def param_budget(ctx: Context, dataset: str) -> Figure | None:
             else:
                 stats = [summarize(col(frame[frame["params"] == p], key), bounded=key == "test_accuracy")
                          for p in sizes]
-                means = np.array([s.mean for s in stats])
-                lows = np.array([s.mean - s.lo if s.n > 1 else 0 for s in stats])
-                highs = np.array([s.hi - s.mean if s.n > 1 else 0 for s in stats])
+                means = drawable([s.mean for s in stats])
+                lows = drawable([s.mean - s.lo if s.n > 1 else 0 for s in stats])
+                highs = drawable([s.hi - s.mean if s.n > 1 else 0 for s in stats])
                 counts = sorted({s.n for s in stats})
             xs = [p * dodge for p in sizes]
             size_text = "/".join(f"{p:,}" for p in sizes)

@@ -60,8 +60,6 @@ def print_report(report: Report, console: Console | None = None) -> None:
     for line in report.notes:
         console.print(f"[yellow]note:[/] {line}", highlight=False)
     if report.failures:  # one line each on stderr: the page was written without them
-        from rich.markup import escape
-
         errors = Console(stderr=True)
         for failure in report.failures:  # escaped: an error message may hold [brackets]
             errors.print(f"[red]report:[/] {escape(failure.line())}", highlight=False, soft_wrap=True)

@@ -22,7 +22,7 @@ from omegaconf.errors import OmegaConfBaseException
 from yatbench.errors import UserError, first_line
 from yatbench.export import EXPORTS
 from yatbench.identity import config_hash, seedless_key
-from yatbench.limits import Limits, check_model_size
+from yatbench.limits import Limits, check_budget, check_model_size
 
 # Values that become part of a path (the run folder's name) must be plain identifiers.
 IDENTIFIER = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
@@ -165,6 +165,7 @@ def validate(cfg: DictConfig) -> RunSpec:
     if not isinstance(results_dir, str) or not results_dir.strip():
         raise UserError(f"results_dir={results_dir!r} is not valid; give a folder path, e.g. results_dir=results")
     limits = build_limits(cfg)
+    check_budget(dataset, trainer, limits)
     # Refuse a model that cannot fit before anything is allocated (a lower bound: one input, one
     # output, one row; run.build_model checks again with the data's real sizes).
     check_model_size(lambda: model.build(1, 1), 1, limits, f"model {model.name}")

@@ -58,13 +58,20 @@ def build_node(node: DictConfig, group: str) -> Any:
     return built
 
 
+# Training is in float32: a setting beyond its range (weight_decay=1e308) would overflow inside torch.
+FLOAT32_MAX = 3.4028234663852886e38
+
+
 def _check_finite(built: Any, group: str) -> None:
-    """NaN and infinity are never a setting (``trainer.lr=inf``, ``dataset.noise=nan``)."""
+    """NaN and infinity are never a setting (``trainer.lr=inf``, ``dataset.noise=nan``), nor a float32 overflow."""
     for item in dataclasses.fields(built):
         value = getattr(built, item.name)
         values = value if isinstance(value, (list, tuple)) else [value]
         if any(isinstance(v, float) and not math.isfinite(v) for v in values):
             raise UserError(f"{group}.{item.name}={value} is not valid: settings must be finite numbers")
+        if any(isinstance(v, float) and abs(v) > FLOAT32_MAX for v in values):
+            raise UserError(f"{group}.{item.name}={value} is not valid: beyond float32's range (±3.4e38), "
+                            "in which yatbench trains")
 
 
 def _one_line_validation_error(exc: OmegaConfBaseException, group: str, cls: type) -> str:

@@ -80,7 +80,11 @@ def estimate(build: Callable[[], nn.Module], batch: int) -> tuple[int, int]:
 
 def check_model_size(build: Callable[[], nn.Module], batch: int, limits: Limits, what: str) -> None:
     """Raise one :class:`UserError` line when the model ``build()`` makes exceeds ``limits``."""
-    count, needed = estimate(build, batch)
+    try:
+        count, needed = estimate(build, batch)
+    except (OverflowError, RuntimeError, TypeError, ValueError) as exc:  # a width torch cannot even describe
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise UserError(f"{what} cannot be built with these sizes ({reason[:120]}); make it smaller") from None
     if count > limits.max_params:
         raise UserError(f"{what} has {count:,} parameters, over limits.max_params={limits.max_params:,}; "
                         "make it smaller or raise the limit (limits.max_params=N)")

@@ -100,6 +100,8 @@ class TrainerConfig:
             raise UserError(f"trainer.lr={self.lr} must be > 0")
         if self.weight_decay < 0:
             raise UserError(f"trainer.weight_decay={self.weight_decay} must be >= 0")
+        if self.momentum < 0:
+            raise UserError(f"trainer.momentum={self.momentum} must be >= 0")
 
 
 @dataclass

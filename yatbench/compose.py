@@ -165,6 +165,9 @@ def check_choice_overrides(overrides: list[str], chosen: dict[str, str], how: di
         if group not in chosen:
             continue
         value = override.split("=", 1)[1].strip() if "=" in override else None
+        if value is not None and ("," in value or "(" in value):
+            raise UserError(f"{override!r} lists several values: a run takes one {group}, chosen by {how[group]}; "
+                            "several make a grid: use `yatbench sweep`")
         if override.startswith(("+", "~")) or value != chosen[group] or key != group:
             raise UserError(f"{override!r} contradicts {how[group]} ({group} {chosen[group]!r}); choose the "
                             f"{group} there, not with an override")

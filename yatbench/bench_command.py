@@ -20,6 +20,7 @@ from yatbench.results import ensure_writable
 THROUGHPUT_CASES = [("mnist", "yat", ["trainer.epochs=5"]), ("xor", "yat", ["trainer.epochs=500"])]
 THROUGHPUT_REPEATS = 5
 LAYERS = ("hidden", "first", "both")
+MAX_REPEATS = 1001  # a median of more is no steadier; more only makes the command run for hours
 
 
 def parse_shapes(text: str) -> list[tuple[int, int, int]]:
@@ -54,6 +55,12 @@ def run_bench(device: str, shapes: str, repeats: int, threads: int, compile_laye
     if device not in ("cpu", "cuda"):
         raise UserError(f"--device {device!r} is not valid; choose cpu or cuda")
     shape_list = parse_shapes(shapes)
+    if repeats > MAX_REPEATS:
+        raise UserError(f"--repeats {repeats} is over {MAX_REPEATS}; a median of more repeats is no steadier")
+    cores = os.cpu_count() or 1
+    if threads > max(cores, 2):  # 2, the default, stays valid on a one-core machine
+        raise UserError(f"--threads {threads} is more than this machine's {cores} cores; a timing with more threads "
+                        "than cores measures the scheduler, not the layer")
     if layer not in LAYERS:
         raise UserError(f"--layer {layer!r} is not valid; choose hidden, first or both")
     positions = ("hidden", "first") if layer == "both" else (layer,)

@@ -82,10 +82,12 @@ def run(
 
       yatbench run compositional -m attention model.experts=3 seed=4 device=cpu
     """
-    from yatbench.compose import compose_config
+    from yatbench.compose import check_choice_overrides, compose_config
     from yatbench.config import validate
     from yatbench.run import execute
 
+    check_choice_overrides(overrides or [], {"dataset": dataset, "model": model},
+                           {"dataset": "the command's dataset argument", "model": "--model"})
     spec = validate(compose_config([f"dataset={dataset}", f"model={model}", *(overrides or [])], config_dir))
     outcome = execute(spec, force=force)
     print_run(outcome.record, outcome.run_dir, outcome.skipped, outcome.messages)

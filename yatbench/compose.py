@@ -2,8 +2,11 @@
 
 Hydra composes YAML from ``conf/`` (the packaged copy in an installed wheel) plus any user
 config folder, searched first. A dataset that extends another inherits its parent's budget
-and model sizes (:func:`inherited_defaults`). Every failure becomes one :class:`UserError`
-line. Turning the composed config into typed settings is :mod:`yatbench.config`'s job.
+and model sizes (:func:`inherited_defaults`). Interpolations (``${trainer.lr}``,
+``${oc.env:NAME}``) are resolved here, once, so that one that cannot be resolved is named at
+once; ``hydra.*`` overrides and top-level keys the primary config does not have are refused
+(yatbench runs no Hydra app, so they would be silently ignored). Every failure becomes one
+:class:`UserError` line. Turning the composed config into typed settings is :mod:`yatbench.config`'s job.
 """
 
 from __future__ import annotations
@@ -50,9 +53,20 @@ def option_names(group: str, user_dir: str | Path | None = None) -> list[str]:
     return sorted(paths)
 
 
+def read_config_text(path: Path) -> str:
+    """A config file's text; one :class:`UserError` line when it cannot be read or is not UTF-8."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise UserError(f"config file {path} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset "
+                        f"{exc.start}); save it as UTF-8") from None
+    except OSError as exc:
+        raise UserError(f"cannot read config file {path}: {exc.strerror or exc}") from None
+
+
 def read_option(path: Path) -> tuple[str, dict[str, Any]]:
     """A config group file's text and its settings; one :class:`UserError` line if it is not a YAML mapping."""
-    text = path.read_text()
+    text = read_config_text(path)
     try:
         values = OmegaConf.to_container(OmegaConf.create(text)) or {}
     except Exception as exc:  # YAML that does not parse
@@ -72,7 +86,9 @@ def compose_config(overrides: list[str], user_dir: str | Path | None = None) -> 
     from hydra._internal.hydra import Hydra
     from hydra._internal.utils import create_config_search_path
 
+    _refuse_hydra_overrides(overrides)
     dirs = search_dirs(user_dir)
+    _refuse_derived_overrides(overrides, dirs)
     inherited = inherited_defaults(overrides, dirs)
     GlobalHydra.instance().clear()
     try:
@@ -83,6 +99,9 @@ def compose_config(overrides: list[str], user_dir: str | Path | None = None) -> 
         cfg = compose("config", overrides=[*inherited, *overrides], return_hydra_config=True)
     except OverrideParseException as exc:
         raise UserError(_malformed_override(overrides, exc)) from None
+    except UnicodeDecodeError:  # Hydra's message names no file: find it
+        _check_utf8(dirs)
+        raise UserError("a config file is not UTF-8 text; save it as UTF-8") from None
     except (HydraException, OmegaConfBaseException, ValueError) as exc:
         raise UserError(_one_line_hydra_error(exc)) from None
     except Exception as exc:  # a user YAML that does not parse, a file that cannot be read
@@ -92,8 +111,129 @@ def compose_config(overrides: list[str], user_dir: str | Path | None = None) -> 
     choices = dict(cfg.hydra.runtime.choices)
     with open_dict(cfg):
         del cfg["hydra"]
+    _resolve(cfg)
+    _check_top_keys(cfg, dirs)
     _check_names(cfg, choices)
     return cfg
+
+
+def _override_key(override: str) -> str:
+    """``+trainer.x=1`` → ``trainer.x``; ``~seed`` → ``seed``; ``dataset_model@model=x`` → ``dataset_model@model``."""
+    return override.split("=", 1)[0].strip().lstrip("+~")
+
+
+def _refuse_hydra_overrides(overrides: list[str]) -> None:
+    """``hydra.run.dir=x``, ``hydra/launcher=...``: yatbench runs no Hydra app, so these would do nothing."""
+    for override in overrides:
+        key = _override_key(override)
+        if key == "hydra" or key.startswith(("hydra.", "hydra/", "hydra@")):
+            raise UserError(f"{override!r}: hydra.* settings are not used by yatbench (it composes configs with "
+                            "Hydra but has no Hydra output folder, launcher or logging); leave it out")
+
+
+def _refuse_derived_overrides(overrides: list[str], dirs: list[Path]) -> None:
+    """``dataset_model@model=mnist_relu``: groups the defaults list chooses from the dataset and model are not options.
+
+    They are found in ``config.yaml`` as the defaults whose choice is an interpolation (``${dataset}``).
+    """
+    derived = set()
+    for item in _primary_config(dirs).get("defaults") or []:
+        if isinstance(item, dict):
+            derived |= {name.split()[-1].split("@", 1)[0] for name, value in item.items() if "${" in str(value)}
+    for override in overrides:
+        group = _override_key(override).split("@", 1)[0].split("/", 1)[0]
+        if group in derived:
+            raise UserError(f"{override!r}: {group} follows from the dataset and model chosen, it is not an option "
+                            f"of its own; set its keys instead (e.g. trainer.epochs=5, model.hidden=[8])")
+
+
+def check_choice_overrides(overrides: list[str], chosen: dict[str, str], how: dict[str, str]) -> None:
+    """An override of a group the command's own arguments choose (``--model linear model=relu``) is refused.
+
+    The argument is the authority: silently training what the override names would label the run
+    by one thing and train another. Repeating the same choice is harmless and accepted.
+    """
+    for override in overrides:
+        key = _override_key(override)
+        group = key.split("@", 1)[0].split("/", 1)[0]
+        if group not in chosen:
+            continue
+        value = override.split("=", 1)[1].strip() if "=" in override else None
+        if value is not None and ("," in value or "(" in value):
+            raise UserError(f"{override!r} lists several values: a run takes one {group}, chosen by {how[group]}; "
+                            "several make a grid: use `yatbench sweep`")
+        if override.startswith(("+", "~")) or value != chosen[group] or key != group:
+            raise UserError(f"{override!r} contradicts {how[group]} ({group} {chosen[group]!r}); choose the "
+                            f"{group} there, not with an override")
+
+
+def _resolve(cfg: DictConfig) -> None:
+    """Resolve every interpolation now: one that cannot be (``${nope}``, ``${oc.env:UNSET}``) is one line."""
+    try:
+        OmegaConf.resolve(cfg)
+    except OmegaConfBaseException as exc:
+        key, raw = _unresolvable(cfg) or ("a setting", "")
+        shown = f"{key}={raw}" if raw else key
+        reason = str(exc).splitlines()[0].strip()
+        raise UserError(f"cannot resolve {shown}: {reason}; an interpolation names another setting "
+                        "(${trainer.lr}) or a set environment variable (${oc.env:NAME,default})") from None
+
+
+def _unresolvable(node: Any, path: str = "") -> tuple[str, str] | None:
+    """The first key (dotted) whose interpolation fails, and its raw text."""
+    from omegaconf import ListConfig
+
+    keys = range(len(node)) if isinstance(node, ListConfig) else list(node.keys())
+    for key in keys:
+        dotted = f"{path}[{key}]" if isinstance(key, int) else (f"{path}.{key}" if path else str(key))
+        try:
+            value = node[key]
+        except OmegaConfBaseException:
+            raw = node._get_node(key)._value()  # the text as written
+            return dotted, str(raw)
+        if isinstance(value, (DictConfig, ListConfig)):
+            found = _unresolvable(value, dotted)
+            if found:
+                return found
+    return None
+
+
+def _check_top_keys(cfg: DictConfig, dirs: list[Path]) -> None:
+    """``+foo=1``: a key the primary config does not have would be composed and then ignored."""
+    known = _top_keys(dirs)
+    extra = [key for key in cfg.keys() if key not in known]
+    if extra:
+        raise UserError(f"unknown setting {extra[0]!r}; the settings are {', '.join(sorted(known))} "
+                        f"(see `yatbench list`)")
+
+
+def _top_keys(dirs: list[Path]) -> set[str]:
+    """The top-level keys of the primary ``config.yaml``: its own keys and the packages its defaults fill."""
+    raw = _primary_config(dirs)
+    keys = {k for k in raw if k != "defaults"}
+    for item in raw.get("defaults") or []:
+        if isinstance(item, dict):
+            for name in item:
+                group = name.split()[-1]  # "optional dataset_model@model" → "dataset_model@model"
+                keys.add(group.split("@", 1)[1] if "@" in group else group)
+    return keys
+
+
+def _primary_config(dirs: list[Path]) -> dict[str, Any]:
+    """``config.yaml`` as written (the user's copy first); {} where it cannot be read (Hydra then says why)."""
+    path = next((d / "config.yaml" for d in dirs if (d / "config.yaml").is_file()), None)
+    try:
+        raw = OmegaConf.to_container(OmegaConf.create(read_config_text(path))) if path else {}
+    except Exception:
+        return {}
+    return raw if isinstance(raw, dict) else {}
+
+
+def _check_utf8(dirs: list[Path]) -> None:
+    """Name the first config file under ``dirs`` that is not UTF-8 (one :class:`UserError` line)."""
+    for folder in dirs:
+        for path in sorted(folder.rglob("*.yaml")):
+            read_config_text(path)
 
 
 def _check_names(cfg: DictConfig, choices: dict[str, Any]) -> None:
@@ -191,4 +331,6 @@ def _one_line_hydra_error(exc: Exception) -> str:
     text = re.sub(r"\s*\n\s*", " ", text).replace("Error parsing override", "malformed override")
     if "override" in text and "expected" in text:
         return text
+    if "override" not in text.lower():  # e.g. a user's config.yaml with a broken defaults list
+        return f"cannot compose the config: {text}"
     return f"{text} (overrides are key=value, e.g. trainer.epochs=5)"

@@ -22,7 +22,7 @@ from omegaconf.errors import OmegaConfBaseException
 from yatbench.errors import UserError, first_line
 from yatbench.export import EXPORTS
 from yatbench.identity import config_hash, seedless_key
-from yatbench.limits import Limits, check_model_size
+from yatbench.limits import Limits, check_budget, check_model_size
 from yatbench.safe_paths import check_output_dir
 from yatbench.tags import check_tags
 
@@ -60,13 +60,20 @@ def build_node(node: DictConfig, group: str) -> Any:
     return built
 
 
+# Training is in float32: a setting beyond its range (weight_decay=1e308) would overflow inside torch.
+FLOAT32_MAX = 3.4028234663852886e38
+
+
 def _check_finite(built: Any, group: str) -> None:
-    """NaN and infinity are never a setting (``trainer.lr=inf``, ``dataset.noise=nan``)."""
+    """NaN and infinity are never a setting (``trainer.lr=inf``, ``dataset.noise=nan``), nor a float32 overflow."""
     for item in dataclasses.fields(built):
         value = getattr(built, item.name)
         values = value if isinstance(value, (list, tuple)) else [value]
         if any(isinstance(v, float) and not math.isfinite(v) for v in values):
             raise UserError(f"{group}.{item.name}={value} is not valid: settings must be finite numbers")
+        if any(isinstance(v, float) and abs(v) > FLOAT32_MAX for v in values):
+            raise UserError(f"{group}.{item.name}={value} is not valid: beyond float32's range (±3.4e38), "
+                            "in which yatbench trains")
 
 
 def _one_line_validation_error(exc: OmegaConfBaseException, group: str, cls: type) -> str:
@@ -182,6 +189,7 @@ def validate(cfg: DictConfig) -> RunSpec:
         raise UserError(f"results_dir={results_dir!r} is not valid; give a folder path, e.g. results_dir=results")
     check_output_dir(Path(results_dir), "results_dir")
     limits = build_limits(cfg)
+    check_budget(dataset, trainer, limits)
     # Refuse a model that cannot fit before anything is allocated (a lower bound: one input, one
     # output, one row; run.build_model checks again with the data's real sizes).
     check_model_size(lambda: model.build(1, 1), 1, limits, f"model {model.name}")

@@ -33,6 +33,14 @@ def note(text: str, enabled: bool = True) -> None:
         console.print(f"[yellow]note:[/] {text}")
 
 
+def warn(text: str) -> None:
+    """A 'warning:' line on stderr, terminal or not: something the user must know happened (a damaged run folder)."""
+    import sys
+
+    sys.stderr.write(f"warning: {text}\n")
+    sys.stderr.flush()
+
+
 @contextmanager
 def progress_bar(enabled: bool, total: int, label: str) -> Iterator[Any]:
     """A rich progress bar when output is a terminal; a no-op callable otherwise."""

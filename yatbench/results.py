@@ -9,6 +9,8 @@
 
 A folder is complete or absent: everything is written under ``results/.partial/`` and
 renamed into place in one step, so a crash or a kill never leaves half a run behind.
+A complete folder is still never trusted blindly (:func:`damage`): one whose metrics.json or
+config.yaml was truncated or edited is reported, moved aside to ``results/.damaged/`` and rerun.
 """
 
 from __future__ import annotations
@@ -25,13 +27,17 @@ from pathlib import Path
 from typing import Any
 
 from yatbench.errors import UserError
+from yatbench.identity import config_hash
 from yatbench.owner import host_label, owned_name, owner_of, pid_alive
+from yatbench.record import RunRecord
 from yatbench.safe_paths import check_output_dir, open_dir, own_subdir, remove_entry, remove_tree
 
 PARTIAL_DIR = ".partial"
+DAMAGED_DIR = ".damaged"
 # The temporary names of yatbench before 0.x recorded the owner's pid only: <run_id>.<pid>.<8 hex>[.old]
 _LEGACY_PARTIAL = re.compile(r"^.+\.\d+\.[0-9a-f]{8}(?:\.old)?$")
 METRICS_FILE = "metrics.json"
+CONFIG_FILE = "config.yaml"
 
 
 def ensure_writable(results_dir: Path, what: str = "results_dir") -> None:
@@ -58,6 +64,39 @@ def ensure_writable(results_dir: Path, what: str = "results_dir") -> None:
 def is_complete(run_dir: Path) -> bool:
     """A run folder counts once its metrics file is there (it is renamed in whole)."""
     return (run_dir / METRICS_FILE).is_file()
+
+
+def damage(run_dir: Path) -> str | None:
+    """Why the complete run folder ``run_dir`` cannot be trusted, or None when it can.
+
+    Its metrics.json must be a valid record (:meth:`RunRecord.from_dict`) of this very run, and its
+    config.yaml must hash to the run id's hash: a truncated, hand-edited or swapped file is damage.
+    """
+    try:
+        record = RunRecord.from_dict(json.loads((run_dir / METRICS_FILE).read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError is a ValueError
+        return f"{METRICS_FILE}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+    if record.run_id != run_dir.name:
+        return f"{METRICS_FILE} is the record of {record.run_id}, not of this folder"
+    try:
+        from omegaconf import OmegaConf  # the reader of the writer (run.save_run): same floats, same nulls
+
+        config = OmegaConf.to_container(OmegaConf.create((run_dir / CONFIG_FILE).read_text(encoding="utf-8")))
+    except Exception as exc:  # unreadable, not UTF-8, not YAML: all damage
+        return f"{CONFIG_FILE}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+    if not isinstance(config, dict) or config_hash(config) != record.config_hash \
+            or not run_dir.name.endswith(f"-{record.config_hash}"):
+        return f"{CONFIG_FILE} is not the config this run was made with (its hash differs)"
+    return None
+
+
+def move_damaged(run_dir: Path) -> Path:
+    """Move a damaged run folder aside, under ``.damaged/`` beside it (hidden from the report), never deleting it."""
+    # own_subdir: a .damaged that is a link is refused, so a run folder is never moved out through it
+    aside = own_subdir(run_dir.parent, DAMAGED_DIR) / f"{run_dir.name}.{uuid.uuid4().hex[:8]}"
+    aside.parent.mkdir(exist_ok=True)
+    os.rename(run_dir, aside)
+    return aside
 
 
 def write_run(results_dir: Path, run_id: str, write_contents: Callable[[Path], None],

@@ -24,16 +24,27 @@ from yatbench.analysis import class_means, prototype_metrics
 from yatbench.config import RunSpec
 from yatbench.data.base import Splits
 from yatbench.device import intra_op_threads, resolve_device, seed_everything
+from yatbench.errors import UserError
 from yatbench.export import export_finished, write_exports
 from yatbench.gradients import gradient_metrics
 from yatbench.identity import setting_key
 from yatbench.labour import labour_metrics
 from yatbench.limits import check_model_size
 from yatbench.objective import evaluate
-from yatbench.progress import note, progress_line
+from yatbench.progress import note, progress_line, warn
 from yatbench.provenance import provenance, versions
 from yatbench.record import ARTIFACTS, DataFacts, RunRecord
-from yatbench.results import ensure_writable, is_complete, read_metrics, write_history, write_json, write_run
+from yatbench.results import (
+    DAMAGED_DIR,
+    damage,
+    ensure_writable,
+    is_complete,
+    move_damaged,
+    read_metrics,
+    write_history,
+    write_json,
+    write_run,
+)
 from yatbench.tags import edit_tags, write_tags
 from yatbench.trainer import TrainResult, stackable, train, work
 
@@ -51,6 +62,17 @@ class RunOutcome:
 def count_params(model: nn.Module) -> int:
     """Trainable parameters: what comparisons are matched on."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def load_data(spec: RunSpec) -> Splits:
+    """The run's data; one :class:`UserError` line when it cannot be allocated (sizes under the limits, RAM not)."""
+    try:
+        return spec.dataset.load(spec.seed)
+    except (MemoryError, RuntimeError) as exc:
+        if not isinstance(exc, MemoryError) and "allocate" not in str(exc):
+            raise
+        raise UserError(f"the {spec.dataset.name} data as configured does not fit in memory; ask for fewer points "
+                        f"(see `yatbench list dataset`) or lower limits.max_samples", 1) from None
 
 
 def build_model(spec: RunSpec, splits: Splits, device: torch.device) -> nn.Module:
@@ -138,6 +160,9 @@ def save_run(spec: RunSpec, splits: Splits, model: nn.Module, record: dict[str, 
                                f"relative L2 error {record['metrics']['test_rel_l2']:.3g}")
         write_json(folder / "metrics.json", record)  # last: its presence marks the folder complete
 
+    existing = spec.results_dir / spec.run_id
+    if not replace and is_complete(existing) and damage(existing) is not None:
+        move_damaged(existing)  # never trusted, never deleted: kept for the user to look at
     return write_run(spec.results_dir, spec.run_id, contents, replace=replace)
 
 
@@ -164,9 +189,19 @@ def finish(spec: RunSpec, splits: Splits, model: nn.Module, device: torch.device
 
 
 def completed_outcome(spec: RunSpec, force: bool = False) -> RunOutcome | None:
-    """The finished folder of this exact run, read back, unless ``force`` asks to redo it."""
+    """The finished folder of this exact run, read back, unless ``force`` asks to redo it.
+
+    A folder that is complete but damaged (:func:`yatbench.results.damage`) is not trusted: it is
+    reported on stderr and the run counts as not done; :func:`save_run` moves it aside when the rerun
+    is written.
+    """
     existing = spec.results_dir / spec.run_id
     if force or not is_complete(existing):
+        return None
+    problem = damage(existing)
+    if problem is not None:
+        warn(f"run folder {existing} is damaged ({problem}); it will be run again and the damaged folder "
+             f"moved to {existing.parent / DAMAGED_DIR}/")
         return None
     return RunOutcome(existing, read_metrics(existing), skipped=True)
 
@@ -208,7 +243,7 @@ def execute_seeds(specs: list[RunSpec], force: bool = False) -> list[RunOutcome]
     device = resolve_device(first.device)
     started = time.perf_counter()
     with progress_line(f"loading {first.dataset.name} data, building {first.model.name}", first.trainer.progress):
-        first_splits = first.dataset.load(first.seed)
+        first_splits = load_data(first)
         probe = build_model(first, first_splits, device)
     for text in first_splits.notes:  # e.g. the bundled subset: said before training, not only after
         note(text, first.trainer.progress)
@@ -228,7 +263,7 @@ def execute_seeds(specs: list[RunSpec], force: bool = False) -> list[RunOutcome]
 def _train_and_save(specs: list[RunSpec], device: torch.device, started: float,
                     loaded: list[Splits] | None, force: bool) -> list[RunOutcome]:
     """Load each seed's data (the first may be ``loaded`` already), build, train together, save each."""
-    all_splits = [*(loaded or []), *(spec.dataset.load(spec.seed) for spec in specs[len(loaded or []):])]
+    all_splits = [*(loaded or []), *(load_data(spec) for spec in specs[len(loaded or []):])]
     models = [build_model(spec, splits, device) for spec, splits in zip(specs, all_splits, strict=True)]
     first = specs[0]
     label = (f"{first.dataset.name} · {first.model.name} · seed {first.seed}" if len(specs) == 1

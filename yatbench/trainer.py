@@ -71,6 +71,11 @@ SEED_BATCHING = ("auto", "off")
 SMALL_WORK = 2**21
 
 
+# Adam's first step is lr / (1 − β₁) = 10 × lr, held by torch as a float32 scalar (at most 3.4e38): a larger
+# lr is an overflow inside torch, not a run. Any lr near this bound diverges at once, so it takes nothing away.
+MAX_LR = 1e30
+
+
 @dataclass
 class TrainerConfig:
     """Optimizer, budget and bookkeeping of one training run (``conf/trainer/default.yaml``)."""
@@ -98,8 +103,13 @@ class TrainerConfig:
             raise UserError(f"trainer.batch_size={self.batch_size} must be >= 0 (0 = full batch)")
         if not self.lr > 0:
             raise UserError(f"trainer.lr={self.lr} must be > 0")
+        if math.isfinite(self.lr) and self.lr > MAX_LR:  # inf is refused as not finite, with the others
+            raise UserError(f"trainer.lr={self.lr} is over {MAX_LR:g}; no run learns at such a rate, and torch "
+                            "cannot hold Adam's step for it in float32")
         if self.weight_decay < 0:
             raise UserError(f"trainer.weight_decay={self.weight_decay} must be >= 0")
+        if self.momentum < 0:
+            raise UserError(f"trainer.momentum={self.momentum} must be >= 0")
 
 
 @dataclass

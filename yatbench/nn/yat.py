@@ -221,8 +221,8 @@ def parse_alpha(alpha: str | float) -> str | float:
         value = float(alpha)
     else:
         value = None
-    if value is None or not math.isfinite(value):
-        raise UserError(f"invalid alpha {alpha!r}; choose one of: learnable, none, or a finite number")
+    if value is None or not math.isfinite(value) or abs(value) > torch.finfo(torch.float32).max:
+        raise UserError(f"invalid alpha {alpha!r}; choose one of: learnable, none, or a finite (float32) number")
     return value
 
 

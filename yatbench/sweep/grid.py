@@ -26,6 +26,10 @@ Command-line overrides then, key by key:
 
 Every point is then composed and validated (:mod:`yatbench.compose`, :mod:`yatbench.config`) before
 anything runs, so a typo fails at once with one line. A point is composed once for all its seeds.
+
+A grid holds at most :data:`MAX_RUNS` runs. Its size is computed arithmetically from the lengths of
+its axes (a ``range()`` is measured, never listed) before anything is expanded, so
+``seed='range(1000000000000)'`` is refused at once, even by ``--dry-run``.
 """
 
 from __future__ import annotations
@@ -33,11 +37,12 @@ from __future__ import annotations
 import copy
 import dataclasses
 import itertools
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from yatbench.compose import compose_config, option_names, search_dirs
+from yatbench.compose import compose_config, option_names, read_config_text, search_dirs
 from yatbench.config import RunSpec, check_seed, validate
 from yatbench.errors import UserError
 
@@ -46,6 +51,8 @@ GROUP_KEYS = ("dataset", "model", "device", "trainer")
 BUDGET_KEY = "budget"
 # Added to every point: a sweep draws its own progress bar over runs, not one per run.
 SWEEP_OVERRIDES = ("trainer.progress=false",)
+# Most runs one sweep may hold: a bigger grid is refused before it is expanded (split it into several sweeps).
+MAX_RUNS = 1_000_000
 
 
 @dataclass
@@ -91,13 +98,16 @@ def load_preset(name: str, user_dir: str | Path | None = None) -> Preset:
                  if (d / "sweep" / f"{name}.yaml").is_file()), None)
     if path is None:
         raise UserError(f"unknown sweep preset {name!r}; valid choices: {', '.join(preset_names(user_dir))}")
-    text = path.read_text()
+    text = read_config_text(path)
     try:
         raw = OmegaConf.to_container(OmegaConf.create(text)) or {}
     except Exception as exc:
         raise UserError(f"sweep preset {path} is not valid YAML: {str(exc).splitlines()[0]}") from None
-    if not isinstance(raw, dict) or set(raw) - set(PRESET_KEYS):
-        extra = sorted(set(raw) - set(PRESET_KEYS)) if isinstance(raw, dict) else raw
+    if not isinstance(raw, dict):
+        raise UserError(f"sweep preset {path} must be a mapping (axes:, grid:, executor:), not a "
+                        f"{type(raw).__name__}")
+    if set(raw) - set(PRESET_KEYS):
+        extra = sorted(map(str, set(raw) - set(PRESET_KEYS)))
         raise UserError(f"sweep preset {path}: unknown keys {extra}; valid keys: {', '.join(PRESET_KEYS)}")
     where = f"sweep preset {name}"
     if not isinstance(raw.get("axes") or {}, dict):
@@ -126,6 +136,7 @@ def load_preset(name: str, user_dir: str | Path | None = None) -> Preset:
 def preset_options(name: str, user_dir: str | Path | None = None) -> dict[str, Any]:
     """What ``yatbench list sweep`` shows of a preset: its number of runs and what it varies."""
     preset = load_preset(name, user_dir)
+    check_size(preset.axes, preset.entries, f"sweep preset {name}")
     points = expand(preset.axes, preset.entries)
     varied = [k for k in dict.fromkeys([*(k for e in preset.entries for k in e.axes), *preset.axes])
               if len({p.get(k) for p in points}) > 1]
@@ -178,6 +189,10 @@ def parse_overrides(overrides: list[str], where: str = "command line",
             raise UserError(f"{text!r} in {where}: interval() is continuous; a grid needs listed values "
                             f"(a,b or range(...))")
         elif override.is_sweep_override():
+            count = sweep_length(override.value(), text, where)
+            if count > MAX_RUNS:
+                raise UserError(f"{text!r} in {where} gives {count:,} values, over the limit of {MAX_RUNS:,} runs "
+                                f"per sweep; ask for fewer or split it into several sweeps")
             values = list(override.sweep_string_iterator())
         else:
             values = [override.get_value_element_as_str()]
@@ -185,6 +200,39 @@ def parse_overrides(overrides: list[str], where: str = "command line",
             raise UserError(f"{text!r} in {where} gives no values")
         axes[key] = values
     return axes
+
+
+def sweep_length(value: Any, text: str, where: str) -> int:
+    """How many values a sweep gives, counted without listing them (``range(10**12)`` is one division)."""
+    from hydra.core.override_parser.types import ChoiceSweep, RangeSweep
+
+    if isinstance(value, RangeSweep):
+        start, stop, step = value.start, value.stop, value.step
+        numbers = [v for v in (start, stop, step) if v is not None]
+        if not all(math.isfinite(v) for v in numbers):
+            raise UserError(f"{text!r} in {where}: a range needs finite numbers")
+        if step == 0:
+            raise UserError(f"{text!r} in {where}: a range's step must not be 0")
+        if all(isinstance(v, int) for v in numbers):
+            return len(range(start, stop, step))
+        return max(0, math.ceil((stop - start) / step))
+    if isinstance(value, ChoiceSweep):
+        return len(value.list)
+    return len(value) if isinstance(value, list) else 1
+
+
+def count_runs(axes: dict[str, list[str]], entries: list[Entry]) -> int:
+    """The number of points :func:`expand` would make, by arithmetic alone."""
+    shared = math.prod(len(values) for values in axes.values())
+    return sum(math.prod(len(values) for values in entry.axes.values()) for entry in entries) * shared
+
+
+def check_size(axes: dict[str, list[str]], entries: list[Entry], what: str) -> None:
+    """Refuse, before expanding it, a grid of more than :data:`MAX_RUNS` runs."""
+    runs = count_runs(axes, entries)
+    if runs > MAX_RUNS:
+        raise UserError(f"{what} has {runs:,} runs, over the limit of {MAX_RUNS:,} per sweep; narrow it "
+                        f"(e.g. seed='range(100)') or split it into several sweeps")
 
 
 def check_group_values(axes: dict[str, list[str]], user_dir: str | Path | None) -> None:
@@ -274,5 +322,6 @@ def build_grid(preset: str | Preset, overrides: list[str], user_dir: str | Path 
     cli = parse_overrides(overrides, "command line", user_dir)
     check_group_values(cli, user_dir)
     axes, entries = apply_command_line(preset, cli)
+    check_size(axes, entries, f"the grid of sweep {preset.name}")
     specs = compose_points(expand(axes, entries), user_dir)
     return Grid(preset, specs, list(overrides))

@@ -14,6 +14,7 @@ from tests.test_report import fabricate
 from yatbench.report import build_report
 from yatbench.report.html import sparkline
 from yatbench.report.stats import summarize
+from yatbench.report.subset import parse_where
 from yatbench.report.sweepview import order_values, sweep_points
 
 LRS = ("0.1", "0.01", "0.001")
@@ -78,7 +79,7 @@ def test_the_report_draws_the_metric_against_each_swept_key(swept_report) -> Non
 
 
 def test_where_with_several_values_draws_every_configuration_and_names_it(swept: Path) -> None:
-    report = build_report(swept, swept.parent / "page3", {"trainer.lr": ["0.1", "0.01"], "model": ["relu"]})
+    report = build_report(swept, swept.parent / "page3", parse_where(["trainer.lr=0.1,0.01", "model=relu"]))
     curves = next(f for f in report.figures if f.name == "learning_curves_compositional")
     kept = dict.fromkeys(report.table.runs["variant"])
     assert len(kept) == 3 and all(key in curves.caption for key in kept)

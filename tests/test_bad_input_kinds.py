@@ -384,6 +384,22 @@ def test_a_damaged_run_folder_is_reported_kept_aside_and_rerun(how: str, finishe
     assert code == 0 and "already complete, skipped" in out and err == ""
 
 
+def test_a_damaged_run_is_never_moved_through_a_linked_damaged_folder(finished_run: Path, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    run_dir = tmp_path / "results" / finished_run.name
+    shutil.copytree(finished_run, run_dir)
+    _damage(run_dir, "truncated")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "results" / ".damaged").symlink_to(elsewhere)
+    code, out, err = cli(RUN, tmp_path, monkeypatch, capsys)
+    assert code == 1 and TB not in err + out
+    warning, error = err.strip().splitlines()  # the damage is said, then why it cannot be moved aside
+    assert "is damaged" in warning and error.startswith("error: ") and "is a symbolic link" in error
+    assert list(elsewhere.iterdir()) == [] and (run_dir / "metrics.json").exists()  # nothing moved out
+
+
 def test_a_sound_run_folder_is_trusted(finished_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                        capsys: pytest.CaptureFixture[str]) -> None:
     shutil.copytree(finished_run, tmp_path / "results" / finished_run.name)

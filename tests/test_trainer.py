@@ -11,6 +11,7 @@ import dataclasses
 import itertools
 import json
 import math
+import re
 import shutil
 import textwrap
 from pathlib import Path
@@ -29,6 +30,8 @@ from yatbench.models.yat import YatConfig, _yat_stacked
 from yatbench.nn.stacked import addmatmul, matmul, stack_models
 from yatbench.nn.yat import YatLayer, yat_product
 from yatbench.objective import per_seed_loss
+from yatbench.report.load import load_runs
+from yatbench.report.tables import summary_table
 from yatbench.run import build_model
 from yatbench.sweep.jobs import execute_grouped
 from yatbench.trainer import Phase, train
@@ -241,6 +244,46 @@ def test_a_diverging_seed_leaves_the_others_alone(spec_for) -> None:
     for index in (0, 2):  # the same group size and layout, other values in seed 1's slice only: bit for bit
         assert poisoned[index].status == "ok"
         assert poisoned[index].history == clean[index].history and poisoned[index].metrics == clean[index].metrics
+
+
+def test_one_seed_of_a_group_diverges_in_real_training_and_the_other_is_untouched(spec_for, tmp_path) -> None:
+    # Plain SGD just past its stable step on the linear model: seed 4's loss overflows at epoch 70 (its data's
+    # largest curvature is the highest), seed 5 converges. Stacked together, then seed 5 alone.
+    overrides = ["trainer.optimizer=sgd", "trainer.lr=0.13", "trainer.epochs=80"]
+    together = execute_grouped([spec_for("compositional", "linear", f"seed={s}", f"results_dir={tmp_path / 'group'}",
+                                         *overrides) for s in (4, 5)])
+    (alone,) = execute_grouped([spec_for("compositional", "linear", "seed=5", f"results_dir={tmp_path / 'alone'}",
+                                         *overrides)])
+    diverged, ok = together
+    assert diverged.record["seed_batch"]["backend"] == "stacked" and diverged.record["seed_batch"]["seeds"] == 2
+    assert diverged.record["status"] == "diverged" and 50 <= diverged.record["diverged_epoch"] < 80
+    assert diverged.record["metrics"] == {} and diverged.record["epochs_run"] < diverged.record["diverged_epoch"]
+    assert f"diverged at epoch {diverged.record['diverged_epoch']}: training loss" in diverged.record["notes"][-1]
+    assert ok.record["status"] == "ok" and ok.record["metrics"]["train_loss"] < 10
+    assert_equivalent_runs(ok, alone)
+    summary = row_of(summary_table(load_runs(tmp_path / "group")).numeric, "compositional", "linear")
+    assert (summary["n"], summary["n_ok"], summary["diverged"]) == (2, 1, 1)  # counted, not among the ok
+
+
+@pytest.mark.parametrize(("batch_size", "epoch"), [(0, 2), (200, 1)])
+def test_a_gradient_that_overflows_is_divergence_though_the_loss_is_finite(spec_for, batch_size, epoch) -> None:
+    # Adam at lr 1e8: one step takes the weights to ~1e8, the loss to ~1e34 (finite in float32) and its
+    # gradient's norm past float32 (the issue's run "ok" with a loss of 3.7e34). Full batch: step 1 starts from
+    # the initial weights, step 2 overflows; mini-batches of 200: the second step of epoch 1.
+    spec = spec_for("compositional", "relu", "trainer.lr=1e8", "trainer.epochs=5", f"trainer.batch_size={batch_size}")
+    splits = [spec.dataset.load(s) for s in (0, 1)]
+    results = train([build_model(with_seed(spec, s), splits[s], CPU) for s in (0, 1)], splits, spec.trainer, CPU,
+                    [0, 1])
+    for result in results:
+        assert result.status == "diverged" and result.diverged_epoch == epoch and result.metrics == {}
+        said = re.search(r"training loss (\S+), largest gradient norm of the epoch (\S+)", result.notes[0])
+        loss, norm = said.groups()
+        assert 1e30 < float(loss) < math.inf and float(norm) == math.inf
+
+
+def row_of(frame, dataset: str, model: str) -> dict[str, Any]:
+    (match,) = frame[(frame["dataset"] == dataset) & (frame["model"] == model)].to_dict("records")
+    return match
 
 
 def test_seed_batching_off_and_a_large_model_train_alone(spec_for, monkeypatch) -> None:

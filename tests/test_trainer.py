@@ -45,14 +45,15 @@ def with_seed(spec: RunSpec, seed: int) -> RunSpec:
 
 
 # How close a seed's numbers alone and in a group must be. Every stacked operation is per seed, so the two
-# compute the same formulas on the same numbers; what may differ is the BLAS kernel a product of another stack
-# size runs through, and with it the rounding. MKL with conditional numerical reproducibility (MKL_CBWR=AUTO,
-# which yatbench sets) measured bit-identical; without it (MKL_CBWR= empty, another BLAS or CPU) a stack of one
-# may round a product differently from a larger stack. Measured on an AMD EPYC with CNR off, over this file's
-# group tests (97 454 numbers compared, MKL's AVX2, SSE4.2 and default code paths alike): 98 differed, by at
-# most 1.6e-6 relative (float32 eps is 1.2e-7: a few ulp grown over the short runs here) where |value| >= 1e-2,
-# and 4.7e-10 absolute below. RTOL leaves a factor of 60 over the first, ATOL 2000 over the second; a real
-# dependence on the group (another seed's data, weights or batch order leaking in) moves numbers far more.
+# compute the same formulas on the same numbers; what may differ is the kernel an operation on a larger stack
+# runs through, and with it the rounding: MKL's batched products (MKL_CBWR unset) and torch's vectorised
+# elementwise kernels (a seed's slice in the vector body or in the scalar tail: sigmoid differed in 288 of 2 000
+# rows of a 100-row tensor against the row alone). Measured on an AMD EPYC over this file's group tests (97 454
+# numbers compared): 98 differed with MKL_CBWR unset (the same with MKL_ENABLE_INSTRUCTIONS=AVX2 or SSE4_2), by
+# at most 1.6e-6 relative (float32 eps is 1.2e-7: a few ulp grown over the short runs here) where
+# |value| >= 1e-2, and 4.7e-10 absolute below; none with MKL_CBWR=AUTO or COMPATIBLE at these group sizes.
+# RTOL leaves a factor of 60 over the first, ATOL 2000 over the second; a real dependence on the group (another
+# seed's data, weights or batch order leaking in) moves numbers far more.
 RTOL, ATOL = 1e-4, 1e-6
 # Integer columns (epoch, step) and discrete outcomes (status, solved, steps to solve, headline) must be equal:
 # the runs here are not at a rounding-level margin (solved runs are solved by far, unsolved by far).

@@ -11,8 +11,8 @@ How it trains:
   one, so its numbers are the same alone and in any group (on the CPU: per-seed operations only,
   one intra-op thread for such runs, whose stacked matmuls round a stack of one as a larger stack, see
   ``matmul`` there; under vmap, several threads or a GPU a run alone trains beside a ghost copy of itself):
-  bit for bit where the BLAS rounds a product alike in a stack of any size (MKL with the conditional numerical
-  reproducibility ``yatbench/__init__.py`` turns on), to float32 rounding elsewhere (``tests/test_trainer.py``).
+  to float32 rounding: a larger stack may take another kernel (a BLAS's batched product, torch's vectorised
+  elementwise loops), which rounds differently (``tests/test_trainer.py``, README "Seed batching").
   Larger runs call the module itself, one seed at a time.
   Whether a run is stacked depends on its configuration only, never on its group.
 - The objective gives each seed's loss, (S,); their *sum* is differentiated, so each seed's gradient

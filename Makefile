@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+# The exact versions the tests passed with (torch included); pyproject.toml keeps compatible ranges.
+CONSTRAINTS := constraints.txt
 WORKERS ?= 2
 
 .DEFAULT_GOAL := help
@@ -11,13 +13,13 @@ WORKERS ?= 2
 help: ## Show the targets and what they do
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[test]'
 	touch $(STAMP)
 
-venv: $(STAMP) ## Create .venv and install yatbench with its test tools (torch comes from pip)
+venv: $(STAMP) ## Create .venv and install yatbench with its test tools, at the versions in constraints.txt
 
 demo: $(STAMP) ## The main job: the `default` sweep on offline data, then the report and its comparison
 	$(BIN)/yatbench sweep default

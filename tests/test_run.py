@@ -75,6 +75,16 @@ def test_a_loss_that_explodes_ends_as_diverged(spec_for) -> None:
     assert record["metrics"] == {}
 
 
+def test_a_run_whose_last_step_overflows_its_gradient_ends_as_diverged(spec_for) -> None:
+    # One Adam step at lr 1e8: training saw a finite loss and gradient (at the initial weights), but the trained
+    # weights' loss is ~1e34 and its gradient norms overflow (yatbench/gradients.py): diverged, not "ok".
+    record = execute(spec_for("compositional", "relu", "trainer.lr=1e8", "trainer.epochs=1")).record
+    assert record["status"] == "diverged" and record["diverged_epoch"] == 1 and record["metrics"] == {}
+    assert "grad_norm_final_1" in record["notes"][-1] and "not finite after training" in record["notes"][-1]
+    healthy = execute(spec_for("compositional", "relu", "trainer.lr=1e-2", "trainer.epochs=1")).record
+    assert healthy["status"] == "ok" and healthy["diverged_epoch"] is None and "grad_norm_final_1" in healthy["metrics"]
+
+
 def test_minibatch_training_counts_steps(spec_for) -> None:
     record = execute(spec_for("compositional", "yat", "trainer.epochs=2", "trainer.batch_size=100")).record
     assert record["steps"] == 2 * 8  # 800 training points

@@ -1,12 +1,21 @@
-"""The one training loop: S seeds at once, each seed's numbers the same alone and in any group."""
+"""The one training loop: S seeds at once, each seed's numbers the same alone and in any group.
+
+"The same" is asserted at the level the arithmetic guarantees (see :data:`RTOL`): to float32 rounding
+between a seed alone and in a group, bit for bit only for the same run twice in one process.
+"""
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import itertools
 import json
+import math
+import re
 import shutil
 import textwrap
+from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -21,6 +30,8 @@ from yatbench.models.yat import YatConfig, _yat_stacked
 from yatbench.nn.stacked import addmatmul, matmul, stack_models
 from yatbench.nn.yat import YatLayer, yat_product
 from yatbench.objective import per_seed_loss
+from yatbench.report.load import load_runs
+from yatbench.report.tables import summary_table
 from yatbench.run import build_model
 from yatbench.sweep.jobs import execute_grouped
 from yatbench.trainer import Phase, train
@@ -33,8 +44,54 @@ def with_seed(spec: RunSpec, seed: int) -> RunSpec:
     return dataclasses.replace(spec, seed=seed, resolved={**spec.resolved, "seed": seed})
 
 
-def same_weights(a: nn.Module, b: nn.Module) -> bool:
-    return all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values(), strict=True))
+# How close a seed's numbers alone and in a group must be. Every stacked operation is per seed, so the two
+# compute the same formulas on the same numbers; what may differ is the kernel an operation on a larger stack
+# runs through, and with it the rounding: MKL's batched products (MKL_CBWR unset) and torch's vectorised
+# elementwise kernels (a seed's slice in the vector body or in the scalar tail: sigmoid differed in 288 of 2 000
+# rows of a 100-row tensor against the row alone). Measured on an AMD EPYC over this file's group tests (97 454
+# numbers compared): 98 differed with MKL_CBWR unset (the same with MKL_ENABLE_INSTRUCTIONS=AVX2 or SSE4_2), by
+# at most 1.6e-6 relative (float32 eps is 1.2e-7: a few ulp grown over the short runs here) where
+# |value| >= 1e-2, and 4.7e-10 absolute below; none with MKL_CBWR=AUTO or COMPATIBLE at these group sizes.
+# RTOL leaves a factor of 60 over the first, ATOL 2000 over the second; a real dependence on the group (another
+# seed's data, weights or batch order leaking in) moves numbers far more.
+RTOL, ATOL = 1e-4, 1e-6
+# Integer columns (epoch, step) and discrete outcomes (status, solved, steps to solve, headline) must be equal:
+# the runs here are not at a rounding-level margin (solved runs are solved by far, unsolved by far).
+
+
+def close(a: Any, b: Any) -> bool:
+    """Equal for everything discrete; within RTOL/ATOL for floats; the same structure for dicts and lists."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(close(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(close(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float) and isinstance(b, float):
+        return (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=RTOL, abs_tol=ATOL)
+    return type(a) is type(b) and a == b
+
+
+def assert_close_weights(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> None:
+    assert a.keys() == b.keys()
+    for name in a:
+        torch.testing.assert_close(a[name], b[name], rtol=RTOL, atol=ATOL, msg=lambda m, n=name: f"{n}: {m}")
+
+
+def read_history(path: Path) -> list[dict[str, int | float | str]]:
+    """history.csv as numbers: integers stay integers (compared exactly), the rest floats."""
+    def number(text: str) -> int | float | str:
+        for kind in (int, float):
+            try:
+                return kind(text)
+            except ValueError:
+                pass
+        return text
+
+    with path.open(newline="") as handle:
+        return [{k: number(v) for k, v in row.items()} for row in csv.DictReader(handle)]
+
+
+def same_weights(a: nn.Module, b: nn.Module) -> None:
+    assert_close_weights(a.state_dict(), b.state_dict())
 
 
 def run_both(spec_for, tmp_path, dataset: str, model: str, seeds: list[int], *overrides: str):
@@ -46,8 +103,8 @@ def run_both(spec_for, tmp_path, dataset: str, model: str, seeds: list[int], *ov
 
 
 def assert_identical_runs(b, s) -> None:
-    """Same run id, files, metrics, history and weights, bit for bit."""
-    assert b.run_dir.name == s.run_dir.name  # seed_batching is execution-only: same run id
+    """Same run id, files, metrics, history and weights, bit for bit (the same run twice in one process)."""
+    assert b.run_dir.name == s.run_dir.name
     assert sorted(p.name for p in b.run_dir.iterdir()) == sorted(p.name for p in s.run_dir.iterdir())
     assert b.record["metrics"] == s.record["metrics"] and b.record["steps"] == s.record["steps"]
     assert (b.run_dir / "history.csv").read_text() == (s.run_dir / "history.csv").read_text()
@@ -55,8 +112,20 @@ def assert_identical_runs(b, s) -> None:
     assert saved_b.keys() == saved_s.keys() and all(torch.equal(saved_b[k], saved_s[k]) for k in saved_s)
 
 
+def assert_equivalent_runs(b, s) -> None:
+    """Same run id, files, status, steps and discrete outcomes; metrics, history and weights within RTOL/ATOL."""
+    assert b.run_dir.name == s.run_dir.name  # seed_batching is execution-only: same run id
+    assert sorted(p.name for p in b.run_dir.iterdir()) == sorted(p.name for p in s.run_dir.iterdir())
+    for key in ("status", "steps", "epochs_run", "diverged_epoch"):
+        assert b.record[key] == s.record[key], key
+    assert close(b.record["metrics"], s.record["metrics"]), (b.record["metrics"], s.record["metrics"])
+    history_b, history_s = read_history(b.run_dir / "history.csv"), read_history(s.run_dir / "history.csv")
+    assert close(history_b, history_s), (b.run_dir.name, history_b, history_s)
+    assert_close_weights(torch.load(b.run_dir / "model.pt"), torch.load(s.run_dir / "model.pt"))
+
+
 @pytest.mark.parametrize("model", MODELS)
-def test_a_group_equals_the_same_seeds_alone_bit_for_bit_on_xor(spec_for, tmp_path, model: str) -> None:
+def test_a_group_equals_the_same_seeds_alone_on_xor(spec_for, tmp_path, model: str) -> None:
     batched, single = run_both(spec_for, tmp_path, "xor", model, [0, 1, 2], "trainer.epochs=300",
                                "trainer.eval_every=1")
     for b, s in zip(batched, single, strict=True):
@@ -65,11 +134,11 @@ def test_a_group_equals_the_same_seeds_alone_bit_for_bit_on_xor(spec_for, tmp_pa
         assert s.record["seed_batch"] is None
         assert json.loads((b.run_dir / "metrics.json").read_text())["seed_batched"] is True
         assert len((b.run_dir / "history.csv").read_text().splitlines()) == 1 + 300
-        assert_identical_runs(b, s)
+        assert_equivalent_runs(b, s)
 
 
 @pytest.mark.parametrize(("dataset", "model"), [("poisson1d", "yat"), ("poisson2d", "sin"), ("burgers", "tanh")])
-def test_a_group_equals_the_same_seeds_alone_bit_for_bit_on_pinn(spec_for, tmp_path, dataset: str, model: str) -> None:
+def test_a_group_equals_the_same_seeds_alone_on_pinn(spec_for, tmp_path, dataset: str, model: str) -> None:
     # Each seed its own collocation points; ∂u/∂x, ∂²u/∂x² by autograd through the stacked forward.
     batched, single = run_both(spec_for, tmp_path, dataset, model, [0, 1, 2], "trainer.epochs=30",
                                "trainer.eval_every=10", "model.hidden=[6,5]", "dataset.n_interior=24",
@@ -79,18 +148,23 @@ def test_a_group_equals_the_same_seeds_alone_bit_for_bit_on_pinn(spec_for, tmp_p
         assert b.record["seed_batch"]["seeds"] == 3 and b.record["seed_batch"]["backend"] == "stacked"
         assert s.record["seed_batched"] is False
         assert {"train_residual", "train_boundary", "test_residual"} <= set(b.record["metrics"])
-        assert_identical_runs(b, s)
+        assert_equivalent_runs(b, s)
     assert len({b.record["metrics"]["test_rel_l2"] for b in batched}) == 3  # three seeds, three sets of points
 
 
 @pytest.mark.parametrize("model", ["relu", "yat", "attention"])
 def test_minibatches_and_per_seed_data_on_compositional(spec_for, tmp_path, model: str) -> None:
     # Compositional data is drawn from the seed: each seed trains on its own samples, in its own order.
-    batched, single = run_both(spec_for, tmp_path, "compositional", model, [0, 1], "trainer.epochs=6",
-                               "trainer.batch_size=100", "trainer.eval_every=2")
+    overrides = ["trainer.epochs=6", "trainer.batch_size=100", "trainer.eval_every=2"]
+    batched, single = run_both(spec_for, tmp_path, "compositional", model, [0, 1], *overrides)
     for b, s in zip(batched, single, strict=True):
         assert b.record["seed_batched"] is True and b.record["steps"] == 6 * 8
-        assert_identical_runs(b, s)
+        assert_equivalent_runs(b, s)
+    # The same group again in this process: the same kernels on the same numbers, so bit for bit.
+    again = execute_grouped([spec_for("compositional", model, f"seed={s}", f"results_dir={tmp_path / 'again'}",
+                                      *overrides) for s in (0, 1)])
+    for b, a in zip(batched, again, strict=True):
+        assert_identical_runs(b, a)
 
 
 @pytest.mark.parametrize(("dataset", "model", "overrides"), [
@@ -118,8 +192,10 @@ def test_seed_results_do_not_depend_on_the_group(spec_for, dataset: str, model: 
     for members in ([2], [0, 4], [4, 3, 2]):
         for seed, (result, model_) in group(members).items():
             reference, reference_model = everyone[seed]
-            assert result.history == reference.history and result.metrics == reference.metrics, (members, seed)
-            assert same_weights(model_, reference_model), (members, seed)
+            assert result.status == reference.status and result.steps == reference.steps, (members, seed)
+            assert close(result.history, reference.history), (members, seed, result.history, reference.history)
+            assert close(result.metrics, reference.metrics), (members, seed, result.metrics, reference.metrics)
+            same_weights(model_, reference_model)
 
 
 def test_same_solved_outcome_per_seed_with_the_default_budget(spec_for) -> None:
@@ -140,13 +216,13 @@ def test_resume_trains_only_the_missing_seeds(spec_for) -> None:
     again = execute_grouped(specs)
     assert [o.skipped for o in again] == [True, False, True, True]
     assert again[1].record["seed_batched"] is False  # alone now, and still the same numbers
-    assert again[1].record["metrics"] == first[1].record["metrics"]
+    assert close(again[1].record["metrics"], first[1].record["metrics"])
     for index in (2, 3):
         shutil.rmtree(first[index].run_dir)
     again = execute_grouped(specs)
     assert [o.skipped for o in again] == [True, True, False, False]
     assert again[2].record["seed_batch"]["seeds"] == 2
-    assert again[2].record["metrics"] == first[2].record["metrics"]  # a group of 2 gives what a group of 4 gave
+    assert close(again[2].record["metrics"], first[2].record["metrics"])  # a group of 2 gives what 4 gave
     forced = execute_grouped(specs, force=True)
     assert not any(o.skipped for o in forced) and all(o.record["seed_batched"] for o in forced)
 
@@ -166,9 +242,49 @@ def test_a_diverging_seed_leaves_the_others_alone(spec_for) -> None:
     poisoned = train(poisoned_models, splits, spec.trainer, CPU, seeds)
     assert poisoned[1].status == "diverged" and poisoned[1].diverged_epoch == 1
     assert poisoned[1].metrics == {} and poisoned[1].history == [] and poisoned[1].steps == 4
-    for index in (0, 2):
+    for index in (0, 2):  # the same group size and layout, other values in seed 1's slice only: bit for bit
         assert poisoned[index].status == "ok"
         assert poisoned[index].history == clean[index].history and poisoned[index].metrics == clean[index].metrics
+
+
+def test_one_seed_of_a_group_diverges_in_real_training_and_the_other_is_untouched(spec_for, tmp_path) -> None:
+    # Plain SGD just past its stable step on the linear model: seed 4's loss overflows at epoch 70 (its data's
+    # largest curvature is the highest), seed 5 converges. Stacked together, then seed 5 alone.
+    overrides = ["trainer.optimizer=sgd", "trainer.lr=0.13", "trainer.epochs=80"]
+    together = execute_grouped([spec_for("compositional", "linear", f"seed={s}", f"results_dir={tmp_path / 'group'}",
+                                         *overrides) for s in (4, 5)])
+    (alone,) = execute_grouped([spec_for("compositional", "linear", "seed=5", f"results_dir={tmp_path / 'alone'}",
+                                         *overrides)])
+    diverged, ok = together
+    assert diverged.record["seed_batch"]["backend"] == "stacked" and diverged.record["seed_batch"]["seeds"] == 2
+    assert diverged.record["status"] == "diverged" and 50 <= diverged.record["diverged_epoch"] < 80
+    assert diverged.record["metrics"] == {} and diverged.record["epochs_run"] < diverged.record["diverged_epoch"]
+    assert f"diverged at epoch {diverged.record['diverged_epoch']}: training loss" in diverged.record["notes"][-1]
+    assert ok.record["status"] == "ok" and ok.record["metrics"]["train_loss"] < 10
+    assert_equivalent_runs(ok, alone)
+    summary = row_of(summary_table(load_runs(tmp_path / "group")).numeric, "compositional", "linear")
+    assert (summary["n"], summary["n_ok"], summary["diverged"]) == (2, 1, 1)  # counted, not among the ok
+
+
+@pytest.mark.parametrize(("batch_size", "epoch"), [(0, 2), (200, 1)])
+def test_a_gradient_that_overflows_is_divergence_though_the_loss_is_finite(spec_for, batch_size, epoch) -> None:
+    # Adam at lr 1e8: one step takes the weights to ~1e8, the loss to ~1e34 (finite in float32) and its
+    # gradient's norm past float32 (the issue's run "ok" with a loss of 3.7e34). Full batch: step 1 starts from
+    # the initial weights, step 2 overflows; mini-batches of 200: the second step of epoch 1.
+    spec = spec_for("compositional", "relu", "trainer.lr=1e8", "trainer.epochs=5", f"trainer.batch_size={batch_size}")
+    splits = [spec.dataset.load(s) for s in (0, 1)]
+    results = train([build_model(with_seed(spec, s), splits[s], CPU) for s in (0, 1)], splits, spec.trainer, CPU,
+                    [0, 1])
+    for result in results:
+        assert result.status == "diverged" and result.diverged_epoch == epoch and result.metrics == {}
+        said = re.search(r"training loss (\S+), largest gradient norm of the epoch (\S+)", result.notes[0])
+        loss, norm = said.groups()
+        assert 1e30 < float(loss) < math.inf and float(norm) == math.inf
+
+
+def row_of(frame, dataset: str, model: str) -> dict[str, Any]:
+    (match,) = frame[(frame["dataset"] == dataset) & (frame["model"] == model)].to_dict("records")
+    return match
 
 
 def test_seed_batching_off_and_a_large_model_train_alone(spec_for, monkeypatch) -> None:
@@ -238,7 +354,7 @@ def test_a_model_from_outside_the_package_trains_alone_and_seed_batched(tmp_path
     together, alone = execute_grouped(specs("auto")), execute_grouped(specs("off", "trainer.seed_batching=off"))
     for b, s in zip(together, alone, strict=True):
         assert b.record["seed_batch"]["backend"] == "vmap" and b.record["status"] == "ok"
-        assert_identical_runs(b, s)
+        assert_equivalent_runs(b, s)
 
 
 @pytest.mark.parametrize(("p", "q", "r"), [(64, 784, 1), (100, 7, 1), (800, 1, 7), (4, 2, 1), (64, 784, 10)])
@@ -300,7 +416,7 @@ def test_a_custom_objective_with_input_gradients_trains_stacked_and_alone(spec_f
     models = [build_model(with_seed(spec, s), splits[s], CPU) for s in seeds]
     together = train(models, splits, spec.trainer, CPU, seeds)
     alone = train([build_model(with_seed(spec, 1), splits[1], CPU)], splits[1], spec.trainer, CPU, [1])[0]
-    assert together[1].history == alone.history and together[1].metrics == alone.metrics
+    assert close(together[1].history, alone.history) and close(together[1].metrics, alone.metrics)
     plain = train([build_model(with_seed(spec, 1), splits[1], CPU)],
                   dataclasses.replace(splits[1], objective=None), spec.trainer, CPU, [1])[0]
     assert plain.history[0]["train_loss"] < alone.history[0]["train_loss"]  # the penalty is in the loss

@@ -41,6 +41,16 @@ class Replicas:
         """A copy of seed ``index``'s stacked tensors (a diverged seed keeps its weights of then)."""
         return {k: v[index:index + 1].detach().clone() for k, v in self.tensors.items()} if self.tensors else None
 
+    def gradient_norms(self) -> Tensor:
+        """Each seed's gradient norm over all its parameters after the last backward, (S,): float32, so inf when
+        the sum of squares overflows, NaN when a gradient is. Read-only: the training numbers do not change."""
+        grads = [leaf.grad for leaf in self.leaves if leaf.grad is not None]
+        if not grads:
+            return torch.zeros(len(self.models) if self.tensors else 1, device=self.leaves[0].device)
+        if self.tensors:  # stacked: (S, ...) each; one norm over each seed's row of all its gradients
+            return torch.linalg.vector_norm(torch.cat([g.flatten(1) for g in grads], 1), dim=1)
+        return torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads])).unsqueeze(0)
+
     def write_back(self, kept: dict[int, dict[str, Tensor] | None]) -> None:
         """Copy each seed's slice (or its ``kept`` snapshot) back into its own module."""
         if not self.tensors:

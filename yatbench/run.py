@@ -46,7 +46,7 @@ from yatbench.results import (
     write_run,
 )
 from yatbench.tags import edit_tags, write_tags
-from yatbench.trainer import TrainResult, stackable, train, work
+from yatbench.trainer import TrainResult, non_finite_outcome, stackable, train, work
 
 
 @dataclass
@@ -180,6 +180,10 @@ def finish(spec: RunSpec, splits: Splits, model: nn.Module, device: torch.device
         # run-level measures for the seed claims (yatbench/gradients.py, yatbench/labour.py)
         result.metrics.update(gradient_metrics(build_model(spec, splits, device), model, splits))
         result.metrics.update(labour_metrics(model, splits))
+        if bad := non_finite_outcome(result.metrics):  # e.g. a loss of 3.7e34 whose gradient norm overflows
+            last = result.history[-1]["epoch"] if result.history else None
+            result.notes.append(f"diverged: {', '.join(bad)} not finite after training")
+            result.status, result.diverged_epoch, result.metrics = "diverged", last, {}
     add_retention(result.metrics, [*splits.eval_sets, "weight_negated"])
     record = make_record(spec, splits, model, device, result, seed_batched,
                          artifacts=["class_means"] if means is not None else [])

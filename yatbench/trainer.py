@@ -8,17 +8,22 @@ How it trains:
 - Small runs (parameters × batch ≤ :data:`SMALL_WORK`) run *stacked*: the seeds' parameters are
   stacked along a leading seed dimension and the model's ``forward_stacked`` (see
   ``yatbench/nn/stacked.py``) runs every operation once for all of them. A run alone is a stack of
-  one, so its numbers are bit-identical alone and in any group (on the CPU: per-seed operations only,
+  one, so its numbers are the same alone and in any group (on the CPU: per-seed operations only,
   one intra-op thread for such runs, whose stacked matmuls round a stack of one as a larger stack, see
-  ``matmul`` there; under vmap, several threads or a GPU a run alone trains beside a ghost copy of itself).
+  ``matmul`` there; under vmap, several threads or a GPU a run alone trains beside a ghost copy of itself):
+  to float32 rounding: a larger stack may take another kernel (a BLAS's batched product, torch's vectorised
+  elementwise loops), which rounds differently (``tests/test_trainer.py``, README "Seed batching").
   Larger runs call the module itself, one seed at a time.
   Whether a run is stacked depends on its configuration only, never on its group.
 - The objective gives each seed's loss, (S,); their *sum* is differentiated, so each seed's gradient
   is exactly its own, and one optimizer step updates all (Adam, AdamW and SGD are elementwise).
 - Each seed shuffles its mini-batches with its own ``torch.Generator().manual_seed(seed)``; data drawn
   per seed is stacked per seed (``yatbench/data/stacked.py``).
-- A seed whose epoch loss turns NaN/inf is ``diverged`` at that epoch; its weights are kept as they
-  were then, and it keeps computing in its own slice, which cannot reach the others.
+- A seed is ``diverged`` at the first epoch whose training loss is NaN/inf or at one of whose steps the
+  gradient norm over all its parameters is (the float32 2-norm: an overflowing norm counts, as a loss of
+  3.7e34 with gradients past 1.8e19 does); its weights are kept as they were then, and it keeps computing in
+  its own slice, which cannot reach the others. ``yatbench/run.py`` also calls a run diverged whose final
+  losses or gradient norms are not finite (:func:`non_finite_outcome`).
 
 Seams for other kinds of training (physics-informed losses, say):
 
@@ -203,8 +208,9 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
     batch_size = cfg.batch_size if 0 < cfg.batch_size < n_train else n_train
     generators = [torch.Generator().manual_seed(seed) for seed in seeds]
     histories: list[list[dict[str, float]]] = [[] for _ in range(size)]
-    diverged: dict[int, tuple[int, int]] = {}  # seed index → (epoch, steps) when its loss went non-finite
+    diverged: dict[int, tuple[int, int]] = {}  # seed index → (epoch, steps) when its loss or gradient went non-finite
     kept: dict[int, dict[str, Tensor] | None] = {}  # seed index → its weights then
+    reasons: dict[int, str] = {}  # seed index → what was not finite (the run's notes)
     active, steps, epoch = list(range(size)), 0, 0
     last_test: tuple[int, list[dict[str, float]]] = (-1, [])  # (epoch, each seed's test scores) of the last evaluation
     total = sum(p.epochs for p in phases)
@@ -221,12 +227,17 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
                     orders = torch.stack([torch.randperm(n_train, generator=g) for g in generators])
                     batches = orders.to(device).split(batch_size, dim=1)
                 epoch_loss = _step(optimizer, objective, replicas.forward, *train_set.batch(batches[0]))
+                epoch_grad = replicas.gradient_norms()
                 for index in batches[1:]:  # summed in batch order; starting from the first equals starting from 0
                     epoch_loss = epoch_loss + _step(optimizer, objective, replicas.forward, *train_set.batch(index))
+                    epoch_grad = torch.maximum(epoch_grad, replicas.gradient_norms())  # NaN stays NaN
                 steps += len(batches)
-                train_loss = [value / len(batches) for value in epoch_loss.tolist()]
-                for i in [i for i in active if not math.isfinite(train_loss[i])]:
+                losses, grads = torch.stack([epoch_loss, epoch_grad.to(epoch_loss.dtype)]).tolist()  # one device read
+                train_loss = [value / len(batches) for value in losses]
+                for i in [i for i in active if not (math.isfinite(train_loss[i]) and math.isfinite(grads[i]))]:
                     diverged[i], kept[i] = (epoch, steps), replicas.snapshot(i)
+                    reasons[i] = (f"diverged at epoch {epoch}: training loss {train_loss[i]:.3g}, "
+                                  f"largest gradient norm of the epoch {grads[i]:.3g}")
                 active = [i for i in active if i not in diverged]
                 if not active:
                     break
@@ -259,8 +270,18 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
     info = {"seeds": real, "group_train_time_s": round(group_time, 4), "backend": replicas.backend}
     return [TrainResult("diverged" if i in diverged else "ok", histories[i], finals.get(i, {}),
                         diverged[i][1] if i in diverged else steps, group_time / real,
-                        diverged[i][0] if i in diverged else None, seed_batch=dict(info) if real > 1 else None)
+                        diverged[i][0] if i in diverged else None, [reasons[i]] if i in reasons else [],
+                        seed_batch=dict(info) if real > 1 else None)
             for i in range(real)]
+
+
+def non_finite_outcome(metrics: dict[str, Any]) -> list[str]:
+    """The final training quantities in ``metrics`` that are NaN or infinite: the training loss of the trained
+    weights and their gradient norms (``grad_norm_final_<l>``, yatbench/gradients.py). Training has diverged
+    then. Test metrics may be infinite in a healthy run (a far test point) and other metrics NaN by definition
+    (R² of a constant target): they say nothing about training."""
+    return [name for name, value in metrics.items() if (name == "train_loss" or name.startswith("grad_norm_final_"))
+            and isinstance(value, float) and not math.isfinite(value)]
 
 
 def _step(optimizer: torch.optim.Optimizer, objective: Callable[..., Tensor], forward: Callable[[Tensor], Tensor],

@@ -9,7 +9,8 @@ model's own ``state_dict`` names to tensors with a leading seed dimension (S, ..
 (S, N, in); it returns (S, N, out). It must compute each seed's slice from that seed's slice
 alone, with per-seed operations only (:func:`matmul`/:func:`addmatmul` or :func:`linear` below,
 elementwise ops, reductions over non-seed dimensions): then a seed's numbers do not depend on how
-many seeds run beside it, S = 1 included. (Not ``torch.bmm``/``baddbmm`` directly: for a stack of
+many seeds run beside it, S = 1 included, beyond rounding (a larger stack may take another kernel: README,
+"Seed batching"). (Not ``torch.bmm``/``baddbmm`` directly: for a stack of
 one they round differently from the same seed in a larger stack, see :func:`matmul`.) A model
 without the method is run through ``torch.func.vmap`` over ``functional_call`` (any module works;
 measured several times slower per step on a CPU, because vmap adds Python work to every operation).

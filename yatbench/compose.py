@@ -203,8 +203,9 @@ def _check_top_keys(cfg: DictConfig, dirs: list[Path]) -> None:
     known = _top_keys(dirs)
     extra = [key for key in cfg.keys() if key not in known]
     if extra:
+        hint = "; labels go in tags=[...]" if extra[0].startswith("tag") else ""
         raise UserError(f"unknown setting {extra[0]!r}; the settings are {', '.join(sorted(known))} "
-                        f"(see `yatbench list`)")
+                        f"(see `yatbench list`){hint}")
 
 
 def _top_keys(dirs: list[Path]) -> set[str]:

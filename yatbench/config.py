@@ -147,17 +147,6 @@ class RunSpec:
 
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
-# The top-level keys of a composed config (conf/config.yaml); any other (``+tag=x``) is refused, not dropped.
-TOP_LEVEL = ("dataset", "model", "trainer", "device", "seed", "results_dir", "export", "limits", "tags")
-
-
-def check_top_level(cfg: DictConfig) -> None:
-    """A key yatbench would silently ignore is a mistake: name it and the keys that exist."""
-    unknown = [str(k) for k in cfg if k not in TOP_LEVEL]
-    if unknown:
-        key = unknown[0]
-        hint = "; labels go in tags=[...]" if key.startswith("tag") else ""
-        raise UserError(f"unknown config key {key!r}; top-level keys: {', '.join(TOP_LEVEL)}{hint}")
 
 
 def build_limits(cfg: DictConfig) -> Limits:
@@ -172,8 +161,10 @@ def build_limits(cfg: DictConfig) -> Limits:
 
 
 def validate(cfg: DictConfig) -> RunSpec:
-    """Turn a composed config into a :class:`RunSpec`, or raise one clear :class:`UserError`."""
-    check_top_level(cfg)
+    """Turn a composed config into a :class:`RunSpec`, or raise one clear :class:`UserError`.
+
+    Unknown top-level keys (``+foo=1``) were refused when the config was composed (:mod:`yatbench.compose`).
+    """
     dataset = build_node(cfg.dataset, "dataset")
     model = build_node(cfg.model, "model")
     trainer = build_node(cfg.trainer, "trainer")

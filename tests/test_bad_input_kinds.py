@@ -79,6 +79,8 @@ CASES: list[tuple[list[str], int, str]] = [
     (["run", "xor", "trainer.lr.x=1"], 2, "trainer.lr.x"),
     (["run", "xor", "+trainer=default"], 2, "cannot compose the config: trainer appears more than once"),
     (["sweep", "xor", "+foo=1", "--dry-run"], 2, "unknown setting 'foo'"),
+    (["sweep", "xor", "tags=a,b", "--dry-run"], 2, "tags are labels of every run, not a sweep axis"),
+    (["sweep", "xor", "+tags=a,b", "--dry-run"], 2, "give them as one list: 'tags=[a,b]'"),
     # budgets: checked before any data is made
     (["run", "xor", "trainer.epochs=1000000000000"], 2, "1,000,000,000,000 optimizer steps, over limits.max_steps"),
     (["run", "xor", "trainer.epochs=1000001"], 2, "trainer.epochs = 1,000,001 optimizer steps, over limits.max_steps"),

@@ -180,6 +180,9 @@ def parse_overrides(overrides: list[str], where: str = "command line",
         key = override.get_key_element()
         if key.startswith("hydra"):
             raise UserError(f"{text!r} in {where}: hydra.* settings are not used by yatbench sweep")
+        if key.lstrip("+~") == "tags" and override.is_sweep_override():  # a,b would make runs differing by tag only
+            raise UserError(f"{text!r} in {where}: tags are labels of every run, not a sweep axis; "
+                            f"give them as one list: 'tags=[{','.join(override.sweep_string_iterator())}]'")
         if isinstance(override.value(), Glob):
             if key not in GROUP_KEYS:
                 raise UserError(f"{text!r} in {where}: glob() selects config files, so only for "

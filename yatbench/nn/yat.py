@@ -226,17 +226,18 @@ def parse_alpha(alpha: str | float) -> str | float:
     return value
 
 
-def parse_epsilon(epsilon: object) -> float | str:
-    """'learnable' or a finite ε > 0 (numbers may arrive as strings from configs); else a ``UserValueError``
-    (a ``ValueError`` too) whose one line says why."""
-    if isinstance(epsilon, str) and epsilon.strip().lower() == "learnable":
+def parse_epsilon(epsilon: object, learnable: bool = True) -> float | str:
+    """'learnable' (where ``learnable`` allows it) or a finite ε > 0 (numbers may arrive as strings from configs);
+    else a ``UserValueError`` (a ``ValueError`` too) whose one line says why."""
+    if learnable and isinstance(epsilon, str) and epsilon.strip().lower() == "learnable":
         return "learnable"
     try:
         value = float(epsilon) if not isinstance(epsilon, bool) else math.nan
     except (TypeError, ValueError):
         value = math.nan
     if not (math.isfinite(value) and value > 0):
-        raise UserValueError(f"invalid epsilon {epsilon!r}; it must be a finite number > 0 (or learnable)")
+        raise UserValueError(f"epsilon must be positive and finite{' (or learnable)' if learnable else ''}, "
+                             f"got {epsilon!r}")
     return value
 
 

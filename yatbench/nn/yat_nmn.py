@@ -45,14 +45,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from yatbench.errors import UserValueError
-from yatbench.nn.yat import inverse_softplus, learned_epsilon, yat_product
+from yatbench.nn.yat import inverse_softplus, learned_epsilon, parse_epsilon, yat_product
 
 __all__ = ["YatNMN"]
 
@@ -60,17 +59,6 @@ _HALF = (torch.float16, torch.bfloat16)
 # A learned ε must stay a normal, nonzero softplus value in its storage dtype (fp16/bf16 store fp32).
 _EPSILON_RANGE = {torch.float32: (2.0**-125, torch.finfo(torch.float32).max),
                   torch.float64: (torch.finfo(torch.float64).tiny, torch.finfo(torch.float64).max)}
-
-
-def _check_epsilon(epsilon: Any) -> float:
-    """ε as a finite float > 0, else a ValueError (a ``UserValueError``: one line in the CLI)."""
-    try:
-        value = float(epsilon) if not isinstance(epsilon, bool) else math.nan
-    except (TypeError, ValueError):
-        value = math.nan
-    if not (math.isfinite(value) and value > 0):
-        raise UserValueError(f"epsilon must be positive and finite, got {epsilon!r}")
-    return value
 
 
 class YatNMN(nn.Module):
@@ -123,7 +111,7 @@ class YatNMN(nn.Module):
         self.out_features = out_features
         self.dtype = dtype
         self.param_dtype = param_dtype
-        self.epsilon = _check_epsilon(epsilon)
+        self.epsilon = float(parse_epsilon(epsilon, learnable=False))  # nmn learns ε via learnable_epsilon
         self.learnable_epsilon = bool(learnable_epsilon)
         if self.learnable_epsilon:
             storage = torch.float32 if param_dtype in _HALF else param_dtype

@@ -161,8 +161,13 @@ def save_run(spec: RunSpec, splits: Splits, model: nn.Module, record: dict[str, 
         write_json(folder / "metrics.json", record)  # last: its presence marks the folder complete
 
     existing = spec.results_dir / spec.run_id
-    if not replace and is_complete(existing) and damage(existing) is not None:
-        move_damaged(existing)  # never trusted, never deleted: kept for the user to look at
+    # A damaged folder is never trusted and never deleted, --force (replace) or not: it is kept for the user to
+    # look at. (A sound complete run that --force redoes is replaced, as asked.)
+    problem = damage(existing) if is_complete(existing) else None
+    if problem is not None:
+        aside = move_damaged(existing)
+        if replace:  # without --force, completed_outcome has said so already
+            warn(f"run folder {existing} is damaged ({problem}); moved to {aside} (kept, not deleted)")
     return write_run(spec.results_dir, spec.run_id, contents, replace=replace)
 
 

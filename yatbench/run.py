@@ -219,9 +219,13 @@ def update_finished(spec: RunSpec, outcome: RunOutcome) -> RunOutcome:
     """What a command may still do to a finished run without training it: add ``spec.tags``, write the
     export ``spec`` asks for when the folder lacks it. Each thing done (or refused) is one message."""
     if spec.tags:
-        tags, changed = edit_tags(outcome.run_dir, add=spec.tags)
-        if changed:
-            outcome.messages.append(f"{outcome.run_dir.name}: finished run, tags now {', '.join(tags)}")
+        try:
+            tags, changed = edit_tags(outcome.run_dir, add=spec.tags)
+        except UserError as exc:  # e.g. a run folder that is a link: refused, and the other runs go on
+            outcome.messages.append(f"{outcome.run_dir.name}: tags not added: {exc}")
+        else:
+            if changed:
+                outcome.messages.append(f"{outcome.run_dir.name}: finished run, tags now {', '.join(tags)}")
     said = export_finished(str(spec.resolved.get("export", "none")), outcome.run_dir)
     if said:
         outcome.messages.append(said)

@@ -356,13 +356,14 @@ def _damage(run_dir: Path, how: str) -> None:
         "config a list": lambda: config.write_text("- 1\n"),
         "config missing": lambda: config.unlink(),
         "config not UTF-8": lambda: config.write_bytes(b"\xff"),
+        "nested too deep": lambda: metrics.write_text("[" * 200_000),  # json raises RecursionError, not ValueError
     }
     edits[how]()
 
 
 DAMAGE = ["truncated", "empty", "a list", "a string", "null", "not UTF-8", "wrong types", "metrics a list",
           "unknown status", "another run's record", "no schema", "config truncated", "config edited", "config a list",
-          "config missing", "config not UTF-8"]
+          "config missing", "config not UTF-8", "nested too deep"]
 
 
 @pytest.mark.parametrize("how", DAMAGE)
@@ -384,6 +385,26 @@ def test_a_damaged_run_folder_is_reported_kept_aside_and_rerun(how: str, finishe
     assert {p.name: p.read_bytes() for p in aside.iterdir()} == damaged
     code, out, err = cli(RUN, tmp_path, monkeypatch, capsys)  # the rerun is trusted: skipped, no warning
     assert code == 0 and "already complete, skipped" in out and err == ""
+
+
+def test_force_over_a_damaged_run_folder_keeps_it_aside(finished_run: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    run_dir = tmp_path / "results" / finished_run.name
+    shutil.copytree(finished_run, run_dir)
+    _damage(run_dir, "config edited")
+    damaged = {p.name: p.read_bytes() for p in run_dir.iterdir()}
+    code, out, err = cli([*RUN, "--force"], tmp_path, monkeypatch, capsys)
+    assert code == 0 and TB not in err + out, err
+    assert f"run folder results/{finished_run.name} is damaged" in err and "kept, not deleted" in err
+    assert err.count("\n") == 1
+    (aside,) = (tmp_path / "results" / ".damaged").iterdir()  # --force redoes the run, never deletes the damage
+    assert {p.name: p.read_bytes() for p in aside.iterdir()} == damaged
+    assert json.loads((run_dir / "metrics.json").read_text())["status"] == "ok"
+    sound = (run_dir / "metrics.json").read_bytes()
+    code, out, err = cli([*RUN, "--force"], tmp_path, monkeypatch, capsys)  # a sound run: replaced, as before
+    assert code == 0 and err == "" and len(list((tmp_path / "results" / ".damaged").iterdir())) == 1
+    assert (run_dir / "metrics.json").read_bytes() != sound  # written anew (its finish time differs)
 
 
 def test_a_damaged_run_is_never_moved_through_a_linked_damaged_folder(finished_run: Path, tmp_path: Path,

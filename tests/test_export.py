@@ -8,6 +8,7 @@ import json
 import math
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -114,6 +115,54 @@ def test_tensorboard_export_writes_only_into_a_new_or_empty_folder(results: Path
     assert len(done.runs) == 2 and len([p for p in (tmp_path / "new").iterdir() if p.is_dir()]) == 2
     refused = _yatbench("export", "--tensorboard", "/", "-r", str(results))  # the command: one line, exit 2
     assert refused.returncode == 2 and refused.stderr.count("\n") == 1 and "/ is /" in refused.stderr
+
+
+def test_tensorboard_export_refuses_a_linked_or_system_folder(results: Path, tmp_path: Path) -> None:
+    pytest.importorskip("tensorboard")
+    from yatbench.errors import UserError
+    from yatbench.tb_export import export_tensorboard
+
+    target = tmp_path / "someone-else"
+    target.mkdir()
+    link = tmp_path / "tb"
+    link.symlink_to(target)  # an empty folder behind a link: still not written through
+    refused = _yatbench("export", "--tensorboard", str(link), "-r", str(results))
+    assert refused.returncode == 2 and refused.stderr.count("\n") == 1, refused.stderr
+    assert "is a symbolic link" in refused.stderr and list(target.iterdir()) == [] and link.is_symlink()
+    for system in (Path("/etc/tb"), Path("/usr")):
+        with pytest.raises(UserError, match=r"--tensorboard .* is (inside )?the system folder"):
+            export_tensorboard(results, system)
+    assert not Path("/etc/tb").exists()
+
+
+def test_an_oversized_or_unreadable_history_is_left_out_with_a_note(results: Path, tmp_path: Path) -> None:
+    pytest.importorskip("tensorboard")
+    import yatbench
+
+    copy = tmp_path / "results"
+    shutil.copytree(results, copy)
+    wide, big = sorted(p.name for p in copy.iterdir() if p.is_dir() and not p.name.startswith("."))[:2]
+    rows = _history(copy / wide)
+    with (copy / wide / "history.csv").open("a") as handle:  # one field over csv's 131072-character limit
+        handle.write("x" * 200_000 + "\n")
+    with (copy / big / "history.csv").open("a") as handle:  # over the report's 32 MiB limit
+        line = "," * (len(rows[0]) - 1) + "\n"  # empty rows: cheap to write, still counted
+        handle.write(line * (33 * 2**20 // len(line) + 1))
+    assert (copy / big / "history.csv").stat().st_size > 32 * 2**20
+    done = _yatbench("export", "--tensorboard", str(tmp_path / "tb"), "-r", str(copy))
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    notes = done.stderr.splitlines()
+    assert len(notes) == 2 and all(n.startswith("warning: ") and "history left out" in n for n in notes)
+    assert wide in notes[0] + notes[1] and big in notes[0] + notes[1] and "over the report's limit" in done.stderr
+    assert (tmp_path / "tb" / wide).is_dir()  # the run is still exported: its final metrics and hparams
+    with pytest.warns(UserWarning, match="history left out") as caught:
+        histories = yatbench.load_histories(copy)
+    assert len(caught) == 2 and set(histories["run_id"]) == set(load_runs(copy).runs["run_id"]) - {wide, big}
+    from yatbench.export import export_finished
+
+    (copy / wide / "events.jsonl").unlink(missing_ok=True)
+    said = export_finished("jsonl", copy / wide)
+    assert said is not None and "no events.jsonl written" in said and not (copy / wide / "events.jsonl").exists()
 
 
 def test_jsonl_export_of_a_finished_run_and_every_line_names_its_run(tmp_path: Path) -> None:

@@ -85,3 +85,33 @@ def test_sweep_tags_new_runs_and_finished_ones(tmp_path: Path) -> None:
     result = run_sweep("xor", [*args, "tags=[sweep2]"], executor="inprocess")
     assert len(result.already_done) == 4 and not result.ran
     assert all(json.loads((results / n / TAGS_FILE).read_text()) == ["sweep1", "sweep2"] for n in tags)
+
+
+def test_tags_and_events_are_never_written_through_a_linked_run_folder(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    (run_id,) = tiny_runs(results, ("linear",), (0,))
+    target = tmp_path / "someone-else"  # a finished run folder moved away and linked back: not yatbench's to write
+    (results / run_id).rename(target)
+    (results / run_id).symlink_to(target)
+    before = sorted(p.name for p in target.iterdir())
+    done = subprocess.run([sys.executable, "-m", "yatbench", "tag", run_id, "--add", "x", "-r", str(results)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and done.stderr.count("\n") == 1 and "is a symbolic link" in done.stderr, done.stderr
+    again = execute(tiny_spec(results, "linear", 0, "tags=[x]", "export=jsonl"))  # finished: no training, no write
+    assert again.skipped and len(again.messages) == 2
+    assert "tags not added" in again.messages[0] and "no events.jsonl written" in again.messages[1]
+    assert all("symbolic link" in m for m in again.messages)
+    assert sorted(p.name for p in target.iterdir()) == before  # no tags.json, events.jsonl or temporary file
+
+
+def test_tags_json_nested_too_deep_is_no_tags(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    (run_id,) = tiny_runs(results, ("linear",), (0,))
+    (results / run_id / TAGS_FILE).write_text("[" * 200_000)  # json raises RecursionError, not ValueError
+    table = load_runs(results)
+    assert list(table.runs["run_id"]) == [run_id] and list(table.runs["tags"]) == [""] and not table.broken
+    done = subprocess.run([sys.executable, "-m", "yatbench", "tag", run_id, "--add", "fixed", "-r", str(results)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == f"{run_id}: fixed", done.stderr
+    assert json.loads((results / run_id / TAGS_FILE).read_text()) == ["fixed"]
+    assert sorted(p.name for p in (results / run_id).iterdir() if p.name.startswith(".")) == []

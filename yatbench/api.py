@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -51,7 +52,11 @@ def load_histories(results_dir: str | Path = "results", where: str | Iterable[st
         path = table.run_dir(run_id) / "history.csv"
         if (wanted is not None and run_id not in wanted) or not path.is_file():
             continue
-        history = pd.DataFrame(read_history_rows(path))
+        try:
+            history = pd.DataFrame(read_history_rows(path))
+        except ValueError as exc:  # over the size limit or unreadable: left out, and said
+            warnings.warn(f"{run_id}: history left out: {exc}", stacklevel=2)
+            continue
         for position, column in enumerate(ID_COLUMNS):
             history.insert(position, column, row[column])
         frames.append(history)

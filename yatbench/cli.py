@@ -313,11 +313,13 @@ def export(
     from yatbench.report.subset import parse_where
 
     conditions = parse_where(where or [])
-    from yatbench.progress import progress_line
+    from yatbench.progress import progress_line, warn
     from yatbench.tb_export import export_tensorboard
 
     with progress_line(f"writing TensorBoard event files into {tensorboard}"):
         done = export_tensorboard(results_dir, tensorboard, conditions)
+    for line in done.notes:
+        warn(line)
     typer.echo(f"{len(done.runs)} runs ({done.configurations} configurations) → {done.out_dir}: "
                f"{len(done.hparams)} hparams, {len(done.metrics)} final metrics; "
                f"view with: tensorboard --logdir {done.out_dir}")

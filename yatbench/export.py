@@ -21,10 +21,11 @@ from __future__ import annotations
 import csv
 import json
 import math
-import os
-import uuid
 from pathlib import Path
 from typing import Any
+
+from yatbench.errors import UserError
+from yatbench.safe_paths import atomic_write_text
 
 EXPORTS = ("none", "jsonl")
 EVENTS_FILE = "events.jsonl"
@@ -77,10 +78,25 @@ def _number(text: str | None) -> int | float | str | None:
 
 
 def read_history_rows(path: Path) -> list[dict[str, Any]]:
-    """history.csv back as the rows it was written from (numbers as numbers, empty cells left out)."""
-    with path.open(newline="") as handle:
-        return [{k: v for k, v in ((k, _number(v)) for k, v in row.items()) if v is not None}
-                for row in csv.DictReader(handle)]
+    """history.csv back as the rows it was written from (numbers as numbers, empty cells left out).
+
+    The one reader of a run's history outside the report: a file over the report's size limit
+    (:func:`yatbench.report.load.history_too_large`) is not read at all, and one that cannot be read
+    (a field longer than the csv module allows, not UTF-8, an I/O error) raises ValueError with a
+    one-line reason, so that every caller skips the history with a note instead of a traceback.
+    """
+    from yatbench.report.load import history_too_large  # lazy: pandas only when a history is read
+
+    too_large = history_too_large(path)
+    if too_large:
+        raise ValueError(too_large)
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            return [{k: v for k, v in ((k, _number(v)) for k, v in row.items()) if v is not None}
+                    for row in csv.DictReader(handle)]
+    except (OSError, csv.Error, UnicodeDecodeError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ValueError(f"{path.name} cannot be read ({reason})") from None
 
 
 def export_finished(kind: str, run_dir: Path) -> str | None:
@@ -100,13 +116,13 @@ def export_finished(kind: str, run_dir: Path) -> str | None:
         record = json.loads((run_dir / "metrics.json").read_text())
         config = yaml.safe_load((run_dir / "config.yaml").read_text())
         history = read_history_rows(run_dir / "history.csv")
-    except (OSError, ValueError, UnicodeDecodeError, yaml.YAMLError, csv.Error) as exc:
+    except (OSError, ValueError, RecursionError, yaml.YAMLError) as exc:  # ValueError: also read_history_rows' reasons
         return f"{run_dir.name}: no {EVENTS_FILE} written: its recorded files cannot be read ({exc.__class__.__name__})"
-    temporary = run_dir / f".{EVENTS_FILE}.{uuid.uuid4().hex[:8]}"
-    try:
-        temporary.write_text("\n".join(event_lines(record, config if isinstance(config, dict) else {}, history)) + "\n")
-        os.replace(temporary, path)
+    text = "\n".join(event_lines(record, config if isinstance(config, dict) else {}, history)) + "\n"
+    try:  # never through a linked run folder; an owned temporary name (see yatbench.safe_paths)
+        atomic_write_text(run_dir, EVENTS_FILE, text)
+    except UserError as exc:
+        return f"{run_dir.name}: no {EVENTS_FILE} written: {exc}"
     except OSError as exc:
-        temporary.unlink(missing_ok=True)
         return f"{run_dir.name}: no {EVENTS_FILE} written: {exc.strerror or exc}"
     return f"{run_dir.name}: finished run, {EVENTS_FILE} written from its recorded history"

@@ -74,7 +74,8 @@ def damage(run_dir: Path) -> str | None:
     """
     try:
         record = RunRecord.from_dict(json.loads((run_dir / METRICS_FILE).read_text(encoding="utf-8")))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError is a ValueError
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError;
+        # RecursionError: nesting too deep for json (e.g. 200 000 '['): damage too, said in one line
         return f"{METRICS_FILE}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
     if record.run_id != run_dir.name:
         return f"{METRICS_FILE} is the record of {record.run_id}, not of this folder"

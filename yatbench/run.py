@@ -161,8 +161,13 @@ def save_run(spec: RunSpec, splits: Splits, model: nn.Module, record: dict[str, 
         write_json(folder / "metrics.json", record)  # last: its presence marks the folder complete
 
     existing = spec.results_dir / spec.run_id
-    if not replace and is_complete(existing) and damage(existing) is not None:
-        move_damaged(existing)  # never trusted, never deleted: kept for the user to look at
+    # A damaged folder is never trusted and never deleted, --force (replace) or not: it is kept for the user to
+    # look at. (A sound complete run that --force redoes is replaced, as asked.)
+    problem = damage(existing) if is_complete(existing) else None
+    if problem is not None:
+        aside = move_damaged(existing)
+        if replace:  # without --force, completed_outcome has said so already
+            warn(f"run folder {existing} is damaged ({problem}); moved to {aside} (kept, not deleted)")
     return write_run(spec.results_dir, spec.run_id, contents, replace=replace)
 
 
@@ -214,9 +219,13 @@ def update_finished(spec: RunSpec, outcome: RunOutcome) -> RunOutcome:
     """What a command may still do to a finished run without training it: add ``spec.tags``, write the
     export ``spec`` asks for when the folder lacks it. Each thing done (or refused) is one message."""
     if spec.tags:
-        tags, changed = edit_tags(outcome.run_dir, add=spec.tags)
-        if changed:
-            outcome.messages.append(f"{outcome.run_dir.name}: finished run, tags now {', '.join(tags)}")
+        try:
+            tags, changed = edit_tags(outcome.run_dir, add=spec.tags)
+        except UserError as exc:  # e.g. a run folder that is a link: refused, and the other runs go on
+            outcome.messages.append(f"{outcome.run_dir.name}: tags not added: {exc}")
+        else:
+            if changed:
+                outcome.messages.append(f"{outcome.run_dir.name}: finished run, tags now {', '.join(tags)}")
     said = export_finished(str(spec.resolved.get("export", "none")), outcome.run_dir)
     if said:
         outcome.messages.append(said)

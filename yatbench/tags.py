@@ -16,14 +16,13 @@ tags.json is replaced in one rename, so a reader sees the old tags or the new on
 from __future__ import annotations
 
 import json
-import os
 import re
-import uuid
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from yatbench.errors import UserError
+from yatbench.safe_paths import atomic_write_text
 
 TAGS_FILE = "tags.json"
 TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:+-]{0,63}$")
@@ -47,7 +46,7 @@ def read_tags(run_dir: Path) -> list[str]:
     """The run's tags ([] when it has none, or when tags.json is not a list of tags)."""
     try:
         data = json.loads((run_dir / TAGS_FILE).read_text())
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: e.g. 200 000 '[' nested too deep for json
         return []
     if not isinstance(data, list) or not all(isinstance(t, str) and TAG.match(t) for t in data):
         return []
@@ -55,13 +54,15 @@ def read_tags(run_dir: Path) -> list[str]:
 
 
 def write_tags(run_dir: Path, tags: Iterable[str]) -> None:
-    """Replace the run's tags in one rename (no tags: tags.json holds an empty list)."""
-    temporary = run_dir / f".{TAGS_FILE}.{uuid.uuid4().hex[:8]}"
+    """Replace the run's tags in one rename (no tags: tags.json holds an empty list).
+
+    Written by :func:`yatbench.safe_paths.atomic_write_text`: a run folder that is a symbolic link is
+    refused in one line (tags.json is never written through it, outside the results folder), and an
+    interrupted write leaves no temporary file behind, or one with an owned name a sweep cleans.
+    """
     try:
-        temporary.write_text(json.dumps(list(dict.fromkeys(tags))) + "\n")
-        os.replace(temporary, run_dir / TAGS_FILE)
+        atomic_write_text(run_dir, TAGS_FILE, json.dumps(list(dict.fromkeys(tags))) + "\n")
     except OSError as exc:
-        temporary.unlink(missing_ok=True)
         raise UserError(f"cannot write the tags of {run_dir}: {exc.strerror or exc}", 1) from None
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import math
 import os
-import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +32,7 @@ from yatbench.export import read_history_rows
 from yatbench.owner import owned_name
 from yatbench.report.load import RunTable, config_columns, load_runs
 from yatbench.report.subset import Condition, apply_where
+from yatbench.safe_paths import check_output_dir, remove_tree
 
 FINAL = "final/"  # prefix of the final-metric tags the HParams table reads
 
@@ -46,13 +46,19 @@ class TensorBoardExport:
     hparams: list[str] = field(default_factory=list)
     metrics: list[str] = field(default_factory=list)
     configurations: int = 0
+    notes: list[str] = field(default_factory=list)  # runs whose history could not be read (their scalars left out)
 
 
 def check_out_dir(out_dir: Path, results_dir: Path) -> None:
-    """Refuse, in one line, a target that is a file, not empty, the root or the results folder itself."""
+    """Refuse, in one line, a target that is a file, a link, not empty, the root, a system folder
+    (:func:`yatbench.safe_paths.check_output_dir`) or the results folder itself."""
     resolved = out_dir.expanduser().resolve()
     if resolved == Path(resolved.anchor) or resolved == Path.home().resolve():
         raise UserError(f"--tensorboard {out_dir} is {resolved}; give a new or empty folder for the event files")
+    check_output_dir(out_dir, "--tensorboard")
+    if out_dir.is_symlink():  # as report --out: the event files go into the folder named, never through a link
+        raise UserError(f"--tensorboard {out_dir} is a symbolic link (to {os.readlink(out_dir)}); give the folder "
+                        "itself")
     if resolved == results_dir.expanduser().resolve():
         raise UserError(f"--tensorboard {out_dir} is the results folder; give a new or empty folder, e.g. "
                         f"{out_dir / 'tensorboard'}")
@@ -113,7 +119,8 @@ def _scalar_event(tag: str, value: float, step: int, wall_time: float) -> Any:
     return event_pb2.Event(wall_time=wall_time, step=step, summary=summary)
 
 
-def _write_run(folder: Path, table: RunTable, run_id: str, hparams: dict[str, Any], group: str) -> None:
+def _write_run(folder: Path, table: RunTable, run_id: str, hparams: dict[str, Any], group: str) -> str:
+    """Write one run's events; a note when its history could not be read (its final metrics are still written)."""
     from tensorboard.compat.proto import event_pb2
     from tensorboard.plugins.hparams import summary_v2
     from tensorboard.summary.writer.event_file_writer import EventFileWriter
@@ -125,7 +132,11 @@ def _write_run(folder: Path, table: RunTable, run_id: str, hparams: dict[str, An
                                          summary=summary_v2.hparams_pb(hparams, trial_id=group)))
         last = 0
         history = table.run_dir(run_id) / "history.csv"
-        rows = read_history_rows(history) if history.is_file() else []
+        said = ""
+        try:
+            rows = read_history_rows(history) if history.is_file() else []
+        except ValueError as exc:  # over the size limit or unreadable: no scalar history for this run
+            rows, said = [], f"{run_id}: history left out: {exc}"
         for index, row in enumerate(rows):
             step = row.get("step", row.get("epoch", index))
             step = int(step) if isinstance(step, (int, float)) and math.isfinite(step) else index
@@ -137,6 +148,7 @@ def _write_run(folder: Path, table: RunTable, run_id: str, hparams: dict[str, An
             writer.add_event(_scalar_event(FINAL + name, value, last, wall))
     finally:
         writer.close()
+    return said
 
 
 def _write_experiment(folder: Path, hparams: dict[str, dict[str, Any]], metrics: list[str]) -> None:
@@ -175,16 +187,18 @@ def export_tensorboard(results_dir: Path, out_dir: Path, where: list[Condition] 
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = out_dir / owned_name(".yatbench-export")
     staging.mkdir()
+    notes = []
     try:
         for _, row in table.runs.iterrows():
             run_id = str(row["run_id"])
-            _write_run(staging / run_id, table, run_id, hparams[run_id], str(row["variant"]))
+            if said := _write_run(staging / run_id, table, run_id, hparams[run_id], str(row["variant"])):
+                notes.append(said)
         _write_experiment(staging, hparams, metrics)
         for item in sorted(staging.iterdir()):
             os.rename(item, out_dir / item.name)
         staging.rmdir()
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)  # only what this export wrote: nothing else is inside it
+        remove_tree(staging)  # only what this export wrote, never following a link inside it
         raise
     return TensorBoardExport(out_dir, list(hparams), sorted({k for hp in hparams.values() for k in hp}), metrics,
-                             table.runs["variant"].nunique())
+                             table.runs["variant"].nunique(), notes)

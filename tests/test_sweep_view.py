@@ -8,14 +8,18 @@ import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from tests.test_report import fabricate
 from yatbench.report import build_report
+from yatbench.report.context import Context
+from yatbench.report.figures.sweep import metric_against_key
 from yatbench.report.html import sparkline
+from yatbench.report.load import RunTable
 from yatbench.report.stats import summarize
 from yatbench.report.subset import parse_where
-from yatbench.report.sweepview import order_values, sweep_points
+from yatbench.report.sweepview import SweepPoints, order_values, sweep_points
 
 LRS = ("0.1", "0.01", "0.001")
 MSE = {("0.1", "[8]"): [3.0, 4.0, 8.0], ("0.01", "[8]"): [1.0, 2.0, 3.0], ("0.001", "[8]"): [2.0, 2.5, 6.0],
@@ -93,3 +97,57 @@ def test_sparklines_have_axes() -> None:
     assert {"0.9", "0.125", "1", "4", "step"} <= set(labels)
     assert "<path d='M" in svg and "polyline" in svg
     assert "fewer than 2" in sparkline([1], [1.0])
+
+
+def _view_rows(page: str, dataset: str) -> list[dict]:
+    """The rows of one dataset's interactive view, as the page's script reads them."""
+    match = re.search(rf"<div class='sweepview' data-dataset='{dataset}'>.*?<script type='application/json'>"
+                      r"(.*?)</script>", page, flags=re.S)
+    assert match, f"no interactive view of {dataset}"
+    return json.loads(match.group(1))["rows"]
+
+
+def test_a_huge_metric_costs_no_sweep_figure_and_a_tiny_one_keeps_its_value(tmp_path: Path) -> None:
+    """An MSE of 1e308 (finite, beyond what matplotlib can draw) on one configuration: both datasets' sweep
+    figures and views are still made, the point is left out and counted; MSEs of 1e-9 reach the view's log
+    axis as themselves (6 significant digits), not rounded to 0. (On the figure's log axis 1e308 happened to
+    draw before; on a linear axis it did not: the next test.)"""
+    results = tmp_path / "results"
+    values = {"0.1": [1e308, 1e308], "0.01": [1e-9, 3e-9], "0.001": [2.5e-7, 4.5e-7]}
+    for lr, mses in values.items():
+        for seed, mse in enumerate(mses):
+            fabricate(results, "compositional", "relu", seed, {"test_mse": mse, "test_r2": 0.5},
+                      f"trainer.lr={lr}", weights=False)
+        fabricate(results, "xor", "relu", 0, {"test_accuracy": 0.75}, f"trainer.lr={lr}", weights=False)
+    report = build_report(results, tmp_path / "page", figures_wanted=lambda name: name == "sweep_figures")
+    assert not report.failures, [f.line() for f in report.failures]
+    figures = {f.name: f for f in report.figures}
+    assert {"sweep_compositional_trainer_lr", "sweep_xor_trainer_lr"} <= set(figures)
+    assert "3 value(s) (means or interval ends) not finite or beyond" in figures[
+        "sweep_compositional_trainer_lr"].caption  # the mean 1e308 and both ends of its interval
+    assert "not finite" not in figures["sweep_xor_trainer_lr"].caption
+    page = report.index_html.read_text()
+    rows = {row["values"][0]: row for row in _view_rows(page, "compositional")}
+    for lr in ("0.01", "0.001"):
+        expected = summarize(values[lr])
+        assert rows[lr]["mean"] == pytest.approx(expected.mean, rel=1e-5) and rows[lr]["mean"] > 0
+        assert (rows[lr]["lo"], rows[lr]["hi"]) == pytest.approx((expected.lo, expected.hi), rel=1e-5)
+    assert rows["0.1"]["mean"] == pytest.approx(1e308, rel=1e-5)  # finite: in the view and its table
+    assert len(_view_rows(page, "xor")) == 3
+
+
+@pytest.mark.parametrize("lower", [False, True])
+def test_an_interval_beyond_the_float_range_is_not_drawn_on_either_axis(tmp_path: Path, lower: bool) -> None:
+    """Seeds at 1 and 1.7e308 give a finite mean and an infinite interval; on a linear axis matplotlib could not
+    even lay the figure out (ValueError: arange). The mean is beyond ±DRAWABLE too: all three are counted."""
+    rows = []
+    for i, (lr, seeds) in enumerate([("0.1", [1.0, 1.7e308]), ("0.01", [0.5, 0.7]), ("0.001", [0.25, 0.5])]):
+        stat = summarize(seeds)
+        rows.append({"model": "relu", "variant": f"v{i}", "label": f"trainer.lr={lr}", "trainer.lr": lr, "n": stat.n,
+                     "mean": stat.mean, "lo": stat.lo, "hi": stat.hi, "seeds": "0-1"})
+    points = pd.DataFrame(rows)
+    sweep = SweepPoints("compositional", ["trainer.lr"], "test_mse", lower, points)
+    ctx = Context(RunTable(tmp_path, pd.DataFrame()), {}, tmp_path)
+    figure = metric_against_key(ctx, sweep, "trainer.lr")
+    assert figure is not None and figure.path.read_bytes()[:4] == b"\x89PNG"
+    assert "3 value(s) (means or interval ends) not finite or beyond ±1e+300 are not drawn" in figure.caption

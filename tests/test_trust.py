@@ -12,6 +12,7 @@ import pytest
 from yatbench.compose import compose_config
 from yatbench.config import validate
 from yatbench.report import build_report
+from yatbench.report.load import load_runs
 from yatbench.report.stats import NONNEGATIVE, summarize
 from yatbench.run import execute
 from yatbench.sweep.jobs import execute_grouped
@@ -113,9 +114,27 @@ def test_the_report_never_imports_a_module_named_in_a_results_folder(one_run: Pa
     monkeypatch.syspath_prepend(str(tmp_path))
     config = (folder / "config.yaml").read_text().replace("yatbench.models.yat.YatConfig", "evil_module.Thing")
     (folder / "config.yaml").write_text(config)
+    edited = build_report(results, tmp_path / "out")  # hand-edited: damaged, not read at all
+    assert edited.table.empty and "hash" in dict(edited.table.broken)[one_run.name]
+    _consistent(folder)  # as a writer of such folders would make them: the id and record follow the config
     report = build_report(results, tmp_path / "out")
+    assert not report.table.empty and not report.table.broken
     assert not marker.exists() and "evil_module" not in sys.modules
     assert any("not one of yatbench's config targets" in line for line in report.skipped)
+
+
+def _consistent(folder: Path) -> Path:
+    """Rename a run folder whose config.yaml was changed, and rewrite its record, so that the config hashes to
+    the run id again (what `yatbench run` would have written for that config)."""
+    from omegaconf import OmegaConf
+
+    from yatbench.identity import config_hash
+
+    digest = config_hash(OmegaConf.to_container(OmegaConf.create((folder / "config.yaml").read_text())))
+    name = f"{folder.name.rsplit('-', 1)[0]}-{digest}"
+    record = json.loads((folder / "metrics.json").read_text())
+    (folder / "metrics.json").write_text(json.dumps({**record, "run_id": name, "config_hash": digest}))
+    return folder.rename(folder.with_name(name))
 
 
 def test_bounded_intervals_stay_inside_zero_one() -> None:
@@ -158,3 +177,24 @@ def test_preprocessing_and_data_facts_are_recorded(spec_for) -> None:
     assert facts["preprocess"] == "standardize" and facts["image_shape"] == [28, 28]
     assert (facts["in_features"], facts["out_features"], facts["n_train"]) == (784, 10, 100)
     assert outcome.record["seedless_key"] != outcome.record["config_hash"]
+
+
+def test_a_config_edited_by_hand_is_damaged_for_the_report_as_for_run(one_run: Path, tmp_path: Path) -> None:
+    """A config.yaml that still reads well but no longer hashes to the run id (a learning rate edited by hand) is
+    not the config the numbers came from: `yatbench run` calls the folder damaged and reruns it, and the report
+    lists it as broken with the same reason instead of reporting its numbers under the edited config."""
+    import shutil
+
+    from yatbench.results import damage
+
+    results = tmp_path / "results"
+    folder = results / one_run.name
+    shutil.copytree(one_run, folder)
+    text = (folder / "config.yaml").read_text()
+    assert "  lr: " in text
+    (folder / "config.yaml").write_text(text.replace("  lr: ", "  lr: 0.5  # was ", 1))
+    reason = damage(folder)
+    assert reason is not None and "hash" in reason
+    table = load_runs(results)
+    assert table.empty and reason in dict(table.broken)[one_run.name]
+    assert damage(one_run) is None and not load_runs(one_run.parent).broken  # the untouched run reads as before

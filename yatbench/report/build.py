@@ -15,7 +15,7 @@ import pandas as pd
 from yatbench.report.claims import NOT_ENOUGH, Claim, all_claims, claims_frame, verdict_counts
 from yatbench.report.context import Context
 from yatbench.report.figures import Figure, all_figures
-from yatbench.report.guard import ERRORS_FILE, Failure, write_errors
+from yatbench.report.guard import ERRORS_FILE, Failure, attempt, write_errors
 from yatbench.report.load import REPORT_DIR, RunTable, load_runs, main_variants
 from yatbench.report.output import check_target, staged, write_parquet
 from yatbench.report.page import (
@@ -32,7 +32,7 @@ from yatbench.report.provenance import provenance_table, version_warnings
 from yatbench.report.runlog import cfg_anchor, run_links, run_sections
 from yatbench.report.stats import METHODS
 from yatbench.report.subset import Condition, apply_where, where_text
-from yatbench.report.sweepview import sweep_points
+from yatbench.report.sweepview import SweepPoints, sweep_points
 from yatbench.report.tables import Table, all_tables, seed_range, write_table
 from yatbench.sweep.grid import expand, load_preset
 
@@ -99,8 +99,8 @@ def build_report(results_dir: Path, out_dir: Path | None = None, where: list[Con
 
     The report is built in a temporary sibling and swapped in whole (:mod:`yatbench.report.output`):
     an existing ``out_dir`` is replaced only when it is an earlier yatbench report. A figure, claim
-    family or table that raises is left out and recorded (:mod:`yatbench.report.guard`); the rest is
-    still written.
+    family, table, runs.parquet, the provenance table, the version check or a sweep view that raises is
+    left out and recorded (:mod:`yatbench.report.guard`); the rest is still written.
     """
     out_dir = out_dir or results_dir / REPORT_DIR
     check_target(out_dir)  # before reading the runs: a wrong --out fails at once
@@ -115,12 +115,18 @@ def build_report(results_dir: Path, out_dir: Path | None = None, where: list[Con
         for tab in tables:
             write_table(tab, work)
         notes: list[str] = []
+        provenance = None
         if not table.empty:
             table.runs.to_csv(work / "runs.csv", index=False)
-            said = write_parquet(table.runs, work / "runs.parquet")
+            parquet = work / "runs.parquet"
+            said = attempt("table", "runs.parquet", lambda: write_parquet(table.runs, parquet), ctx.failures,
+                           cleanup=lambda: parquet.unlink(missing_ok=True))  # no half-written file is left
             notes += [said] if said else []
-            provenance_table(table.runs).to_csv(work / "provenance.csv", index=False)
-        warnings = version_warnings(table.runs)
+            provenance = attempt("table", "provenance", lambda: provenance_table(table.runs), ctx.failures)
+            if provenance is not None:
+                provenance.to_csv(work / "provenance.csv", index=False)
+        warnings = attempt("check", "version_warnings", lambda: version_warnings(table.runs), ctx.failures) or []
+        sweeps = sweep_views(table.runs, ctx.failures)
         step("drawing figures")
         figures = all_figures(ctx, figures_wanted)
         step("deciding claims")
@@ -129,7 +135,7 @@ def build_report(results_dir: Path, out_dir: Path | None = None, where: list[Con
         missing = missing_runs(table)
         step("writing the page")
         write_errors(ctx.failures, work)
-        blocks = page_blocks(ctx, tables, figures, claims, missing)
+        blocks = page_blocks(ctx, tables, figures, claims, missing, sweeps=sweeps, provenance=provenance)
         if warnings:
             blocks.insert(0, para("**Warning: runs of one configuration made with different code.** "
                                   + " ".join(f"{line}." for line in warnings)
@@ -143,6 +149,18 @@ def build_report(results_dir: Path, out_dir: Path | None = None, where: list[Con
         fig.path = out_dir / fig.path.name
     return Report(out_dir, out_dir / md.name, out_dir / html_path.name, table, tables, figures, claims, missing,
                   ctx.skipped, where or [], warnings, notes, ctx.failures)
+
+
+def sweep_views(runs: pd.DataFrame, failures: list[Failure]) -> list[SweepPoints]:
+    """Per swept dataset, the configurations the page's interactive view draws. Independent of the sweep
+    figures: a figure that cannot be drawn does not take the view with it; a dataset whose points cannot be
+    gathered is recorded in ``failures`` and costs only its own view."""
+    views = []
+    for dataset in (dict.fromkeys(runs["dataset"]) if not runs.empty else []):
+        made = attempt("view", f"sweep_view {dataset}", lambda d=str(dataset): sweep_points(runs, d), failures)
+        if made is not None:
+            views.append(made)
+    return views
 
 
 def _inventory(table: RunTable) -> pd.DataFrame:
@@ -181,8 +199,11 @@ def _drawn_configurations(ctx: Context) -> list[str]:
 
 
 def page_blocks(ctx: Context, tables: list[Table], figures: list[Figure], claims: list[Claim],
-                missing: list[str]) -> list[Block]:
-    """The page, top to bottom: verdicts, what was run, tables and figures by topic, claims in full."""
+                missing: list[str], sweeps: list[SweepPoints] | None = None,
+                provenance: pd.DataFrame | None = None) -> list[Block]:
+    """The page, top to bottom: verdicts, what was run, tables and figures by topic, claims in full.
+    ``sweeps``: the interactive views (:func:`sweep_views`); ``provenance``: the provenance table, or None
+    when it could not be made (the failure is listed at the top)."""
     table = ctx.table
     runs = table.runs
     by_name = {t.name: t for t in tables}
@@ -263,7 +284,8 @@ def page_blocks(ctx: Context, tables: list[Table], figures: list[Figure], claims
     for section, title, table_names, intro in sections:
         figs = by_section.get(section, [])
         tabs = [by_name[n] for n in table_names if n in by_name]
-        if not figs and not tabs:
+        views = (sweeps or []) if section == "sweep" else []
+        if not figs and not tabs and not views:
             continue
         blocks.append(heading(title))
         blocks.append(para(intro))
@@ -271,9 +293,7 @@ def page_blocks(ctx: Context, tables: list[Table], figures: list[Figure], claims
             blocks.append(Block("table", tab))
         for fig in figs:
             blocks.append(Block("figure", fig))
-        if section == "sweep":  # the interactive view of every configuration, one per swept dataset
-            sweeps = (sweep_points(runs, str(d)) for d in dict.fromkeys(runs["dataset"]))
-            blocks += [Block("sweepview", sweep) for sweep in sweeps if sweep is not None]
+        blocks += [Block("sweepview", sweep) for sweep in views]  # every configuration, one per swept dataset
     if n_runs:
         blocks.append(heading("Runs behind every number"))
         blocks.append(para("Each configuration, the seeds it was run with, and where its data came from. "
@@ -281,12 +301,13 @@ def page_blocks(ctx: Context, tables: list[Table], figures: list[Figure], claims
                            "`<results>/<dataset>-<model>-s<seed>-<hash>/`. Each configuration id links to its "
                            "runs below: config, metrics and the recorded history of every run."))
         blocks.append(Block("frame", _inventory(table)))
-        blocks.append(heading("Provenance", 3))
-        blocks.append(para("Where each configuration's runs came from: source commit (dirty: the tree had "
-                           "uncommitted changes), library versions, host, CPU, torch threads and device; "
-                           "several values are joined with |. Per run: the provenance columns of "
-                           "[runs.csv](runs.csv); this table: [provenance.csv](provenance.csv)."))
-        blocks.append(Block("frame", provenance_table(runs)))
+        if provenance is not None:
+            blocks.append(heading("Provenance", 3))
+            blocks.append(para("Where each configuration's runs came from: source commit (dirty: the tree had "
+                               "uncommitted changes), library versions, host, CPU, torch threads and device; "
+                               "several values are joined with |. Per run: the provenance columns of "
+                               "[runs.csv](runs.csv); this table: [provenance.csv](provenance.csv)."))
+            blocks.append(Block("frame", provenance))
         blocks.append(heading("Every run", 3))
         blocks.append(Block("runs", run_sections(table)))
     if ctx.skipped:

@@ -2,7 +2,9 @@
 
 Each figure maker, each family of claims and each table is made through :func:`attempt`, at the
 one place that discovers and runs them (:func:`yatbench.report.figures.all_figures`,
-:func:`yatbench.report.claims.all_claims`, :func:`yatbench.report.tables.all_tables`). An exception
+:func:`yatbench.report.claims.all_claims`, :func:`yatbench.report.tables.all_tables`), and so are
+runs.parquet, the provenance table, the version check and the sweep views
+(:func:`yatbench.report.build.build_report`). An exception
 there is not swallowed: it becomes a :class:`Failure` that names the part, the error and where it was
 raised; ``yatbench report`` prints one line per failure on stderr, the page lists them near the top,
 and ``errors.txt`` beside the page keeps the full tracebacks for a bug report. Everything else
@@ -33,7 +35,7 @@ def _in_package(filename: str) -> bool:
 class Failure:
     """A part of the report that could not be made: its kind and name, the error, where it was raised."""
 
-    kind: str  # "figure", "claims" or "table"
+    kind: str  # "figure", "claims", "table" (also runs.parquet, provenance), "check" or "view"
     name: str
     error: str  # "ValueError: 'yerr' must not contain negative values"
     where: str  # "yatbench/report/figures/curves.py:205 in param_budget" (the innermost yatbench frame)

@@ -6,9 +6,10 @@ One row per complete run: its record (metrics.json, read and checked by
 ``in_features``, …) and its config.yaml flattened into dotted columns (``model.hidden``,
 ``trainer.epochs``, …), its ``tags`` (comma-joined) and its provenance (``commit``, ``host``,
 ``versions.torch``, … see :func:`provenance_columns`). Folders that look like runs but cannot be read (no or malformed
-metrics.json, a record that fails its checks, an unreadable or ill-shaped config.yaml) are
-listed in :attr:`RunTable.broken` with the reason and left out. Nothing here touches training
-data, imports code named in a folder, or reads today's ``conf/``.
+metrics.json, a record that fails its checks, an unreadable or ill-shaped config.yaml, or any folder
+:func:`yatbench.results.damage` calls damaged, e.g. a config.yaml that does not hash to the run id: the
+folders `yatbench run` and `sweep` would rerun) are listed in :attr:`RunTable.broken` with the reason and
+left out. Nothing here touches training data, imports code named in a folder, or reads today's ``conf/``.
 
 A run's history.csv is read only when it is at most ``HISTORY_MAX_BYTES`` (32 MiB, about 300 000
 rows of a 15-column history; a preset's longest history is 200 rows, 14 kB): a larger one is not read
@@ -33,7 +34,7 @@ import yaml
 
 from yatbench.identity import is_execution_only
 from yatbench.record import DataFacts, RunRecord
-from yatbench.results import METRICS_FILE, PARTIAL_DIR
+from yatbench.results import METRICS_FILE, PARTIAL_DIR, damage
 from yatbench.tags import read_tags
 
 REPORT_DIR = "report"
@@ -108,6 +109,9 @@ def read_run(folder: Path) -> tuple[dict[str, Any], dict[str, Any], RunRecord]:
     if record.run_id != folder.name:
         raise ValueError(f"metrics.json names run {record.run_id!r}, not its folder {folder.name!r}")
     config = read_config(folder, record)
+    problem = damage(folder)  # the check `yatbench run` and `sweep` make: a config that does not hash to the id
+    if problem is not None:  # is not the config the run was made with, so its numbers are not this run's
+        raise ValueError(f"damaged: {problem} (`yatbench run` would rerun it)")
     row: dict[str, Any] = {
         "run_id": record.run_id, "dataset": record.dataset, "model": record.model, "seed": record.seed,
         "status": record.status, "params": record.params, "device": record.device,

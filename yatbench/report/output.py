@@ -121,7 +121,9 @@ def parquet_ready(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_parquet(frame: pd.DataFrame, path: Path) -> str | None:
-    """Write ``frame`` as Parquet (pyarrow); return why not, in one line, when it cannot be written."""
+    """Write ``frame`` as Parquet (pyarrow); return why not, in one line, when pyarrow is not installed.
+    An error of pyarrow's own propagates: the report records it as a failure (:mod:`yatbench.report.guard`),
+    removes the half-written file and writes the rest."""
     try:
         import pyarrow  # noqa: F401  (pandas needs it for Parquet; say so rather than fail the report)
     except ImportError:

@@ -112,7 +112,8 @@ def order_values(values: list[str]) -> list[str]:
 def view_data(sweep: SweepPoints) -> dict[str, Any]:
     """What the page's script draws for one dataset (plain JSON: strings and finite numbers)."""
     def finite(value: float) -> float | None:
-        return None if value is None or not math.isfinite(value) else round(float(value), 6)
+        # 6 significant digits, not 6 decimals: an MSE of 1e-9 stays 1e-9 on the view's log axis, not 0
+        return None if value is None or not math.isfinite(value) else float(f"{float(value):.6g}")
 
     rows = []
     for _, point in sweep.points.iterrows():

@@ -4,7 +4,9 @@ For every dataset and every key its runs were swept over (:func:`yatbench.report
 one figure: the key along x (log scale for numbers spanning a decade or more, in order otherwise),
 the test metric along y, one series per combination of the model and the other swept keys. Every
 point is one configuration over its seeds; nothing is pooled. Series at the same x are drawn side by
-side; a point from one seed has no interval and is drawn hollow.
+side; a point from one seed has no interval and is drawn hollow. A mean or interval end matplotlib cannot
+draw (:func:`yatbench.report.style.drawable`) is left out and counted in the caption, so one such value
+costs neither the figure nor the other datasets' figures.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import numpy as np
 from yatbench.report.context import Context
 from yatbench.report.figures.base import Figure, dataset_label
 from yatbench.report.figures.curves import CURVE_LABELS
-from yatbench.report.style import MARKERS, pyplot, save
+from yatbench.report.style import DRAWABLE, MARKERS, drawable, pyplot, save
 from yatbench.report.sweepview import SweepPoints, as_number, order_values, short_key, sweep_points
 
 MAX_SERIES = 10  # beyond this the legend cannot be read: the rest are named in the caption
@@ -49,6 +51,7 @@ def metric_against_key(ctx: Context, sweep: SweepPoints, key: str) -> Figure | N
     fig, ax = plt.subplots(figsize=(7.4, 4.4), layout="constrained")
     counts: set[int] = set()
     described = []
+    undrawn = 0  # means and interval ends that cannot be drawn (non-finite, or beyond ±DRAWABLE)
     for index, (model, label, rows) in enumerate(shown):
         part = sweep.points.loc[rows]
         part = part.assign(_at=part[key].map(order.index)).sort_values("_at")
@@ -59,14 +62,18 @@ def metric_against_key(ctx: Context, sweep: SweepPoints, key: str) -> Figure | N
             xs = xs * dodge if log else xs + 0.012 * spread * (index - len(shown) / 2)
         else:
             xs = part["_at"].to_numpy() + 0.06 * (index - len(shown) / 2)
-        means = part["mean"].to_numpy(dtype=float)
+        recorded = [part[c].to_numpy(dtype=float) for c in ("mean", "lo", "hi")]
+        means, los, his = (drawable(v) for v in recorded)
+        undrawn += sum(int((~np.isnan(r)).sum() - (~np.isnan(d)).sum())
+                       for r, d in zip(recorded, (means, los, his), strict=True))
         has = part["n"].to_numpy() > 1
-        lows = np.where(has, means - part["lo"].to_numpy(dtype=float), 0.0)
-        highs = np.where(has, part["hi"].to_numpy(dtype=float) - means, 0.0)
+        # an interval end that cannot be drawn is no bar on that side (the caption counts it), never a huge one
+        lows = np.where(has, np.nan_to_num(means - los), 0.0)
+        highs = np.where(has, np.nan_to_num(his - means), 0.0)
         tint = PALETTE[index % len(PALETTE)]  # one colour per series; the marker tells the model
         ns = sorted(set(part["n"]))
         counts.update(ns)
-        ax.errorbar(xs, means, yerr=[np.nan_to_num(lows), np.nan_to_num(highs)], color=tint, capsize=3, lw=1.4,
+        ax.errorbar(xs, means, yerr=[lows, highs], color=tint, capsize=3, lw=1.4,
                     marker=MARKERS.get(model, "o"), label=f"{label} (n = {'/'.join(map(str, ns))})")
         if (~has).any():
             ax.scatter(xs[~has], means[~has], s=80, facecolors="white", edgecolors=tint, zorder=4)
@@ -93,7 +100,9 @@ def metric_against_key(ctx: Context, sweep: SweepPoints, key: str) -> Figure | N
                "one seed, no interval); series hold the model and the other swept settings fixed and are "
                "drawn side by side. " + "; ".join(described) + "."
                + (f" Not drawn ({len(hidden)} more series): " + "; ".join(h[1] for h in hidden) + "."
-                  if hidden else ""))
+                  if hidden else "")
+               + (f" {undrawn} value(s) (means or interval ends) not finite or beyond ±{DRAWABLE:g} are not "
+                  "drawn; the table under the interactive view holds every value." if undrawn else ""))
     return Figure(path.stem, path, f"{dataset_label(sweep.dataset)}: {name} against {key}", caption, "sweep")
 
 

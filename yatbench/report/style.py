@@ -13,6 +13,18 @@ MODEL_COLORS = {"yat": "#0072B2", "linear": "#E69F00", "relu": "#009E73", "atten
 EXTRA_COLORS = ["#D55E00", "#56B4E9", "#F0E442", "#000000"]
 TRUTH_COLOR = "#222222"
 MARKERS = {"yat": "o", "linear": "s", "relu": "^", "attention": "D"}
+
+
+def short_key(key: str) -> str:
+    """``trainer.lr`` → ``lr``: the group is clear from context on a figure or in a legend."""
+    return key.split(".", 1)[-1]
+
+
+def short_label(words: str) -> str:
+    """A configuration's label without group prefixes, for a legend: ``lr=0.03 hidden=[2]``."""
+    return " ".join(short_key(word) for word in str(words).split())
+
+
 RC = {
     "font.size": 10,
     "axes.titlesize": 11,

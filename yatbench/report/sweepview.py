@@ -78,11 +78,6 @@ def sweep_points(runs: pd.DataFrame, dataset: str) -> SweepPoints | None:
     return SweepPoints(dataset, keys, metric, LOWER_IS_BETTER.get(name, False), pd.DataFrame(rows))
 
 
-def short_key(key: str) -> str:
-    """``trainer.lr`` → ``lr``: the group is clear from context on a figure or in a legend."""
-    return key.split(".", 1)[-1]
-
-
 def as_number(text: str) -> float | None:
     try:
         value = float(text)

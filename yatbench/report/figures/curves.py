@@ -18,18 +18,13 @@ from yatbench.report.figures.base import dataset_label as _dataset_label
 from yatbench.report.load import as_text, config_columns, show_value
 from yatbench.report.measures import read_history
 from yatbench.report.stats import summarize, wilson
-from yatbench.report.style import DRAWABLE, MARKERS, color, drawable, pyplot, save
+from yatbench.report.style import DRAWABLE, MARKERS, color, drawable, pyplot, save, short_label
 from yatbench.report.tables import col, params_text, seed_range
 
 SERIES_COLORS = ["#56B4E9", "#D55E00", "#000000", "#CC79A7", "#009E73"]  # a model's further series
 SERIES_COLORS += ["#0072B2", "#E69F00", "#999999"]  # and, with every configuration drawn, one per configuration
 LINESTYLES = ["-", "--", "-.", ":"]
 MAX_CURVES = 8  # more configurations than this on one dataset: the drawn one per model, named
-
-
-def short_label(words: str) -> str:
-    """A configuration's label without group prefixes, for a legend: ``lr=0.03 hidden=[2]``."""
-    return " ".join(word.split(".", 1)[-1] for word in str(words).split())
 CURVE_LABELS = {"accuracy": "test accuracy (fraction)", "mse": "test MSE (z², log scale)",
                 "rel_l2": "test relative L2 error of u (log scale)"}
 

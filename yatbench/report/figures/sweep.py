@@ -16,8 +16,8 @@ import numpy as np
 from yatbench.report.context import Context
 from yatbench.report.figures.base import Figure, dataset_label
 from yatbench.report.figures.curves import CURVE_LABELS
-from yatbench.report.style import DRAWABLE, MARKERS, drawable, pyplot, save
-from yatbench.report.sweepview import SweepPoints, as_number, order_values, short_key, sweep_points
+from yatbench.report.style import DRAWABLE, MARKERS, drawable, pyplot, save, short_key
+from yatbench.report.sweepview import SweepPoints, as_number, order_values, sweep_points
 
 MAX_SERIES = 10  # beyond this the legend cannot be read: the rest are named in the caption
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#000000", "#F0E442", "#999999",

@@ -9,7 +9,7 @@ from yatbench.report.context import Context
 from yatbench.report.figures.base import Figure
 from yatbench.report.figures.base import dataset_label as _dataset_label
 from yatbench.report.rebuild import load_model, synthetic_splits
-from yatbench.report.style import pyplot, save
+from yatbench.report.style import pyplot, save, short_label
 from yatbench.report.tables import col
 
 AXIS = "dataset.encoding"  # XOR's two encodings (±1 and {0, 1}) are drawn side by side, one figure each
@@ -85,7 +85,7 @@ def _regions(ctx: Context, dataset: str, frames: dict[str, pd.DataFrame], max_se
             ax.set_aspect("equal")
             ax.grid(False)
             if column == 0:
-                words = " ".join(w.split(".", 1)[-1] for w in str(frame["variant_label"].iloc[0]).split())
+                words = short_label(frame["variant_label"].iloc[0])
                 ax.set_ylabel(f"{model}{' · ' + words if words else ''}\n({int(run['params'])} params, "
                               f"{solved_all}/{len(frame)} solved)\nx₂ (unitless)", fontsize=9)
             if row == len(models) - 1:

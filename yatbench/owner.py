@@ -13,6 +13,7 @@ import re
 import socket
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,12 +67,22 @@ def pid_alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[-1].split()[0] not in ("Z", "X")
 
 
-def is_leftover(path: Path, older_than_s: float) -> bool:
-    """A temporary folder whose owner is gone: dead on this host, or (other hosts, old names) untouched for long."""
-    owner = owner_of(path.name)
+def writer_gone(name: str, mtime: Callable[[], float], older_than_s: float) -> bool:
+    """Whether the writer of the temporary entry ``name`` is gone: its recorded process is dead on this host,
+    or (another host, or a name without an owner) the entry was untouched for ``older_than_s`` seconds.
+
+    ``mtime`` gives the entry's own modification time (never a link target's), read only when needed;
+    its ``OSError`` reaches the caller.
+    """
+    owner = owner_of(name)
     if owner is not None and owner.host == host_label():
         return not pid_alive(owner.pid)
+    return time.time() - mtime() > older_than_s
+
+
+def is_leftover(path: Path, older_than_s: float) -> bool:
+    """A temporary folder whose owner is gone (:func:`writer_gone`); False when it cannot be read."""
     try:
-        return time.time() - path.lstat().st_mtime > older_than_s  # the entry's own age, never a link target's
+        return writer_gone(path.name, lambda: path.lstat().st_mtime, older_than_s)
     except OSError:
         return False

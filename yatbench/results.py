@@ -20,7 +20,6 @@ import json
 import os
 import re
 import tempfile
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -28,7 +27,7 @@ from typing import Any
 
 from yatbench.errors import UserError
 from yatbench.identity import config_hash
-from yatbench.owner import host_label, owned_name, owner_of, pid_alive
+from yatbench.owner import owned_name, owner_of, writer_gone
 from yatbench.record import RunRecord
 from yatbench.safe_paths import check_output_dir, open_dir, own_subdir, remove_entry, remove_tree
 
@@ -157,12 +156,8 @@ def remove_leftovers(results_dir: Path, older_than_s: float) -> list[Path]:
             if owner is None and not _LEGACY_PARTIAL.match(name):
                 continue  # not a name yatbench makes: not ours to remove
             try:
-                info = os.stat(name, dir_fd=fd, follow_symlinks=False)
-                if owner is not None and owner.host == host_label():
-                    gone = not pid_alive(owner.pid)
-                else:
-                    gone = time.time() - info.st_mtime > older_than_s
-                if not gone:
+                if not writer_gone(name, lambda n=name: os.stat(n, dir_fd=fd, follow_symlinks=False).st_mtime,
+                                   older_than_s):
                     continue
                 remove_entry(name, fd)
                 removed.append(results_dir / PARTIAL_DIR / name)

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from yatbench.config import RunSpec
 from yatbench.errors import UserError
-from yatbench.owner import host_label, owner_of, pid_alive
+from yatbench.owner import owner_of, writer_gone
 from yatbench.results import METRICS_FILE, is_complete, read_metrics
 from yatbench.safe_paths import atomic_write_text, open_dir, own_subdir, unlink_names
 
@@ -217,15 +217,12 @@ def remove_failure_leftovers(results_dir: Path, older_than_s: float) -> int:
             return 0
         for name in os.listdir(fd):
             owner = owner_of(name)
-            if owner is not None and owner.stem.startswith(".") and owner.stem.endswith(".json"):
-                if owner.host == host_label():
-                    if not pid_alive(owner.pid):
-                        stale.append(name)
-                    continue
-            elif not _LEGACY_TEMPORARY.match(name):
-                continue
+            ours = owner is not None and owner.stem.startswith(".") and owner.stem.endswith(".json")
+            if not ours and not _LEGACY_TEMPORARY.match(name):
+                continue  # not a name yatbench makes for a failure record
             try:
-                if time.time() - os.stat(name, dir_fd=fd, follow_symlinks=False).st_mtime > older_than_s:
+                if writer_gone(name, lambda n=name: os.stat(n, dir_fd=fd, follow_symlinks=False).st_mtime,
+                               older_than_s):
                     stale.append(name)
             except OSError:
                 pass

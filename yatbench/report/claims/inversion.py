@@ -63,7 +63,7 @@ def inversion_robust(ctx: Context, key: str) -> list[Claim]:
         formula = ("the seed's bias-free formula (w·x)²/(‖w − x‖² + ε), model.bias=none" if seed_formula else
                    f"nmn's variant with the bias {bias} (model.bias={bias}), not the seed's formula")
         return Claim(
-            f"inversion_{key}" + ("" if seed_formula else f"_nmn_bias_{bias}"),
+            f"inversion_{key}",  # one key, a row per configuration: kind tells the seed's formula from nmn's
             f"Yat neurons are robust to inverted inputs ({name}): inverted inputs get (nearly) the same response"
             + ("." if seed_formula else f" — variant: {formula}."),
             ("seeds/002" if seed_test else f"{OWN}; the seed's sentence is about −x")

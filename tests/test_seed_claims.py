@@ -195,6 +195,37 @@ def test_xor_rows_lead_with_the_ablation_and_compare_matched_sizes(tmp_path: Pat
     assert "remaining differences: relu 2-1-1 -1" in " ".join(matched.notes)
 
 
+def test_xor_credit_follows_the_solve_rates() -> None:
+    """decide_against on counts: ⵟ ahead of every rival, a rival as good, a tie of failures, too few seeds."""
+    import pandas as pd
+
+    from yatbench.report.claims.xor import PARTS, Against, decide_against
+
+    def runs(k: int, n: int) -> pd.DataFrame:
+        return pd.DataFrame({"solved": [True] * k + [False] * (n - k)})
+
+    def decide(yat: tuple[int, int], **rivals: tuple[int, int]) -> Claim:
+        claim = Claim("xor", "", "", "", "")
+        others = [Against(name, runs(*kn), PARTS.get(name, "none (baseline wins)")).measure(runs(*yat))
+                  for name, kn in rivals.items()]
+        decide_against(claim, runs(*yat), others, "ⵟ as a whole")
+        return claim
+
+    ahead = decide((95, 100), square=(40, 100), distance=(0, 100))
+    assert (ahead.verdict, ahead.earned_by) == (SUPPORTED, "ⵟ as a whole") and ahead.seeds == 100
+    square = decide((55, 100), square=(100, 100), distance=(0, 100))
+    assert (square.verdict, square.earned_by) == (CONTRADICTED, "the square (w·x+b)²")
+    assert "margin 0.05: contradicted" in square.thresholds
+    baseline = decide((60, 100), square=(20, 100), relu=(90, 100))
+    assert (baseline.verdict, baseline.earned_by) == (CONTRADICTED, "none (baseline wins)")
+    nothing = decide((0, 100), square=(0, 100), distance=(0, 100))
+    assert (nothing.verdict, nothing.earned_by) == (CONTRADICTED, "none (nothing here solves it)")
+    few = decide((2, 2), square=(0, 2))
+    assert (few.verdict, few.earned_by) == (NOT_ENOUGH, "n/a") and "needs ≥ 3 seeds" in few.evidence
+    close = decide((12, 20), square=(10, 20))  # neither clearly ahead nor clearly matched
+    assert close.verdict == NOT_ENOUGH and close.seeds == 20
+
+
 def test_sum_product_features_make_xor_linear_and_bad_values_are_refused() -> None:
     for encoding in ("pm1", "binary"):
         splits = XorConfig(encoding=encoding, features="sum_product").load(0)

@@ -81,6 +81,7 @@ def decide_against(claim: Claim, yat: pd.DataFrame, others: list[Against], whole
     """'ⵟ solves XOR more often than each of ``others``': supported when every interval of ⵟ − other lies above 0,
     contradicted when one lies below ``MARGIN`` (that one solves at least about as often); ``earned_by`` follows."""
     (k, n), enough = solved(yat), all(solved(o.frame)[1] >= MIN_SEEDS for o in others)
+    claim.earned_by = "n/a"  # until decided
     if n < MIN_SEEDS or not others or not enough:
         claim.evidence = (f"ⵟ {k}/{n}; " + "; ".join(f"{o.name} {solved(o.frame)[0]}/{solved(o.frame)[1]}"
                                                      for o in others) + f" solved; needs ≥ {MIN_SEEDS} seeds each")
@@ -276,7 +277,8 @@ def xor_matched(ctx: Context, encoding: str) -> list[Claim]:
             claim.evidence = "no other network trained alike"
             claims.append(claim)
             continue
-        decide_against(claim, yat, others, "ⵟ as a whole")
+        with_parts = len(part_controls(ctx, yat)) == len(PARTS)
+        decide_against(claim, yat, others, "ⵟ as a whole" if with_parts else "ⵟ (its parts were not run alike)")
         size = params_of(yat)
         gaps = [f"{o.name.split(' (')[0]} {params_of(o.frame) - size:+d}" for o in others
                 if params_of(o.frame) != size]

@@ -11,13 +11,14 @@ from rich.markup import escape
 from yatbench.narrow import Col, fit_table
 from yatbench.report.build import Report
 from yatbench.report.claims import CONTRADICTED, NOT_ENOUGH, SUPPORTED
+from yatbench.report.claims.base import PREMISE_NOT_MET
 from yatbench.report.compare import Comparison
 from yatbench.report.guard import ERRORS_FILE
 from yatbench.report.page import claim_name
 from yatbench.report.subset import where_text
 
 VERDICT_MARKUP = {SUPPORTED: "[bold green]✔ supported[/]", CONTRADICTED: "[bold red]✘ contradicted[/]",
-                  NOT_ENOUGH: "[dim]? not enough data[/]"}
+                  NOT_ENOUGH: "[dim]? not enough data[/]", PREMISE_NOT_MET: "[yellow]∅ premise not met[/]"}
 
 
 def print_report(report: Report, console: Console | None = None) -> None:

@@ -19,6 +19,7 @@ import pandas as pd
 
 from yatbench.report import html as page_html
 from yatbench.report.claims import CONTRADICTED, NOT_ENOUGH, SUPPORTED, UNTESTED, Claim
+from yatbench.report.claims.base import PREMISE_NOT_MET
 from yatbench.report.figures import Figure
 from yatbench.report.latex import latex_to_unicode
 from yatbench.report.runlog import runs_html, runs_markdown
@@ -27,7 +28,8 @@ from yatbench.report.sweepview import SCRIPT as SWEEP_SCRIPT
 from yatbench.report.sweepview import SweepPoints, points_table, view_html
 from yatbench.report.tables import Table, to_markdown
 
-VERDICT_STYLE = {SUPPORTED: ("#1a7f37", "✔"), CONTRADICTED: ("#b42318", "✘"), NOT_ENOUGH: ("#6b6b6b", "?")}
+VERDICT_STYLE = {SUPPORTED: ("#1a7f37", "✔"), CONTRADICTED: ("#b42318", "✘"), NOT_ENOUGH: ("#6b6b6b", "?"),
+                 PREMISE_NOT_MET: ("#8a6d00", "∅")}
 
 
 @dataclass

@@ -22,6 +22,9 @@ from yatbench.report.stats import fmt_interval, summarize, welch_diff
 from yatbench.report.tables import seed_range
 
 SUPPORTED, CONTRADICTED, NOT_ENOUGH = "supported", "contradicted", "not enough data"
+# A claim stated under a condition ("when two prototypes develop disjoint support regions, …") whose
+# condition the runs do not meet: the measurement of the premise is the evidence, the claim is not decided.
+PREMISE_NOT_MET = "premise not met"
 MIN_SEEDS = 3
 SEED_FILES = {
     "000": "seeds/000_2e2688d488b2edba.txt",
@@ -67,6 +70,9 @@ class Claim:
     setting: str = ""  # which configuration(s) this row is about, when a folder holds several
     config: str = ""  # their seedless keys, joined by " vs "
     thresholds: str = ""  # the verdict at neighbouring thresholds
+    kind: str = "seed"  # seed | tuned | variant (nmn's bias inside ⵟ, not the seed's formula) | analytic (no runs)
+    counts_in_tally: bool = True  # False for tuned and variant rows: shown, but not a verdict on the seeds' claims
+    earned_by: str = ""  # which part of ⵟ earns the result ("the square (w·x+b)²", "ⵟ as a whole", …)
 
     def about(self, frames: list[pd.DataFrame], label: str = "") -> Claim:
         """Record which configurations this row decides (their seedless keys and a label)."""

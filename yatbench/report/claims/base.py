@@ -22,6 +22,7 @@ from yatbench.report.stats import fmt_interval, summarize, welch_diff
 from yatbench.report.tables import seed_range
 
 SUPPORTED, CONTRADICTED, NOT_ENOUGH = "supported", "contradicted", "not enough data"
+PREMISE_NOT_MET = "premise not met"  # the seed's premise does not hold here; the measurement says why
 MIN_SEEDS = 3
 SEED_FILES = {
     "000": "seeds/000_2e2688d488b2edba.txt",
@@ -67,6 +68,10 @@ class Claim:
     setting: str = ""  # which configuration(s) this row is about, when a folder holds several
     config: str = ""  # their seedless keys, joined by " vs "
     thresholds: str = ""  # the verdict at neighbouring thresholds
+    earned_by: str = "n/a"  # which part of ⵟ earns the verdict ("none (baseline wins)" when a baseline does)
+    kind: str = "seed"  # seed | tuned | variant | analytic
+    counts_in_tally: bool = True  # False for tuned and nmn-variant rows
+    run_ids: list[str] = field(default_factory=list)  # the runs this row used (for convergence and budget checks)
 
     def about(self, frames: list[pd.DataFrame], label: str = "") -> Claim:
         """Record which configurations this row decides (their seedless keys and a label)."""

@@ -30,7 +30,7 @@ from yatbench.report.claims.base import (
 )
 from yatbench.report.context import Context
 from yatbench.report.measures import history_series
-from yatbench.report.stats import fmt_interval, summarize
+from yatbench.report.stats import Summary, fmt_interval, summarize
 
 COLUMN = "test_max_prob"
 SHARP = 0.9  # 'approaches a delta distribution': the winner holds ≥ 90% of the probability on average
@@ -86,6 +86,32 @@ def _describe(name: str, runs: dict[int, Curve]) -> str:
     return f"{name}: {a.fmt(3)} after the first evaluation → {b.fmt(3)} at the scored epoch (mean ± std, n = {b.n})"
 
 
+@dataclass(frozen=True)
+class Judgement:
+    """The verdict and the paired summaries it rests on."""
+
+    verdict: str
+    earned_by: str
+    rise: Summary  # the Yat classifier's rise, first evaluation → scored epoch
+    ahead: Summary  # Yat − linear at the scored epoch, paired by seed
+    faster: Summary  # Yat's rise − linear's rise, paired by seed
+
+
+def judge(mine: dict[int, Curve], base: dict[int, Curve]) -> Judgement:
+    """The rule in the claim's text, on the seeds both arms have (the caller checks there are ≥ MIN_SEEDS)."""
+    seeds = sorted(set(mine) & set(base))
+    rise = summarize([mine[s].end - mine[s].first for s in seeds])
+    ahead = summarize([mine[s].end - base[s].end for s in seeds])
+    faster = summarize([(mine[s].end - mine[s].first) - (base[s].end - base[s].first) for s in seeds])
+    if rise.lo > 0 and ahead.lo > 0:
+        return Judgement(SUPPORTED, "ⵟ as a whole (the prototype classifier against linear)", rise, ahead, faster)
+    if ahead.hi <= 0:  # linear sharpens as much or more: the baseline wins
+        return Judgement(CONTRADICTED, "none (baseline wins)", rise, ahead, faster)
+    if rise.hi < 0:
+        return Judgement(CONTRADICTED, "n/a", rise, ahead, faster)
+    return Judgement(NOT_ENOUGH, "n/a", rise, ahead, faster)
+
+
 def softmax_sharpens(ctx: Context) -> list[Claim]:
     def new() -> Claim:
         return Claim(
@@ -117,24 +143,16 @@ def softmax_sharpens(ctx: Context) -> list[Claim]:
                               f"--force); needs ≥ {MIN_SEEDS} pairs")
             claims.append(claim)
             continue
-        rise = summarize([c.end - c.first for c in mine.values()])  # paired within a run
-        ahead = summarize([mine[s].end - base[s].end for s in seeds])
-        faster = summarize([(mine[s].end - mine[s].first) - (base[s].end - base[s].first) for s in seeds])
+        j = judge(mine, base)
+        rise, ahead, faster = j.rise, j.ahead, j.faster
         final = summarize([c.end for c in mine.values()], bounded=True)
-        claim.seeds = ahead.n
+        claim.seeds, claim.verdict, claim.earned_by = ahead.n, j.verdict, j.earned_by
         claim.headline = (f"Yat − linear mean max P {ahead.mean:+.3f}, 95% CI {ahead.fmt_ci(3)}; Yat's rise "
                           f"{rise.mean:+.3f}")
         claim.evidence = (f"{_describe('yat', mine)}; {_describe('linear', base)}; Yat − linear at the scored epoch "
                           f"{ahead.mean:+.3f}, paired t 95% CI {fmt_interval(ahead.lo, ahead.hi, 3)} (n = {ahead.n}); "
                           f"Yat's rise {rise.mean:+.3f}, 95% CI {fmt_interval(rise.lo, rise.hi, 3)}; rise Yat − "
                           f"linear {faster.mean:+.3f}, 95% CI {fmt_interval(faster.lo, faster.hi, 3)}")
-        if rise.lo > 0 and ahead.lo > 0:
-            claim.verdict, claim.earned_by = SUPPORTED, "ⵟ as a whole (the prototype classifier against linear)"
-        elif ahead.hi <= 0 or rise.hi < 0:
-            claim.verdict = CONTRADICTED
-            claim.earned_by = "none (baseline wins)" if ahead.hi <= 0 else "n/a"
-        else:
-            claim.verdict = NOT_ENOUGH
         claim.notes.append(f"the Yat classifier's value at the scored epoch: 95% CI {final.fmt_ci(3)} "
                            f"({final.method}); {SHARP} would be 'close to a delta' (not a decision threshold: the "
                            "linear classifier trained alike is)")

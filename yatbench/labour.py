@@ -99,7 +99,7 @@ def labour_metrics(model: nn.Module, splits) -> dict[str, float]:
     model.eval()
     try:
         measured = band_slopes(model, x, bands, len(truth))
-        out = {f"band_slope_{k}": value for k, value in enumerate(measured)}
+        out = {f"band_slope_{k}": value for k, value in enumerate(measured) if value == value}  # bands with points
         out.update(_summary("band_slope", slope_errors(measured, truth)))
         first = _first_layer(model)
         if first is not None:

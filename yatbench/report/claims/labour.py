@@ -170,9 +170,11 @@ def expert_slopes(ctx: Context) -> list[Claim]:
                   "share of bands whose ∂ŷ/∂x is recovered", bounded=True)
         alone = claim.verdict
         error = summarize(col(ok(frame), "band_slope_error"))
+        laws = str(frame["dataset.slopes"].iloc[0]) if "dataset.slopes" in frame else "n/a"
+        if "dataset.standardize" in frame and str(frame["dataset.standardize"].iloc[0]).lower() == "true":
+            laws += " per raw unit of x (× std(x) along the standardised x the model sees)"
         claim.notes.append(f"attention's measured ∂ŷ/∂x per band (mean over seeds): {_slopes_text(frame)}; slopes "
-                           f"of the laws: {frame['dataset.slopes'].iloc[0] if 'dataset.slopes' in frame else 'n/a'}; "
-                           f"mean relative slope error {error.fmt(3)} (n = {error.n})")
+                           f"of the laws: {laws}; mean relative slope error {error.fmt(3)} (n = {error.n})")
         experts = summarize(col(ok(frame), "expert_slope_recovered"), bounded=True)
         if experts.n:
             claim.notes.append(f"the dominant expert's own x-weight (the experts also see y, the gate also sees x) "

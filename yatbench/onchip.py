@@ -31,7 +31,13 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-SCHEMES = ("seed", "direct", "norms_first")
+from yatbench.nn.yat import YatLayer, yat_reference
+
+SCHEMES = {  # the Yat schemes (module doc), each as the report describes it
+    "seed": "the seed's scheme (running w·x per output + running ‖x‖² per row; ‖w‖² read at the end)",
+    "direct": "the direct distance (running w·x and running ‖w − x‖² per output)",
+    "norms_first": "‖x‖² in a pass over x before the GEMM (running w·x only)",
+}
 
 
 @dataclass(frozen=True)
@@ -94,3 +100,53 @@ def training_bytes(module: nn.Module, x: Tensor) -> int:
     params = list(module.parameters())
     kept = saved_tensor_bytes(lambda: module(x), exclude=params)
     return sum(_bytes(p) for p in params) + kept
+
+
+class _Reference(nn.Module):
+    """The formula through plain autograd, with a YatLayer's parameters: what an unfused implementation keeps."""
+
+    def __init__(self, layer: YatLayer) -> None:
+        super().__init__()
+        self.layer = layer
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        lay = self.layer
+        return yat_reference(x, lay.weight, lay.bias, lay.alpha, lay.epsilon, lay.bias_mode)
+
+
+def scheme_ratios(gemv: tuple[int, int, int], tiles: tuple[int, ...]) -> dict[str, dict[int, float]]:
+    """Running state of each Yat scheme ÷ the dot product's at the shape ``gemv`` (batch, in, out), per tile size in
+    ``tiles``; every streamed output checked against the real layers (ValueError if one is not the layer's result)."""
+    batch, fan_in, fan_out = gemv
+    torch.manual_seed(0)
+    layer, linear = YatLayer(fan_in, fan_out), nn.Linear(fan_in, fan_out)
+    x = torch.randn(batch, fan_in)
+    with torch.no_grad():
+        want_yat, want_dot = layer(x), linear(x)
+        w, b = layer.weight, layer.bias
+        out: dict[str, dict[int, float]] = {}
+        for scheme in SCHEMES:
+            out[scheme] = {}
+            for tile in tiles:
+                got = streamed(x, w, b, scheme, tile, alpha=float(layer.alpha), epsilon=float(layer.epsilon))
+                dot = streamed(x, linear.weight, linear.bias, "linear", tile)
+                if not (torch.allclose(got.out, want_yat, rtol=1e-4, atol=1e-6)
+                        and torch.allclose(dot.out, want_dot, rtol=1e-4, atol=1e-6)):
+                    raise ValueError(f"the streamed {scheme} scheme does not give the layer's output")
+                out[scheme][tile] = got.state_bytes / dot.state_bytes
+    return out
+
+
+def training_ratios(shape: tuple[int, int, int]) -> dict[str, dict[str, float]]:
+    """:func:`training_bytes` ÷ Linear+ReLU's at ``shape`` (batch, in, out), per position (hidden: x needs grad;
+    first: it does not), for the YatLayer and for the formula through plain autograd."""
+    batch, fan_in, fan_out = shape
+    torch.manual_seed(0)
+    layer = YatLayer(fan_in, fan_out)
+    out: dict[str, dict[str, float]] = {}
+    for position in ("hidden", "first"):
+        x = torch.randn(batch, fan_in, requires_grad=position == "hidden")
+        base = training_bytes(nn.Sequential(nn.Linear(fan_in, fan_out), nn.ReLU()), x)
+        out[position] = {"YatLayer": training_bytes(layer, x) / base,
+                         "plain autograd": training_bytes(_Reference(layer), x) / base}
+    return out

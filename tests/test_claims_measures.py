@@ -31,7 +31,7 @@ def banded_experts(pairs: int = 1, y_weight: float = 7.0) -> GatedExperts:
     """A gate that picks band k = ⌊y⌋ (hard: score_k = s·k·y − s·k(k+1)/2, whose argmax is ⌊y⌋), and experts whose
     law on band k is z = a_k·x. With ``pairs`` = 2, each band's law is split in halves over two experts the gate
     weights equally: x-weights 2a_k and 0, so no single expert carries the slope but the model does. Every expert
-    also weighs y (``y_weight``), cancelled by its bias at no point: the slope in x must not care."""
+    also weighs y (``y_weight``) and has a bias of its own: the model's slope in x must not depend on either."""
     k = len(SLOPES)
     model = GatedExperts(2, 1, experts=k * pairs, temperature=1.0)
     sharp = 1e5
@@ -39,8 +39,8 @@ def banded_experts(pairs: int = 1, y_weight: float = 7.0) -> GatedExperts:
         band = torch.arange(k, dtype=torch.float32).repeat(pairs)
         model.gate.weight.copy_(torch.stack([torch.zeros_like(band), sharp * band], dim=1))
         model.gate.bias.copy_(-sharp * band * (band + 1) / 2)
-        x_weight = torch.tensor(SLOPES) * pairs if pairs == 1 else torch.cat([2 * torch.tensor(SLOPES),
-                                                                             torch.zeros(k)])
+        laws = torch.tensor(SLOPES)
+        x_weight = laws if pairs == 1 else torch.cat([2 * laws, torch.zeros(k)])
         model.expert.weight.copy_(torch.stack([x_weight, torch.full_like(x_weight, y_weight)], dim=1))
         model.expert.bias.copy_(torch.linspace(-3, 3, k * pairs))
     return model

@@ -14,8 +14,6 @@ import pytest
 import torch
 import yaml
 
-from yatbench.bench import layer_benchmark
-from yatbench.bench_table import write_csv
 from yatbench.compose import compose_config
 from yatbench.config import validate
 from yatbench.data.xor import XorConfig
@@ -249,20 +247,12 @@ def test_the_xor_claim_on_linear_runs(spec_for, tmp_path: Path) -> None:
     assert claim.command == "yatbench sweep xor seed='range(12)'"
 
 
-def test_the_cost_claim_reads_the_bench_csv_or_names_its_command(tmp_path: Path) -> None:
+def test_the_cost_claim_needs_no_runs_and_is_one_analytic_row(tmp_path: Path) -> None:
     results = tmp_path / "results"
     results.mkdir()
-    (missing,) = rows(build_report(results), "cost_memory")
-    assert missing.verdict == NOT_ENOUGH and missing.command == f"yatbench bench --out {results / 'bench'}"
-    (results / "bench").mkdir()
-    (results / "bench" / "layer.csv").write_text("batch,contender\n1,yat\n")
-    (broken,) = rows(build_report(results), "cost_memory")
-    assert broken.verdict == NOT_ENOUGH and "lacks the columns" in broken.evidence
-    write_csv(layer_benchmark([(16, 8, 8)], repeats=3, threads=1), results / "bench" / "layer.csv")
-    claims = rows(build_report(results), "cost_memory")
-    ours = [c for c in claims if c.setting.startswith("yatbench's YatLayer")]
-    assert ours and all(c.verdict in DECIDED and c.command == "" for c in claims)
-    assert "not the on-chip accumulators" in missing.measurement or "Does not cover: on-chip" in missing.measurement
+    (claim,) = rows(build_report(results), "cost_memory")
+    assert claim.verdict in DECIDED and claim.command == "" and claim.kind == "analytic"
+    assert "not a GPU kernel's registers" in claim.measurement and "norms_first" in claim.evidence
 
 
 def test_max_prob_is_the_winning_probability() -> None:
@@ -285,11 +275,15 @@ def test_division_of_labour_is_measured_at_run_time_and_decided(spec_for, tmp_pa
         assert 0 <= att["unit_nmi"] <= 1 and 0 <= att["expert_slope_recovered"] <= 1
         yat = execute(spec_for("compositional", "yat", "model.hidden=[7]", *small, f"seed={seed}")).record["metrics"]
         assert 0 <= yat["unit_nmi"] <= 1 and "expert_slope_recovered" not in yat
+        for metrics in (att, yat):  # every model's own slope per band
+            assert 0 <= metrics["band_slope_recovered"] <= 1 and len([k for k in metrics if k[11:].isdigit()]) == 5
     report = build_report(tmp_path / "results")
     (gate,) = rows(report, "labour_gate_nmi")
     (slopes,) = rows(report, "labour_expert_slopes")
     assert gate.seeds == 3 and gate.thresholds and "yat (" in " ".join(gate.notes)
-    assert slopes.seeds == 3 and "slope error" in " ".join(slopes.notes)
+    assert slopes.seeds == 3 and "∂ŷ/∂x per band" in " ".join(slopes.notes)
+    assert "baseline yat (" in " ".join(slopes.notes) and "baseline relu (" not in " ".join(slopes.notes)
+    assert "paired over 3 seeds" in " ".join(slopes.notes) and len(slopes.run_ids) == 6 == 2 * len(gate.run_ids)
 
 
 MNIST = ("dataset.source=bundled", "dataset.max_train=200", "dataset.max_test=100", "trainer.epochs=2")
@@ -314,7 +308,8 @@ def test_depth_and_sharpening_on_shrunk_mnist(spec_for, tmp_path: Path) -> None:
     assert all(c.seeds == 3 and "relu training loss" in " ".join(c.notes) for c in depth)
     assert all("chance level: ln 10" in " ".join(c.notes) for c in depth)
     (sharp,) = rows(report, "softmax_sharpens")
-    assert sharp.seeds == 3 and "linear:" in " ".join(sharp.notes)
+    assert sharp.seeds == 3 and "linear:" in sharp.evidence and "Yat − linear" in sharp.headline
+    assert len(sharp.run_ids) == 6
     figures = {f.name: f for f in report.figures}
     assert {"depth_1", "softmax_sharpening_1"} <= set(figures)
     assert all(figures[n].section == "seeds" for n in ("depth_1", "softmax_sharpening_1"))

@@ -73,6 +73,7 @@ class Claim:
     kind: str = "seed"  # seed | tuned | variant (nmn's bias inside ⵟ, not the seed's formula) | analytic (no runs)
     counts_in_tally: bool = True  # False for tuned and variant rows: shown, but not a verdict on the seeds' claims
     earned_by: str = ""  # which part of ⵟ earns the result ("the square (w·x+b)²", "ⵟ as a whole", …)
+    run_ids: list[str] = field(default_factory=list)  # the runs this row used (for convergence and budget checks)
 
     def about(self, frames: list[pd.DataFrame], label: str = "") -> Claim:
         """Record which configurations this row decides (their seedless keys and a label)."""

@@ -67,6 +67,10 @@ class Claim:
     setting: str = ""  # which configuration(s) this row is about, when a folder holds several
     config: str = ""  # their seedless keys, joined by " vs "
     thresholds: str = ""  # the verdict at neighbouring thresholds
+    earned_by: str = "n/a"  # which part of ⵟ earns the verdict (issue 21's shared contract)
+    kind: str = "seed"  # seed | tuned | variant | analytic
+    counts_in_tally: bool = True  # False for tuned and nmn-variant rows
+    run_ids: list[str] = field(default_factory=list)  # the runs the row used
 
     def about(self, frames: list[pd.DataFrame], label: str = "") -> Claim:
         """Record which configurations this row decides (their seedless keys and a label)."""

@@ -14,7 +14,7 @@ from yatbench.nn.stacked import stack_models
 from yatbench.report import build_report
 from yatbench.report.claims.base import CONTRADICTED, NOT_ENOUGH, SUPPORTED, Claim
 from yatbench.report.claims.depth import decide
-from yatbench.run import build_model, execute
+from yatbench.run import build_model
 
 from .test_trainer import assert_equivalent_runs
 

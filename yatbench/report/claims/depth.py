@@ -158,7 +158,8 @@ def decide(claim: Claim, yat: list[float], baseline: list[float], name: str) -> 
 
 def deep_without_norm(ctx: Context) -> list[Claim]:
     def new(depth: int | None = None, width: int | None = None, norm: str = "batch") -> Claim:
-        size = f"{depth} hidden Yat layers of width {width}" if depth else "a deep stack of Yat layers"
+        size = (f"{depth} hidden Yat layer{'s' if depth != 1 else ''} of width {width}" if depth
+                else "a deep stack of Yat layers")
         return Claim(
             "deep_no_norm",
             f"A deep network without activation functions or normalisation layers trains as well as one that has "

@@ -14,13 +14,14 @@ from yatbench.report.style import MARKERS, color, pyplot, save
 from yatbench.report.tables import col
 
 LINES = {"none": "-", "batch": "--", "layer": "-."}
+NORM_COLORS = {"batch": "#D55E00", "layer": "#CC79A7"}  # apart from Yat's blue and ReLU's green
 
 
 def _arms(series: list[DepthPoint]) -> list[tuple[str, str, str, int]]:
     """(label, model, norm, colour index) of every arm the series holds: Yat, then ReLU by norm."""
     norms = sorted({norm for point in series for norm in point.relu_by_norm}, key=["none", "batch", "layer"].index)
     return [("yat", "yat", "none", 0), *((f"relu+{n}norm" if n != "none" else "relu (no norm)", "relu", n, i)
-                                         for i, n in enumerate(norms))]
+                                         for i, n in enumerate(norms, start=1))]
 
 
 def _frame(point: DepthPoint, model: str, norm: str) -> pd.DataFrame:
@@ -28,7 +29,7 @@ def _frame(point: DepthPoint, model: str, norm: str) -> pd.DataFrame:
 
 
 def _style(model: str, norm: str, index: int) -> dict:
-    shade = color(model) if model == "yat" or norm == "none" else color("", index)
+    shade = color(model) if model == "yat" or norm == "none" else NORM_COLORS.get(norm, color("", index))
     return {"color": shade, "marker": MARKERS.get(model, "o"), "ls": LINES.get(norm, ":")}
 
 
@@ -94,7 +95,8 @@ def depth_figure(ctx: Context) -> list[Figure]:
                    "first weight matrix's loss-gradient norm at initialisation per depth (vanishing gradients show "
                    f"here first). Right: the gradient norm per weight matrix of the deepest stacks ({deepest.depth} "
                    "layers), mean over seeds, at initialisation (solid colour) and after training (faded), on the "
-                   "first 2048 training samples.")
+                   "first 2048 training samples. A norm that underflows to 0 in float32 cannot be drawn on the log "
+                   "scale and is missing.")
         figures.append(Figure(path.stem, path, f"Depth without normalisation (width {series[0].width})", caption,
                               "seeds"))
     return figures

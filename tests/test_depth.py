@@ -13,7 +13,10 @@ from yatbench.models.relu import ReluConfig
 from yatbench.nn.stacked import stack_models
 from yatbench.report import build_report
 from yatbench.report.claims.base import CONTRADICTED, NOT_ENOUGH, SUPPORTED, Claim
-from yatbench.report.claims.depth import decide
+from yatbench.report.claims.depth import decide, deep_without_norm
+from yatbench.report.context import Context
+from yatbench.report.load import load_runs, main_variants
+from yatbench.report.subset import apply_where, parse_where
 from yatbench.run import build_model
 
 from .test_trainer import assert_equivalent_runs
@@ -118,7 +121,7 @@ def test_the_depth_claim_on_shrunk_mnist_runs(spec_for, tmp_path: Path) -> None:
         for norm in ("none", "batch"):
             execute_grouped([spec_for("mnist", "relu", f"model.hidden={hidden}", f"model.norm={norm}", *MNIST,
                                       f"seed={seed}") for seed in range(3)])
-    report = build_report(tmp_path / "results")
+    report = build_report(tmp_path / "results", figures_wanted=lambda name: name == "depth_figure")
     depth = [c for c in report.claims if c.key == "deep_no_norm"]
     assert [c.setting for c in depth] == ["depth 1 × 4 vs relu+batchnorm", "depth 2 × 4 vs relu+batchnorm"]
     for claim in depth:
@@ -128,12 +131,8 @@ def test_the_depth_claim_on_shrunk_mnist_runs(spec_for, tmp_path: Path) -> None:
         assert "relu without normalisation: test accuracy" in notes and "chance ln 10" in notes
         assert "relu+batchnorm ‖∂loss/∂W‖ first → last layer at init" in notes
         assert len(claim.run_ids) == 6 and claim.kind == "seed" and claim.counts_in_tally
-    assert "depth_1" in {f.name for f in report.figures}
+    assert [f.name for f in report.figures] == ["depth_1"]
     # without the normalised baseline a depth is not decided, and says what it needs
-    for folder in (tmp_path / "results").iterdir():
-        if folder.is_dir() and "relu" in folder.name and "norm: batch" in (folder / "config.yaml").read_text():
-            for item in folder.iterdir():
-                item.unlink()
-            folder.rmdir()
-    bare = [c for c in build_report(tmp_path / "results").claims if c.key == "deep_no_norm"]
+    table = apply_where(load_runs(tmp_path / "results"), parse_where(["model.norm!=batch"]))
+    bare = deep_without_norm(Context(table, main_variants(table.runs), tmp_path))
     assert len(bare) == 2 and all(c.verdict == NOT_ENOUGH and "model.norm=batch" in c.evidence for c in bare)

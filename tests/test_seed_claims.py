@@ -289,30 +289,18 @@ def test_division_of_labour_is_measured_at_run_time_and_decided(spec_for, tmp_pa
 MNIST = ("dataset.source=bundled", "dataset.max_train=200", "dataset.max_test=100", "trainer.epochs=2")
 
 
-def test_depth_and_sharpening_on_shrunk_mnist(spec_for, tmp_path: Path) -> None:
+def test_sharpening_on_shrunk_mnist(spec_for, tmp_path: Path) -> None:  # depth: tests/test_depth.py
     for seed in range(3):
-        for hidden in ("[4]", "[4,4]"):
-            run = execute(spec_for("mnist", "yat", "model.readout=linear", f"model.hidden={hidden}", *MNIST,
-                                   f"seed={seed}"))
-            layers = hidden.count("4") + 1  # hidden layers and the readout
-            grads = [k for k in run.record["metrics"] if k.startswith("grad_norm_init_")]
-            assert len(grads) == layers and f"grad_norm_final_{layers}" in run.record["metrics"]
-            execute(spec_for("mnist", "relu", f"model.hidden={hidden}", *MNIST, f"seed={seed}"))
         proto = execute(spec_for("mnist", "yat", "model.hidden=[]", "model.readout=none", *MNIST, f"seed={seed}"))
         history = (proto.run_dir / "history.csv").read_text().splitlines()
         assert "test_max_prob" in history[0] and len(history) == 3
         execute(spec_for("mnist", "linear", *MNIST, f"seed={seed}"))
     report = build_report(tmp_path / "results")
-    depth = rows(report, "deep_no_norm")
-    assert [c.setting for c in depth] == ["depth 1 × 4", "depth 2 × 4"]
-    assert all(c.seeds == 3 and "relu training loss" in " ".join(c.notes) for c in depth)
-    assert all("chance level: ln 10" in " ".join(c.notes) for c in depth)
     (sharp,) = rows(report, "softmax_sharpens")
     assert sharp.seeds == 3 and "linear:" in sharp.evidence and "Yat − linear" in sharp.headline
     assert len(sharp.run_ids) == 6
     figures = {f.name: f for f in report.figures}
-    assert {"depth_1", "softmax_sharpening_1"} <= set(figures)
-    assert all(figures[n].section == "seeds" for n in ("depth_1", "softmax_sharpening_1"))
+    assert "softmax_sharpening_1" in figures and figures["softmax_sharpening_1"].section == "seeds"
     assert "Further seed claims" in report.index_md.read_text()
 
 
@@ -320,10 +308,11 @@ def test_the_claims_preset_holds_the_depth_series_and_the_claims_runs() -> None:
     from yatbench.sweep.grid import build_grid
 
     specs = build_grid("claims", []).specs
-    assert len(specs) == 65 and {s.seed for s in specs} == set(range(5))
+    assert len(specs) == 115 and {s.seed for s in specs} == set(range(5))
     stacks = [s for s in specs if s.dataset.name == "mnist" and getattr(s.model, "hidden", [])]
-    assert {(s.model.name, len(s.model.hidden)) for s in stacks} == {(m, d) for m in ("yat", "relu")
-                                                                     for d in (1, 2, 4, 8)}
+    arms = {(s.model.name, getattr(s.model, "norm", "none"), len(s.model.hidden)) for s in stacks}
+    assert arms == {(m, n, d) for m, n in (("yat", "none"), ("relu", "batch"), ("relu", "none"))
+                    for d in (1, 2, 4, 8, 16, 32)}  # Yat, its normalised baseline and ReLU without, per depth
     assert {tuple(set(s.model.hidden)) for s in stacks} == {(64,)}
     assert {s.model.readout for s in stacks if s.model.name == "yat"} == {"linear"}
     trainers = {(s.trainer.epochs, s.trainer.lr, s.trainer.batch_size) for s in specs if s.dataset.name == "mnist"}

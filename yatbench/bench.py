@@ -8,7 +8,11 @@ while a Yat layer keeps W too — it is the parameter itself, so ``saved_ratio_n
 figure that counts memory). The contenders:
 
 - ``linear_relu`` — ``nn.Linear`` followed by ReLU: the baseline every ratio is relative to;
-- ``yat`` — this project's :class:`yatbench.nn.YatLayer` (custom autograd.Function);
+- ``yat`` — this project's :class:`yatbench.nn.YatLayer` on the path the kernel setting picks
+  (``YATBENCH_KERNEL``, ``yatbench/nn/kernel_impl.py``; the ``path`` column says which ran): the fused
+  numba kernels or the eager custom autograd.Function;
+- ``yat_eager`` / ``yat_numba`` — the same layer forced onto the other path, when that one is available,
+  so that both paths are timed side by side in one run;
 - ``yat_reference`` — the same formula through plain autograd (:func:`yatbench.nn.yat_reference`);
 - ``nmn`` — ``nmn.torch.nmn.YatNMN`` when ``nmn`` is installed (skipped otherwise);
 - ``yat_compiled`` — ``torch.compile`` of the YatLayer, only when asked (``compile=True``); a row
@@ -38,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import Tensor, nn
 
+from yatbench.nn.kernel_impl import numba_available, path_name, use_kernel_impl
 from yatbench.nn.yat import YatLayer, yat_reference
 
 if TYPE_CHECKING:
@@ -66,6 +71,7 @@ COLUMNS = [
     "saved_ratio",
     "saved_ratio_no_params",
     "device",
+    "path",
     "threads",
     "repeats",
     "inner",
@@ -83,6 +89,18 @@ class _ReferenceYat(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         lay = self.layer
         return yat_reference(x, lay.weight, lay.bias, lay.alpha, lay.epsilon, lay.bias_mode)
+
+
+class _OnPath(nn.Module):
+    """A YatLayer run on a chosen kernel path (``eager`` or ``numba``); backward follows its forward's path."""
+
+    def __init__(self, layer: YatLayer, impl: str) -> None:
+        super().__init__()
+        self.layer, self.impl = layer, impl
+
+    def forward(self, x: Tensor) -> Tensor:
+        with use_kernel_impl(self.impl):
+            return self.layer(x)
 
 
 def saved_tensor_bytes(step: Callable[[], Tensor], exclude: list[Tensor] | None = None) -> int:
@@ -116,16 +134,22 @@ def _sync(device: torch.device) -> None:
 
 
 def _contenders(
-    n_in: int, n_out: int, device: torch.device, compile_yat: bool
+    n_in: int, n_out: int, device: torch.device, compile_yat: bool, path: str
 ) -> tuple[dict[str, nn.Module], dict[str, str]]:
-    """Modules to compare, all in fp32 on ``device``, Yat contenders sharing one set of parameters."""
+    """Modules to compare, all in fp32 on ``device``, Yat contenders sharing one set of parameters.
+
+    ``path`` is the kernel path ``yat`` takes; the other path, where it can run, is added beside it."""
     notes: dict[str, str] = {}
     yat = YatLayer(n_in, n_out).to(device)
     mods: dict[str, nn.Module] = {
         BASELINE: nn.Sequential(nn.Linear(n_in, n_out), nn.ReLU()).to(device),
         "yat": yat,
-        "yat_reference": _ReferenceYat(yat),
     }
+    if path == "numba":
+        mods["yat_eager"] = _OnPath(yat, "eager")
+    elif device.type == "cpu" and numba_available():
+        mods["yat_numba"] = _OnPath(yat, "numba")
+    mods["yat_reference"] = _ReferenceYat(yat)
     try:
         from nmn.torch.nmn import YatNMN
     except Exception:  # nmn is an optional test oracle, not a dependency
@@ -201,7 +225,9 @@ def _bench_shape(
     position: str = "hidden",
 ) -> list[dict[str, Any]]:
     torch.manual_seed(seed)
-    mods, notes = _contenders(n_in, n_out, dev, compile_yat)
+    path = path_name(dev.type, batch * n_out)
+    mods, notes = _contenders(n_in, n_out, dev, compile_yat, path)
+    paths = {"yat": path, "yat_eager": "eager", "yat_numba": "numba", "yat_reference": "autograd"}
     x = torch.randn(batch, n_in, device=dev, requires_grad=position == "hidden")
     g = torch.randn(batch, n_out, device=dev)
 
@@ -271,6 +297,7 @@ def _bench_shape(
             "layer": position,
             "contender": name,
             "device": str(dev),
+            "path": paths.get(name, ""),
             "repeats": repeats,
             "inner": inner,
             "note": notes.get(name, ""),

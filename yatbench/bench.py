@@ -9,7 +9,7 @@ figure that counts memory). The contenders:
 
 - ``linear_relu`` — ``nn.Linear`` followed by ReLU: the baseline every ratio is relative to;
 - ``yat`` — this project's :class:`yatbench.nn.YatLayer` on the path the kernel setting picks
-  (``YATBENCH_KERNEL``, ``yatbench/nn/kernel_impl.py``; the ``path`` column says which ran): the fused
+  (``YATBENCH_KERNEL``, ``yatbench/kernel_impl.py``; the ``path`` column says which ran): the fused
   numba kernels or the eager custom autograd.Function;
 - ``yat_eager`` / ``yat_numba`` — the same layer forced onto the other path, when that one is available,
   so that both paths are timed side by side in one run;
@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import Tensor, nn
 
-from yatbench.nn.kernel_impl import numba_available, path_name, use_kernel_impl
+from yatbench.kernel_impl import numba_available, path_name, use_kernel_impl
 from yatbench.nn.yat import YatLayer, yat_reference
 
 if TYPE_CHECKING:

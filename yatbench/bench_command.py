@@ -65,6 +65,9 @@ def run_bench(device: str, shapes: str, repeats: int, threads: int, compile_laye
         raise UserError(f"--layer {layer!r} is not valid; choose hidden, first or both")
     positions = ("hidden", "first") if layer == "both" else (layer,)
     _check_out_folder(out)
+    from yatbench.kernel_impl import kernel_impl
+
+    kernel_impl()  # a bad YATBENCH_KERNEL is answered now, in one line, not after minutes of timing
     # Imported only now that the arguments are known to be good: bad input is answered at once.
     import pandas as pd
     import torch

@@ -109,8 +109,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from yatbench.errors import UserError, UserValueError
+from yatbench.kernel_impl import fused_applies, kernel_impl
 from yatbench.nn.cancellation import transforms_active, vmapped
-from yatbench.nn.kernel_impl import fused_applies, kernel_impl
 from yatbench.nn.yat_function import YatFunction, YatFunctionTransformable, yat_forward
 from yatbench.nn.yat_reference import BIAS_MODES, KERNELS, yat_reference
 

@@ -7,15 +7,14 @@ environment variable ``YATBENCH_KERNEL`` once, or set with :func:`set_kernel_imp
 :func:`use_kernel_impl`:
 
 - ``auto`` (default): the fused kernels where numba is installed, for float32/float64 CPU tensors of
-  at least :data:`AUTO_MIN_ELEMENTS` outputs per seed (below that eager PyTorch's per-op cost is no larger
-  than a kernel call's); eager PyTorch everywhere else (no numba, CUDA, half precision, torch.func
-  transforms, tracing);
-- ``eager``: always the eager reference path (``yat_function.py``);
+  at least :data:`AUTO_MIN_ELEMENTS` outputs per seed (see there); eager PyTorch everywhere else (no
+  numba, CUDA, torch.func transforms, tracing, the ablation kernels);
+- ``eager``: always the eager reference path (``yatbench/nn/yat_function.py``);
 - ``numba``: the fused kernels wherever they apply (CPU float32/float64, no transform), whatever the size;
   an error if numba is not installed.
 
 Nothing here imports numba: :func:`numba_available` only looks for it, and the kernels
-(``yat_fused_kernels.py``) are imported on their first use.
+(``yatbench/nn/yat_fused_kernels.py``) are imported on their first use.
 """
 
 from __future__ import annotations
@@ -29,10 +28,12 @@ from yatbench.errors import UserError
 
 IMPLS = ("auto", "eager", "numba")
 ENV = "YATBENCH_KERNEL"
-# Outputs (batch × units) per seed from which ``auto`` takes the fused path. Below it the eager ops are
-# each a few microseconds and the kernel call's own cost (array conversion, dispatch) is comparable; the
-# tiny layers of XOR-sized runs also keep the eager path's numbers bit for bit.
-AUTO_MIN_ELEMENTS = 4096
+# Outputs (batch × units) per seed from which ``auto`` takes the fused path: 256 × 256, the benchmark's
+# smaller layer. The fused path saves about a millisecond a step there, and the process pays once for
+# importing numba (≈ 0.6 s) and loading the compiled kernels (compiling them, ≈ 10 s, the first time on a
+# machine); for smaller layers the saving is microseconds and would not repay that within a short run.
+# Small runs (XOR, the bundled MNIST classifier) therefore keep the eager path and its numbers bit for bit.
+AUTO_MIN_ELEMENTS = 65536
 
 _chosen: str | None = None
 _numba: bool | None = None

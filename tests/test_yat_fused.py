@@ -214,3 +214,22 @@ def test_a_bad_kernel_setting_is_one_line_before_any_timing(tmp_path) -> None:
     assert proc.stderr.strip().splitlines() == [
         "error: YATBENCH_KERNEL='gpu' is not valid; choose one of: auto, eager, numba"]
     assert not (tmp_path / "bench").exists()
+
+
+def test_bench_times_both_paths_side_by_side_and_says_which_ran() -> None:
+    from yatbench.bench import layer_benchmark
+    from yatbench.bench_table import format_table
+
+    with use_kernel_impl("numba"):
+        frame = layer_benchmark([(8, 6, 4)], repeats=2, threads=1, min_sample_s=0.0)
+    rows = {(r["layer"], r["contender"]): r for _, r in frame.iterrows()}
+    for layer in ("hidden", "first"):
+        fused, eager = rows[layer, "yat"], rows[layer, "yat_eager"]
+        assert (fused["path"], eager["path"]) == ("numba", "eager")
+        assert fused["median_ms"] > 0 and eager["median_ms"] > 0
+        assert fused["saved_bytes"] == eager["saved_bytes"]  # the fused path keeps what eager keeps
+    with use_kernel_impl("auto"):  # 8 × 4 outputs: auto keeps eager, and the fused path is timed beside it
+        frame = layer_benchmark([(8, 6, 4)], repeats=1, threads=1, min_sample_s=0.0, positions=("first",))
+    assert dict(zip(frame["contender"], frame["path"], strict=True))["yat"] == "eager"
+    assert "yat_numba" in set(frame["contender"])
+    assert format_table(frame).row_count == len(frame)

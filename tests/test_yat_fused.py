@@ -233,3 +233,22 @@ def test_bench_times_both_paths_side_by_side_and_says_which_ran() -> None:
     assert dict(zip(frame["contender"], frame["path"], strict=True))["yat"] == "eager"
     assert "yat_numba" in set(frame["contender"])
     assert format_table(frame).row_count == len(frame)
+
+
+@pytest.mark.parametrize(("args", "line"), [
+    (["--clock", "cpu"], "error: --clock cpu needs --threads 1 and --device cpu: it counts this thread's CPU time, "
+                         "which misses the work of other threads and of a GPU"),
+    (["--clock", "gpu", "--threads", "1"], "error: --clock 'gpu' is not valid; choose wall or cpu"),
+])
+def test_a_bad_clock_is_one_line(tmp_path, args: list[str], line: str) -> None:
+    proc = subprocess.run([sys.executable, "-m", "yatbench", "bench", "--no-throughput", "--shapes", "4x4x4",
+                           "--out", str(tmp_path / "bench"), *args], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and proc.stderr.strip().splitlines() == [line]
+    assert not (tmp_path / "bench").exists()
+
+
+def test_cpu_clock_times_this_thread() -> None:
+    from yatbench.bench import layer_benchmark
+
+    frame = layer_benchmark([(8, 6, 4)], repeats=2, threads=1, min_sample_s=0.0, positions=("first",), clock="cpu")
+    assert set(frame["clock"]) == {"cpu"} and (frame["median_ms"].dropna() > 0).all()

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import Tensor, nn
 
+from yatbench.errors import UserError
 from yatbench.kernel_impl import numba_available, path_name, use_kernel_impl
 from yatbench.nn.yat import YatLayer, yat_reference
 
@@ -73,6 +74,7 @@ COLUMNS = [
     "device",
     "path",
     "threads",
+    "clock",
     "repeats",
     "inner",
     "note",
@@ -175,6 +177,7 @@ def layer_benchmark(
     min_sample_s: float = 0.02,
     seed: int = 0,
     positions: tuple[str, ...] = POSITIONS,
+    clock: str = "wall",
 ) -> pd.DataFrame:
     """Time forward+backward and count saved-for-backward bytes of Yat contenders vs Linear+ReLU.
 
@@ -187,6 +190,9 @@ def layer_benchmark(
         min_sample_s: calibrate the steps per sample so a baseline sample lasts about this long.
         seed: seeds parameters, inputs and output gradients.
         positions: ``hidden`` (input requires grad) and/or ``first`` (input without grad).
+        clock: ``wall`` (elapsed time) or ``cpu`` (the calling thread's CPU time, ``time.thread_time``: time
+            spent descheduled on a loaded machine is not counted; meaningful only with one thread on a CPU,
+            where PyTorch runs forward, backward and its kernels on the calling thread).
 
     Returns:
         One row per (shape, contender) with the columns in :data:`COLUMNS`; the baseline's
@@ -194,6 +200,8 @@ def layer_benchmark(
     """
     import pandas as pd
 
+    if clock not in ("wall", "cpu"):
+        raise UserError(f"clock {clock!r} is not valid; choose wall or cpu")
     dev = torch.device(device)
     shapes = list(shapes) if shapes is not None else list(DEFAULT_SHAPES)
     old_threads = torch.get_num_threads()
@@ -203,13 +211,13 @@ def layer_benchmark(
     try:
         for batch, n_in, n_out in shapes:
             for position in positions:
-                rows.extend(
-                    _bench_shape(batch, n_in, n_out, dev, max(1, repeats), compile, min_sample_s, seed, position)
-                )
+                rows.extend(_bench_shape(batch, n_in, n_out, dev, max(1, repeats), compile, min_sample_s, seed,
+                                         position, time.thread_time if clock == "cpu" else time.perf_counter))
     finally:
         torch.set_num_threads(old_threads)
     for row in rows:
         row["threads"] = torch.get_num_threads() if threads is None else int(threads)
+        row["clock"] = clock
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -223,6 +231,7 @@ def _bench_shape(
     min_sample_s: float,
     seed: int,
     position: str = "hidden",
+    now: Callable[[], float] = time.perf_counter,
 ) -> list[dict[str, Any]]:
     torch.manual_seed(seed)
     path = path_name(dev.type, batch * n_out)
@@ -257,10 +266,10 @@ def _bench_shape(
     once = math.inf
     for _ in range(5):
         _sync(dev)
-        t0 = time.perf_counter()
+        t0 = now()
         steps[BASELINE]()
         _sync(dev)
-        once = min(once, max(time.perf_counter() - t0, 1e-6))
+        once = min(once, max(now() - t0, 1e-6))
     inner = max(1, math.ceil(min_sample_s / once))
 
     names = list(steps)
@@ -270,11 +279,11 @@ def _bench_shape(
         for name in order:
             fn = steps[name]
             _sync(dev)
-            t0 = time.perf_counter()
+            t0 = now()
             for _ in range(inner):
                 fn()
             _sync(dev)
-            samples[name].append((time.perf_counter() - t0) / inner)
+            samples[name].append((now() - t0) / inner)
 
     base_t = samples[BASELINE]
     saved: dict[str, tuple[int, int]] = {}

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from yatbench.errors import UserError
-from yatbench.kernel_impl import AUTO_MIN_ELEMENTS, fused_applies, parse_impl, path_name, use_kernel_impl
+from yatbench.kernel_impl import fused_applies, kernel_impl, parse_impl, path_name, use_kernel_impl
 from yatbench.nn import YatLayer, yat_product
 from yatbench.nn.yat import learned_epsilon
 
@@ -194,16 +194,16 @@ def test_any_shape_and_scale_agrees_with_eager(n: int, d: int, m: int, seed: int
 
 def test_the_switch() -> None:
     assert parse_impl(" Numba ") == "numba" and parse_impl("eager") == "eager"
-    with pytest.raises(UserError, match="YATBENCH_KERNEL='fast' is not valid; choose one of: auto, eager, numba"):
+    with pytest.raises(UserError, match="YATBENCH_KERNEL='fast' is not valid; choose one of: eager, numba"):
         parse_impl("fast")
-    assert not fused_applies("auto", "cpu", True, AUTO_MIN_ELEMENTS - 1)  # small layers keep eager's numbers
-    assert fused_applies("auto", "cpu", True, AUTO_MIN_ELEMENTS)
-    assert not fused_applies("auto", "cuda", True, 10**9) and not fused_applies("numba", "cpu", False, 10**9)
-    assert fused_applies("numba", "cpu", True, 1) and not fused_applies("eager", "cpu", True, 10**9)
+    assert fused_applies("numba", "cpu", True) and not fused_applies("eager", "cpu", True)
+    assert not fused_applies("numba", "cuda", True) and not fused_applies("numba", "cpu", False)
     with use_kernel_impl("eager"):
         assert path_name() == "eager"
     with use_kernel_impl("numba"):
-        assert path_name(per_seed=1) == "numba"
+        assert path_name() == "numba" and path_name("cuda") == "eager"
+    if os.environ.get("YATBENCH_KERNEL") is None:
+        assert kernel_impl() == "eager"  # the default: trained numbers stay the eager path's, bit for bit
 
 
 def test_a_bad_kernel_setting_is_one_line_before_any_timing(tmp_path) -> None:
@@ -212,7 +212,7 @@ def test_a_bad_kernel_setting_is_one_line_before_any_timing(tmp_path) -> None:
                            "--out", str(tmp_path / "bench")], capture_output=True, text=True, env=env, timeout=120)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
-        "error: YATBENCH_KERNEL='gpu' is not valid; choose one of: auto, eager, numba"]
+        "error: YATBENCH_KERNEL='gpu' is not valid; choose one of: eager, numba"]
     assert not (tmp_path / "bench").exists()
 
 
@@ -228,7 +228,7 @@ def test_bench_times_both_paths_side_by_side_and_says_which_ran() -> None:
         assert (fused["path"], eager["path"]) == ("numba", "eager")
         assert fused["median_ms"] > 0 and eager["median_ms"] > 0
         assert fused["saved_bytes"] == eager["saved_bytes"]  # the fused path keeps what eager keeps
-    with use_kernel_impl("auto"):  # 8 × 4 outputs: auto keeps eager, and the fused path is timed beside it
+    with use_kernel_impl("eager"):  # the default: the fused path is timed beside it
         frame = layer_benchmark([(8, 6, 4)], repeats=1, threads=1, min_sample_s=0.0, positions=("first",))
     assert dict(zip(frame["contender"], frame["path"], strict=True))["yat"] == "eager"
     assert "yat_numba" in set(frame["contender"])

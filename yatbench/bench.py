@@ -234,7 +234,7 @@ def _bench_shape(
     now: Callable[[], float] = time.perf_counter,
 ) -> list[dict[str, Any]]:
     torch.manual_seed(seed)
-    path = path_name(dev.type, batch * n_out)
+    path = path_name(dev.type)
     mods, notes = _contenders(n_in, n_out, dev, compile_yat, path)
     paths = {"yat": path, "yat_eager": "eager", "yat_numba": "numba", "yat_reference": "autograd"}
     x = torch.randn(batch, n_in, device=dev, requires_grad=position == "hidden")

@@ -6,12 +6,17 @@ repaired entries; gradients differ in the order their sums are taken). It is rea
 environment variable ``YATBENCH_KERNEL`` once, or set with :func:`set_kernel_impl` /
 :func:`use_kernel_impl`:
 
-- ``auto`` (default): the fused kernels where numba is installed, for float32/float64 CPU tensors of
-  at least :data:`AUTO_MIN_ELEMENTS` outputs per seed (see there); eager PyTorch everywhere else (no
-  numba, CUDA, torch.func transforms, tracing, the ablation kernels);
-- ``eager``: always the eager reference path (``yatbench/nn/yat_function.py``);
-- ``numba``: the fused kernels wherever they apply (CPU float32/float64, no transform), whatever the size;
-  an error if numba is not installed.
+- ``eager`` (default): the eager reference path (``yatbench/nn/yat_function.py``), everywhere;
+- ``numba``: the fused kernels (``yatbench/nn/yat_fused.py``) for float32/float64 CPU tensors outside
+  torch.func transforms and tracing; eager everywhere else (CUDA, the ablation kernels). An error if
+  numba is not installed.
+
+Why eager is the default: on this project's 2-core CPU the fused kernels were measured no faster than
+eager at the benchmark's shapes (README, "Speed"): there the ~16 elementwise N×m passes they replace
+cost about as much as the kernel calls themselves, and what separates the layer from Linear+ReLU is
+the d-long passes (‖x‖², ‖w‖², x ⊙ Σv, W ⊙ Σv) and per-call overhead. A default that changes trained
+numbers at the rounding level (gradient sums in another order) and imports numba (≈ 0.6 s) needs a
+measured gain first.
 
 Nothing here imports numba: :func:`numba_available` only looks for it, and the kernels
 (``yatbench/nn/yat_fused_kernels.py``) are imported on their first use.
@@ -26,15 +31,8 @@ from contextlib import contextmanager
 
 from yatbench.errors import UserError
 
-IMPLS = ("auto", "eager", "numba")
+IMPLS = ("eager", "numba")
 ENV = "YATBENCH_KERNEL"
-# Outputs (batch × units) per seed from which ``auto`` takes the fused path: 256 × 256, the benchmark's
-# smaller layer. The fused path saves about a millisecond a step there, and the process pays once for
-# importing numba (≈ 0.6 s) and loading the compiled kernels (compiling them, ≈ 10 s, the first time on a
-# machine); for smaller layers the saving is microseconds and would not repay that within a short run.
-# Small runs (XOR, the bundled MNIST classifier) therefore keep the eager path and its numbers bit for bit.
-AUTO_MIN_ELEMENTS = 65536
-
 _chosen: str | None = None
 _numba: bool | None = None
 
@@ -46,7 +44,7 @@ def parse_impl(value: str, source: str = ENV) -> str:
         raise UserError(f"{source}={value!r} is not valid; choose one of: {', '.join(IMPLS)}")
     if key == "numba" and not numba_available():
         raise UserError(f"{source}=numba but numba is not installed (pip install 'yatbench[fast]'); "
-                        "use auto or eager")
+                        "use eager")
     return key
 
 
@@ -59,15 +57,15 @@ def numba_available() -> bool:
 
 
 def kernel_impl() -> str:
-    """The implementation asked for: :func:`set_kernel_impl`'s, else ``YATBENCH_KERNEL``'s, else ``auto``."""
+    """The implementation asked for: :func:`set_kernel_impl`'s, else ``YATBENCH_KERNEL``'s, else ``eager``."""
     global _chosen
     if _chosen is None:
-        _chosen = parse_impl(os.environ.get(ENV, "auto") or "auto")
+        _chosen = parse_impl(os.environ.get(ENV, "eager") or "eager")
     return _chosen
 
 
 def set_kernel_impl(impl: str | None) -> None:
-    """Choose the implementation for this process (None: back to ``YATBENCH_KERNEL`` / ``auto``)."""
+    """Choose the implementation for this process (None: back to ``YATBENCH_KERNEL`` / ``eager``)."""
     global _chosen
     _chosen = None if impl is None else parse_impl(impl, "kernel_impl")
 
@@ -84,15 +82,11 @@ def use_kernel_impl(impl: str) -> Iterator[None]:
         _chosen = before
 
 
-def fused_applies(impl: str, device_type: str, float_dtype: bool, per_seed: int) -> bool:
-    """Whether ``impl`` runs the fused kernels on a layer call (CPU, float32/64, ``per_seed`` outputs a seed)."""
-    if impl == "eager" or device_type != "cpu" or not float_dtype:
-        return False
-    if impl == "numba":
-        return True
-    return per_seed >= AUTO_MIN_ELEMENTS and numba_available()
+def fused_applies(impl: str, device_type: str, float_dtype: bool) -> bool:
+    """Whether ``impl`` runs the fused kernels on a layer call (on ``device_type``, a float32/64 compute dtype)."""
+    return impl == "numba" and device_type == "cpu" and float_dtype
 
 
-def path_name(device_type: str = "cpu", per_seed: int = AUTO_MIN_ELEMENTS) -> str:
-    """The path a float32 layer call of ``per_seed`` outputs takes now: ``numba`` or ``eager``."""
-    return "numba" if fused_applies(kernel_impl(), device_type, True, per_seed) else "eager"
+def path_name(device_type: str = "cpu") -> str:
+    """The path a float32 layer call on ``device_type`` takes now: ``numba`` or ``eager``."""
+    return "numba" if fused_applies(kernel_impl(), device_type, True) else "eager"

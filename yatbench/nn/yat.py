@@ -198,7 +198,7 @@ def _dispatch(
         return yat_reference(x, weight, bias, alpha, eps, bias_mode, kernel)
     if not transforms_active():
         outside = bias_mode == "outside"
-        if fused_applies(kernel_impl(), x.device.type, x.dtype in _FUSED_DTYPES, x.shape[-2] * weight.shape[-2]):
+        if fused_applies(kernel_impl(), x.device.type, x.dtype in _FUSED_DTYPES):
             from yatbench.nn.yat_fused import YatFusedFunction, fused_forward  # numba: only where it runs
 
             if not torch.is_grad_enabled():

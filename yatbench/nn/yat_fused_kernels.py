@@ -53,22 +53,21 @@ def forward(z, xx, wb, scale, alpha, eps, bias_out, x, w, consts, screen, y, rep
         a = alpha[s if alpha.shape[0] > 1 else 0]
         e = eps[s if eps.shape[0] > 1 else 0]
         xn = xx[s, n]
-        row = y[s, n]
-        zr = z[s, n]
         cnt = 0
         for j in range(m):
-            den = (wb[s, j] - (zr[j] + zr[j])) + xn
-            row[j] = den
-            if screen:
-                cnt += den < kap * (xn + scale[s, j])
-        if cnt:
-            _repair_row(row, x[s, n], w, s, n, xn, scale, kap, e)
+            zz = z[s, n, j]
+            den = (wb[s, j] - (zz + zz)) + xn
+            y[s, n, j] = den
+            cnt += den < kap * (xn + scale[s, j])
+        if screen and cnt:
+            _repair_row(y[s, n], x[s, n], w, s, n, xn, scale, kap, e)
             repaired[r] = cnt
         for j in range(m):
-            v = zr[j] / abs(row[j]) * zr[j] * a
+            zz = z[s, n, j]
+            v = zz / abs(y[s, n, j]) * zz * a
             if outside:
                 v += bias_out[s, j]
-            row[j] = v
+            y[s, n, j] = v
 
 
 @numba.njit(**_OPTS, fastmath=_SUMS)
@@ -94,24 +93,22 @@ def backward(g, z, xx, wb, scale, alpha, eps, x, w, consts, screen, h, v_rows, p
         se = kap - kap
         for n in range(b * BLOCK, min(N, (b + 1) * BLOCK)):
             xn = xx[s, n]
-            row = h[s, n]
-            zr = z[s, n]
-            gr = g[s, n]
             cnt = 0
             for j in range(m):
-                den = (wb[s, j] - (zr[j] + zr[j])) + xn
-                row[j] = den
-                if screen:
-                    cnt += den < kap * (xn + scale[s, j])
-            if cnt:
-                _repair_row(row, x[s, n], w, s, n, xn, scale, kap, e)
+                zz = z[s, n, j]
+                den = (wb[s, j] - (zz + zz)) + xn
+                h[s, n, j] = den
+                cnt += den < kap * (xn + scale[s, j])
+            if screen and cnt:
+                _repair_row(h[s, n], x[s, n], w, s, n, xn, scale, kap, e)
                 repaired[s * N + n] = cnt
             rs = kap - kap
             for j in range(m):
-                den = row[j]
-                u = zr[j] / abs(den)
-                gu = gr[j] * u
-                sa += gu * zr[j]
+                den = h[s, n, j]
+                zz = z[s, n, j]
+                u = zz / abs(den)
+                gu = g[s, n, j] * u
+                sa += gu * zz
                 k = gu * a2
                 v = u * k
                 se += v
@@ -120,7 +117,7 @@ def backward(g, z, xx, wb, scale, alpha, eps, x, w, consts, screen, h, v_rows, p
                     v = kap - kap
                 acc_v[j] += v
                 rs += v
-                row[j] = v + k
+                h[s, n, j] = v + k
             v_rows[s, n] = rs
         part_a[s, b] = sa
         part_e[s, b] = se

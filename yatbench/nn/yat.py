@@ -95,7 +95,9 @@ from z and does the two GEMMs (one when the input needs no gradient). On top of 
 ‖x‖² and ‖w‖² (one pass over x and W), two N×d / m×d passes in backward, and six N×m
 elementwise passes forward and eleven backward; at small sizes the per-op dispatch dominates,
 so the eager path keeps the op count low (no reshape nodes for 2-D input, no extra Function
-outputs). The gradient derivation is in the comments of ``yat_backward``. It is twice
+outputs). The gradient derivation is in the comments of ``yat_backward``. ``YATBENCH_KERNEL=numba``
+runs the elementwise passes as two fused numba kernels instead (``yat_fused.py``, chosen per call in
+``_dispatch``; ``yatbench/kernel_impl.py`` says when and why eager is the default). It is twice
 differentiable: a backward run with ``create_graph=True`` rebuilds its intermediates from the
 inputs and builds a graph (physics-informed losses, ∂²y/∂x²).
 """

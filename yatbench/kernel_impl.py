@@ -15,8 +15,8 @@ Why eager is the default: on this project's 2-core CPU the fused kernels were me
 eager at the benchmark's shapes (README, "Speed"): there the ~16 elementwise N×m passes they replace
 cost about as much as the kernel calls themselves, and what separates the layer from Linear+ReLU is
 the d-long passes (‖x‖², ‖w‖², x ⊙ Σv, W ⊙ Σv) and per-call overhead. A default that changes trained
-numbers at the rounding level (gradient sums in another order) and imports numba (≈ 0.6 s) needs a
-measured gain first.
+numbers at the rounding level (gradient sums in another order) and costs every process ≈ 2 s on its
+first fused call (importing numba, loading the cached kernels) needs a measured gain first.
 
 Nothing here imports numba: :func:`numba_available` only looks for it, and the kernels
 (``yatbench/nn/yat_fused_kernels.py``) are imported on their first use.

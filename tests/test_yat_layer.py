@@ -297,6 +297,7 @@ def test_layer_benchmark_smoke(tmp_path) -> None:
     assert list(df.columns) == COLUMNS
     timed = df[df["median_ms"].notna()]
     assert {"linear_relu", "yat", "yat_reference"} <= set(timed["contender"])
+    assert set(df.loc[df["contender"] == "yat", "path"]) <= {"eager", "numba"}  # which path the layer ran
     assert (timed["median_ms"] > 0).all() and (timed["time_ratio"] > 0).all()
     assert (timed["saved_bytes"] > 0).all() and (timed["saved_ratio"] > 0).all()
     base = timed[timed["contender"] == "linear_relu"].iloc[0]

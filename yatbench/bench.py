@@ -8,7 +8,11 @@ while a Yat layer keeps W too — it is the parameter itself, so ``saved_ratio_n
 figure that counts memory). The contenders:
 
 - ``linear_relu`` — ``nn.Linear`` followed by ReLU: the baseline every ratio is relative to;
-- ``yat`` — this project's :class:`yatbench.nn.YatLayer` (custom autograd.Function);
+- ``yat`` — this project's :class:`yatbench.nn.YatLayer` on the path the kernel setting picks
+  (``YATBENCH_KERNEL``, ``yatbench/kernel_impl.py``; the ``path`` column says which ran): the fused
+  numba kernels or the eager custom autograd.Function;
+- ``yat_eager`` / ``yat_numba`` — the same layer forced onto the other path, when that one is available,
+  so that both paths are timed side by side in one run;
 - ``yat_reference`` — the same formula through plain autograd (:func:`yatbench.nn.yat_reference`);
 - ``nmn`` — ``nmn.torch.nmn.YatNMN`` when ``nmn`` is installed (skipped otherwise);
 - ``yat_compiled`` — ``torch.compile`` of the YatLayer, only when asked (``compile=True``); a row
@@ -38,6 +42,8 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import Tensor, nn
 
+from yatbench.errors import UserError
+from yatbench.kernel_impl import numba_available, path_name, use_kernel_impl
 from yatbench.nn.yat import YatLayer, yat_reference
 
 if TYPE_CHECKING:
@@ -66,7 +72,9 @@ COLUMNS = [
     "saved_ratio",
     "saved_ratio_no_params",
     "device",
+    "path",
     "threads",
+    "clock",
     "repeats",
     "inner",
     "note",
@@ -83,6 +91,18 @@ class _ReferenceYat(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         lay = self.layer
         return yat_reference(x, lay.weight, lay.bias, lay.alpha, lay.epsilon, lay.bias_mode)
+
+
+class _OnPath(nn.Module):
+    """A YatLayer run on a chosen kernel path (``eager`` or ``numba``); backward follows its forward's path."""
+
+    def __init__(self, layer: YatLayer, impl: str) -> None:
+        super().__init__()
+        self.layer, self.impl = layer, impl
+
+    def forward(self, x: Tensor) -> Tensor:
+        with use_kernel_impl(self.impl):
+            return self.layer(x)
 
 
 def saved_tensor_bytes(step: Callable[[], Tensor], exclude: list[Tensor] | None = None) -> int:
@@ -116,16 +136,22 @@ def _sync(device: torch.device) -> None:
 
 
 def _contenders(
-    n_in: int, n_out: int, device: torch.device, compile_yat: bool
+    n_in: int, n_out: int, device: torch.device, compile_yat: bool, path: str
 ) -> tuple[dict[str, nn.Module], dict[str, str]]:
-    """Modules to compare, all in fp32 on ``device``, Yat contenders sharing one set of parameters."""
+    """Modules to compare, all in fp32 on ``device``, Yat contenders sharing one set of parameters.
+
+    ``path`` is the kernel path ``yat`` takes; the other path, where it can run, is added beside it."""
     notes: dict[str, str] = {}
     yat = YatLayer(n_in, n_out).to(device)
     mods: dict[str, nn.Module] = {
         BASELINE: nn.Sequential(nn.Linear(n_in, n_out), nn.ReLU()).to(device),
         "yat": yat,
-        "yat_reference": _ReferenceYat(yat),
     }
+    if path == "numba":
+        mods["yat_eager"] = _OnPath(yat, "eager")
+    elif device.type == "cpu" and numba_available():
+        mods["yat_numba"] = _OnPath(yat, "numba")
+    mods["yat_reference"] = _ReferenceYat(yat)
     try:
         from nmn.torch.nmn import YatNMN
     except Exception:  # nmn is an optional test oracle, not a dependency
@@ -151,6 +177,7 @@ def layer_benchmark(
     min_sample_s: float = 0.02,
     seed: int = 0,
     positions: tuple[str, ...] = POSITIONS,
+    clock: str = "wall",
 ) -> pd.DataFrame:
     """Time forward+backward and count saved-for-backward bytes of Yat contenders vs Linear+ReLU.
 
@@ -163,6 +190,9 @@ def layer_benchmark(
         min_sample_s: calibrate the steps per sample so a baseline sample lasts about this long.
         seed: seeds parameters, inputs and output gradients.
         positions: ``hidden`` (input requires grad) and/or ``first`` (input without grad).
+        clock: ``wall`` (elapsed time) or ``cpu`` (the calling thread's CPU time, ``time.thread_time``: time
+            spent descheduled on a loaded machine is not counted; meaningful only with one thread on a CPU,
+            where PyTorch runs forward, backward and its kernels on the calling thread).
 
     Returns:
         One row per (shape, contender) with the columns in :data:`COLUMNS`; the baseline's
@@ -170,6 +200,8 @@ def layer_benchmark(
     """
     import pandas as pd
 
+    if clock not in ("wall", "cpu"):
+        raise UserError(f"clock {clock!r} is not valid; choose wall or cpu")
     dev = torch.device(device)
     shapes = list(shapes) if shapes is not None else list(DEFAULT_SHAPES)
     old_threads = torch.get_num_threads()
@@ -179,13 +211,13 @@ def layer_benchmark(
     try:
         for batch, n_in, n_out in shapes:
             for position in positions:
-                rows.extend(
-                    _bench_shape(batch, n_in, n_out, dev, max(1, repeats), compile, min_sample_s, seed, position)
-                )
+                rows.extend(_bench_shape(batch, n_in, n_out, dev, max(1, repeats), compile, min_sample_s, seed,
+                                         position, time.thread_time if clock == "cpu" else time.perf_counter))
     finally:
         torch.set_num_threads(old_threads)
     for row in rows:
         row["threads"] = torch.get_num_threads() if threads is None else int(threads)
+        row["clock"] = clock
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -199,9 +231,12 @@ def _bench_shape(
     min_sample_s: float,
     seed: int,
     position: str = "hidden",
+    now: Callable[[], float] = time.perf_counter,
 ) -> list[dict[str, Any]]:
     torch.manual_seed(seed)
-    mods, notes = _contenders(n_in, n_out, dev, compile_yat)
+    path = path_name(dev.type)
+    mods, notes = _contenders(n_in, n_out, dev, compile_yat, path)
+    paths = {"yat": path, "yat_eager": "eager", "yat_numba": "numba", "yat_reference": "autograd"}
     x = torch.randn(batch, n_in, device=dev, requires_grad=position == "hidden")
     g = torch.randn(batch, n_out, device=dev)
 
@@ -231,10 +266,10 @@ def _bench_shape(
     once = math.inf
     for _ in range(5):
         _sync(dev)
-        t0 = time.perf_counter()
+        t0 = now()
         steps[BASELINE]()
         _sync(dev)
-        once = min(once, max(time.perf_counter() - t0, 1e-6))
+        once = min(once, max(now() - t0, 1e-6))
     inner = max(1, math.ceil(min_sample_s / once))
 
     names = list(steps)
@@ -244,11 +279,11 @@ def _bench_shape(
         for name in order:
             fn = steps[name]
             _sync(dev)
-            t0 = time.perf_counter()
+            t0 = now()
             for _ in range(inner):
                 fn()
             _sync(dev)
-            samples[name].append((time.perf_counter() - t0) / inner)
+            samples[name].append((now() - t0) / inner)
 
     base_t = samples[BASELINE]
     saved: dict[str, tuple[int, int]] = {}
@@ -271,6 +306,7 @@ def _bench_shape(
             "layer": position,
             "contender": name,
             "device": str(dev),
+            "path": paths.get(name, ""),
             "repeats": repeats,
             "inner": inner,
             "note": notes.get(name, ""),

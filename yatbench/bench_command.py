@@ -20,6 +20,7 @@ from yatbench.results import ensure_writable
 THROUGHPUT_CASES = [("mnist", "yat", ["trainer.epochs=5"]), ("xor", "yat", ["trainer.epochs=500"])]
 THROUGHPUT_REPEATS = 5
 LAYERS = ("hidden", "first", "both")
+CLOCKS = ("wall", "cpu")
 MAX_REPEATS = 1001  # a median of more is no steadier; more only makes the command run for hours
 
 
@@ -50,7 +51,7 @@ def _check_out_folder(out: Path) -> None:
 
 
 def run_bench(device: str, shapes: str, repeats: int, threads: int, compile_layer: bool, throughput: bool,
-              out: Path, layer: str) -> None:
+              out: Path, layer: str, clock: str = "wall") -> None:
     """Check the arguments, then print and write the layer table and (with ``throughput``) the trainer's."""
     if device not in ("cpu", "cuda"):
         raise UserError(f"--device {device!r} is not valid; choose cpu or cuda")
@@ -64,7 +65,15 @@ def run_bench(device: str, shapes: str, repeats: int, threads: int, compile_laye
     if layer not in LAYERS:
         raise UserError(f"--layer {layer!r} is not valid; choose hidden, first or both")
     positions = ("hidden", "first") if layer == "both" else (layer,)
+    if clock not in CLOCKS:
+        raise UserError(f"--clock {clock!r} is not valid; choose wall or cpu")
+    if clock == "cpu" and (threads != 1 or device != "cpu"):
+        raise UserError("--clock cpu needs --threads 1 and --device cpu: it counts this thread's CPU time, which "
+                        "misses the work of other threads and of a GPU")
     _check_out_folder(out)
+    from yatbench.kernel_impl import kernel_impl
+
+    kernel_impl()  # a bad YATBENCH_KERNEL is answered now, in one line, not after minutes of timing
     # Imported only now that the arguments are known to be good: bad input is answered at once.
     import pandas as pd
     import torch
@@ -91,10 +100,10 @@ def run_bench(device: str, shapes: str, repeats: int, threads: int, compile_laye
         for index, shape in enumerate(shape_list):
             say(f"layer timing: shape {index + 1} of {len(shape_list)} {shape}, {repeats} repeats")
             parts.append(layer_benchmark([shape], device=device, repeats=repeats, threads=threads,
-                                         compile=compile_layer, positions=positions))
+                                         compile=compile_layer, positions=positions, clock=clock))
         table = pd.concat(parts, ignore_index=True)
-    console.print(format_table(table, title=f"Yat layer vs Linear+ReLU · {device} · {threads} threads · "
-                                            "time ratio: median of interleaved per-repeat ratios (IQR)",
+    console.print(format_table(table, title=f"Yat layer vs Linear+ReLU · {device} · {threads} threads · {clock} "
+                                            "clock · time ratio: median of interleaved per-repeat ratios (IQR)",
                                width=console.width))
     console.print(f"layer table: {write_csv(table, out / 'layer.csv')}")
     if throughput:

@@ -23,7 +23,8 @@ __all__ = ["format_table", "throughput_table", "write_csv"]
 
 # What tells a row apart (shape, position, contender) and its time stay; memory columns are added while they fit.
 COLUMNS = [("shape", "key", "left"), ("layer", "key", "left"), ("contender", "key", "left"),
-           ("median ms", "key", "right"), ("time ratio (IQR)", "key", "right"), ("saved ratio", "extra", "right"),
+           ("path", "key", "left"), ("median ms", "key", "right"), ("time ratio (IQR)", "key", "right"),
+           ("saved ratio", "extra", "right"),
            ("saved MB", "extra", "right"), ("saved ratio w/o params", "extra", "right"), ("note", "text", "left")]
 
 
@@ -59,6 +60,7 @@ def format_table(df: pd.DataFrame, title: str | None = None, width: int = 200) -
             f"({r['batch']}, {r['in_features']}, {r['out_features']})",
             str(r["layer"]),
             str(r["contender"]),
+            _text(r.get("path")),
             num(r["median_ms"], ".3f"),
             ratio,
             num(r["saved_ratio"], ".3f"),
@@ -69,6 +71,11 @@ def format_table(df: pd.DataFrame, title: str | None = None, width: int = 200) -
     note = any(row[-1] for row in rows)
     columns = [Col(name, role, justify) for name, role, justify in COLUMNS if name != "note" or note]
     return fit_table(columns, [row if note else row[:-1] for row in rows], width, title=title, caption=caption)
+
+
+def _text(value: Any) -> str:
+    """A text cell: empty for a missing value (None, or NaN from a CSV written before the column existed)."""
+    return "" if value is None or value != value else str(value)
 
 
 def throughput_table(frame: pd.DataFrame, width: int) -> Table | Group:

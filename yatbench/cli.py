@@ -335,6 +335,8 @@ def bench(
     throughput: Annotated[bool, typer.Option(help="Also compare the trainer with a hand-written loop")] = True,
     out: Annotated[Path, typer.Option(help="Folder for the CSV files")] = Path("results/bench"),
     layer: Annotated[str, typer.Option(help="hidden (input needs grad), first (it does not) or both")] = "both",
+    clock: Annotated[str, typer.Option(help="wall (elapsed time) or cpu (this thread's CPU time: steadier on a "
+                                            "loaded machine; needs --threads 1)")] = "wall",
 ) -> None:
     """Measure the Yat layer against Linear+ReLU (time and bytes kept for backward) and the trainer's throughput.
 
@@ -347,10 +349,12 @@ def bench(
       yatbench bench --shapes 256x784x256 --repeats 31 --no-throughput --layer first
 
       yatbench bench --device cuda --compile
+
+      YATBENCH_KERNEL=eager yatbench bench --threads 1 --clock cpu --no-throughput
     """
     from yatbench.bench_command import run_bench  # lazy: torch and pandas only when the command runs
 
-    run_bench(device, shapes, repeats, threads, compile_layer, throughput, out, layer)
+    run_bench(device, shapes, repeats, threads, compile_layer, throughput, out, layer, clock)
 
 
 def main() -> None:

@@ -95,7 +95,9 @@ from z and does the two GEMMs (one when the input needs no gradient). On top of 
 ‖x‖² and ‖w‖² (one pass over x and W), two N×d / m×d passes in backward, and six N×m
 elementwise passes forward and eleven backward; at small sizes the per-op dispatch dominates,
 so the eager path keeps the op count low (no reshape nodes for 2-D input, no extra Function
-outputs). The gradient derivation is in the comments of ``yat_backward``. It is twice
+outputs). The gradient derivation is in the comments of ``yat_backward``. ``YATBENCH_KERNEL=numba``
+runs the elementwise passes as two fused numba kernels instead (``yat_fused.py``, chosen per call in
+``_dispatch``; ``yatbench/kernel_impl.py`` says when and why eager is the default). It is twice
 differentiable: a backward run with ``create_graph=True`` rebuilds its intermediates from the
 inputs and builds a graph (physics-informed losses, ∂²y/∂x²).
 """
@@ -109,6 +111,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from yatbench.errors import UserError, UserValueError
+from yatbench.kernel_impl import fused_applies, kernel_impl
 from yatbench.nn.cancellation import transforms_active, vmapped
 from yatbench.nn.yat_function import YatFunction, YatFunctionTransformable, yat_forward
 from yatbench.nn.yat_reference import BIAS_MODES, KERNELS, yat_reference
@@ -116,6 +119,7 @@ from yatbench.nn.yat_reference import BIAS_MODES, KERNELS, yat_reference
 __all__ = ["BIAS_MODES", "KERNELS", "YatLayer", "inverse_softplus", "learned_epsilon", "yat_product", "yat_reference"]
 
 _HALF = (torch.float16, torch.bfloat16)
+_FUSED_DTYPES = (torch.float32, torch.float64)
 # A learned ε starts at nmn's default.
 LEARNABLE_EPSILON_INIT = 1e-5
 
@@ -195,9 +199,16 @@ def _dispatch(
     if kernel != "yat":
         return yat_reference(x, weight, bias, alpha, eps, bias_mode, kernel)
     if not transforms_active():
+        outside = bias_mode == "outside"
+        if fused_applies(kernel_impl(), x.device.type, x.dtype in _FUSED_DTYPES):
+            from yatbench.nn.yat_fused import YatFusedFunction, fused_forward  # numba: only where it runs
+
+            if not torch.is_grad_enabled():
+                return fused_forward(x, weight, bias, alpha, eps, outside)[0]
+            return YatFusedFunction.apply(x, weight, bias, alpha, eps, outside)
         if not torch.is_grad_enabled():  # evaluation: the same forward, without a graph node's bookkeeping
-            return yat_forward(x, weight, bias, alpha, eps, bias_mode == "outside", inplace=True)[0]
-        return YatFunction.apply(x, weight, bias, alpha, eps, bias_mode == "outside")
+            return yat_forward(x, weight, bias, alpha, eps, outside, inplace=True)[0]
+        return YatFunction.apply(x, weight, bias, alpha, eps, outside)
     if vmapped(x, weight, bias):
         return yat_reference(x, weight, bias, alpha, eps, bias_mode, kernel)
     return YatFunctionTransformable.apply(x, weight, bias, alpha, eps, bias_mode == "outside")[0]

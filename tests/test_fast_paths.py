@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -165,3 +166,47 @@ def test_history_is_the_bytes_dict_writer_wrote(tmp_path: Path) -> None:
     writer.writeheader()
     writer.writerows(rows)
     assert (tmp_path / "history.csv").read_bytes() == expected.getvalue().encode()
+
+
+# --- the scaling bench's arithmetic and its CPU reading ---------------------------------------------
+
+
+def test_growth_is_the_exponent_of_a_power_law_and_the_table_says_it() -> None:
+    from yatbench.bench_scaling import Point, growth, table
+
+    for exponent in (0.5, 1.0, 1.3):
+        points = [Point(runs, 2, 0.7 * runs ** exponent, 2.0 * runs ** exponent) for runs in (10, 100, 1000, 10000)]
+        assert growth(points) == pytest.approx(exponent) and growth(points, "cpu_s") == pytest.approx(exponent)
+    one = [Point(runs, 1, 2.0 * runs, 2.0 * runs) for runs in (10, 1000)]
+    two = [Point(runs, 2, 1.1 * runs, 2.0 * runs) for runs in (10, 1000)]
+    text = table([*one, *two])
+    assert "1 worker(s): wall ∝ runs^1.00" in text and "1,000 runs: 1 → 2 workers, wall ×0.55" in text
+
+
+def test_scaling_counts_are_checked_in_one_line() -> None:
+    from yatbench.bench_scaling import parse_counts
+    from yatbench.errors import UserError
+
+    assert parse_counts("10,100", "--runs") == [10, 100]
+    for bad in ("10,x", "0", "-5", ""):
+        with pytest.raises(UserError):
+            parse_counts(bad, "--runs")
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_the_process_tree_cpu_counts_a_child_that_works() -> None:
+    from yatbench.bench_scaling import _tree_cpu
+
+    child = subprocess.Popen([sys.executable, "-c", "import time\nt = time.process_time()\n"
+                              "while time.process_time() - t < 0.3: pass\ntime.sleep(5)"])
+    try:
+        seen: dict[int, float] = {}
+        for _ in range(100):
+            _tree_cpu(os.getpid(), seen)
+            if seen.get(child.pid, 0.0) >= 0.25:
+                break
+            time.sleep(0.05)
+        assert seen.get(child.pid, 0.0) >= 0.25 and os.getpid() in seen
+    finally:
+        child.kill()
+        child.wait()

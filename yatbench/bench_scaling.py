@@ -120,6 +120,8 @@ def table(points: list[Point]) -> str:
     lines.append("")
     for workers in sorted({p.workers for p in points}):
         mine = [p for p in points if p.workers == workers]
+        if len({p.runs for p in mine}) < 2:
+            continue  # one size: no growth to fit
         lines.append(f"- {workers} worker(s): wall ∝ runs^{growth(mine):.2f}, CPU ∝ runs^{growth(mine, 'cpu_s'):.2f}"
                      f" (log-log fit over {len(mine)} sizes)")
     counts = sorted({p.workers for p in points})

@@ -83,13 +83,21 @@ def run(
       yatbench run compositional -m attention model.experts=3 seed=4 device=cpu
     """
     from yatbench.compose import check_choice_overrides, compose_config
-    from yatbench.config import validate
-    from yatbench.run import execute
+    from yatbench.known_runs import recall, remember
 
     check_choice_overrides(overrides or [], {"dataset": dataset, "model": model},
                            {"dataset": "the command's dataset argument", "model": "--model"})
-    spec = validate(compose_config([f"dataset={dataset}", f"model={model}", *(overrides or [])], config_dir))
+    cfg = compose_config([f"dataset={dataset}", f"model={model}", *(overrides or [])], config_dir)
+    known = None if force else recall(cfg)  # a finished run, recognised without importing torch
+    if known is not None:
+        print_run(known.record, known.run_dir, True, known.messages)
+        return
+    from yatbench.config import validate  # imports the config dataclasses, and with them torch
+    from yatbench.run import execute
+
+    spec = validate(cfg)
     outcome = execute(spec, force=force)
+    remember(cfg, spec)
     print_run(outcome.record, outcome.run_dir, outcome.skipped, outcome.messages)
 
 

@@ -171,11 +171,66 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
 
 
 def write_history(path: Path, rows: list[dict[str, Any]]) -> None:
+    """history.csv: one row per evaluation, the union of the rows' keys as columns (a missing cell is empty).
+
+    Rows are written as lists by ``csv.writer`` (the same bytes as ``csv.DictWriter``, a fraction of its
+    time: a sweep writes thousands of these).
+    """
     columns = list(dict.fromkeys(key for row in rows for key in row))
     with path.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(rows)
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        writer.writerows([row.get(key, "") for key in columns] for row in rows)
+
+
+def config_text(resolved: dict[str, Any]) -> str:
+    """config.yaml's text for a resolved config: byte for byte ``OmegaConf.to_yaml(OmegaConf.create(resolved))``.
+
+    The same representer as OmegaConf's dumper (a string that reads as a bool or a number is quoted, so
+    that it reads back as a string). A sweep writes one per run and OmegaConf's way costs milliseconds,
+    so where every string is plain ASCII text libyaml's emitter writes it (a tenth of the time); libyaml
+    escapes some characters that PyYAML's writes as they are (beyond U+FFFF, tabs) and writes some keys
+    otherwise (the empty one), so any config with other strings or keys goes through PyYAML's.
+    ``tests/test_fast_paths.py`` holds them equal.
+    """
+    import yaml
+
+    return yaml.dump(resolved, Dumper=_config_dumper(_plain_ascii(resolved)), default_flow_style=False,
+                     allow_unicode=True, sort_keys=False)
+
+
+_PLAIN = re.compile(r"[\x20-\x7e\n]*")
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+
+
+def _plain_ascii(value: Any) -> bool:
+    """Every string in ``value`` is printable ASCII or newlines, every key an identifier (as yatbench's are)."""
+    if isinstance(value, str):
+        return _PLAIN.fullmatch(value) is not None
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _PLAIN_KEY.fullmatch(k) and _plain_ascii(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return all(_plain_ascii(v) for v in value)
+    return True
+
+
+_DUMPERS: dict[bool, type] = {}
+
+
+def _config_dumper(fast: bool) -> type:
+    """A PyYAML dumper with OmegaConf's string representer, its emitter libyaml's when ``fast``; made once."""
+    if fast not in _DUMPERS:
+        import yaml
+        from omegaconf._utils import OmegaConfDumper
+
+        base = getattr(yaml, "CDumper", yaml.Dumper) if fast else yaml.Dumper
+
+        class ConfigDumper(base):  # type: ignore[misc, valid-type]
+            pass
+
+        ConfigDumper.add_representer(str, OmegaConfDumper.str_representer)
+        _DUMPERS[fast] = ConfigDumper
+    return _DUMPERS[fast]
 
 
 def read_metrics(run_dir: Path) -> dict[str, Any]:

@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from omegaconf import OmegaConf
 from torch import nn
 
 from yatbench.analysis import class_means, prototype_metrics
@@ -25,9 +24,10 @@ from yatbench.config import RunSpec
 from yatbench.data.base import Splits
 from yatbench.device import intra_op_threads, resolve_device, seed_everything
 from yatbench.errors import UserError
-from yatbench.export import export_finished, write_exports
+from yatbench.export import write_exports
 from yatbench.gradients import gradient_metrics
 from yatbench.identity import setting_key
+from yatbench.known_runs import update_finished_run
 from yatbench.labour import labour_metrics
 from yatbench.limits import check_model_size
 from yatbench.objective import evaluate
@@ -35,7 +35,9 @@ from yatbench.progress import note, progress_line, warn
 from yatbench.provenance import provenance, versions
 from yatbench.record import ARTIFACTS, DataFacts, RunRecord
 from yatbench.results import (
+    CONFIG_FILE,
     DAMAGED_DIR,
+    config_text,
     damage,
     ensure_writable,
     is_complete,
@@ -45,7 +47,7 @@ from yatbench.results import (
     write_json,
     write_run,
 )
-from yatbench.tags import edit_tags, write_tags
+from yatbench.tags import write_tags
 from yatbench.trainer import TrainResult, non_finite_outcome, stackable, train, work
 
 
@@ -75,6 +77,10 @@ def load_data(spec: RunSpec) -> Splits:
                         f"(see `yatbench list dataset`) or lower limits.max_samples", 1) from None
 
 
+# Models (settings, data shapes, batch, limits) whose size check has passed in this process.
+_SIZE_CHECKED: set[tuple[Any, ...]] = set()
+
+
 def build_model(spec: RunSpec, splits: Splits, device: torch.device) -> nn.Module:
     """Seed, then initialise the model: the same seed always gives the same initial weights.
 
@@ -82,8 +88,12 @@ def build_model(spec: RunSpec, splits: Splits, device: torch.device) -> nn.Modul
     refused with one line before anything is allocated.
     """
     batch = spec.trainer.batch_size or len(splits.x_train)
-    check_model_size(lambda: spec.model.build(splits.in_features, splits.out_features), batch, spec.limits,
-                     f"model {spec.model.name} on {spec.dataset.name}")
+    # The check builds the model on the meta device: once per model, shapes and limits, not once per seed.
+    checked = (repr(spec.model), splits.in_features, splits.out_features, batch, repr(spec.limits))
+    if checked not in _SIZE_CHECKED:
+        check_model_size(lambda: spec.model.build(splits.in_features, splits.out_features), batch, spec.limits,
+                         f"model {spec.model.name} on {spec.dataset.name}")
+        _SIZE_CHECKED.add(checked)
     seed_everything(spec.seed)
     return spec.model.build(splits.in_features, splits.out_features).to(device)
 
@@ -135,7 +145,7 @@ def save_run(spec: RunSpec, splits: Splits, model: nn.Module, record: dict[str, 
     """
 
     def contents(folder: Path) -> None:
-        (folder / "config.yaml").write_text(OmegaConf.to_yaml(OmegaConf.create(spec.resolved)))
+        (folder / CONFIG_FILE).write_text(config_text(spec.resolved))
         write_history(folder / "history.csv", history)
         write_exports(spec.resolved.get("export", "none"), folder, record, spec.resolved, history)
         if spec.tags:
@@ -217,18 +227,8 @@ def completed_outcome(spec: RunSpec, force: bool = False) -> RunOutcome | None:
 
 def update_finished(spec: RunSpec, outcome: RunOutcome) -> RunOutcome:
     """What a command may still do to a finished run without training it: add ``spec.tags``, write the
-    export ``spec`` asks for when the folder lacks it. Each thing done (or refused) is one message."""
-    if spec.tags:
-        try:
-            tags, changed = edit_tags(outcome.run_dir, add=spec.tags)
-        except UserError as exc:  # e.g. a run folder that is a link: refused, and the other runs go on
-            outcome.messages.append(f"{outcome.run_dir.name}: tags not added: {exc}")
-        else:
-            if changed:
-                outcome.messages.append(f"{outcome.run_dir.name}: finished run, tags now {', '.join(tags)}")
-    said = export_finished(str(spec.resolved.get("export", "none")), outcome.run_dir)
-    if said:
-        outcome.messages.append(said)
+    export ``spec`` asks for when the folder lacks it (:func:`yatbench.known_runs.update_finished_run`)."""
+    outcome.messages += update_finished_run(outcome.run_dir, spec.tags, str(spec.resolved.get("export", "none")))
     return outcome
 
 

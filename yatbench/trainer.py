@@ -39,10 +39,10 @@ Seams for other kinds of training (physics-informed losses, say):
 - **phases**: ``train(..., phases=[Phase("adam", 0.01, 500), Phase("lbfgs", 1.0, 20)])`` runs
   optimizers one after the other (epochs counted on; history continues). An L-BFGS step goes through
   ``optimizer.step(closure)`` (its line search evaluates the loss again); the others take one loss and
-  gradient, then ``optimizer.step()``. L-BFGS mixes all parameters in its line search, so it needs a group of
-  one seed (non-stacked forward): :func:`stackable` says no for such phases. One L-BFGS epoch is one
-  iteration with a strong-Wolfe line search of up to 25 evaluations (its curvature memory carries
-  over from epoch to epoch).
+  gradient, then ``optimizer.step()``. L-BFGS is ``yatbench/lbfgs.py``'s :class:`StackedLBFGS`: each seed has
+  its own curvature memory and its own backtracking line search, so a stack of seeds trains together and each
+  gets what it gets alone. One L-BFGS epoch is one iteration (1 + its backtracks evaluations; its curvature
+  memory carries over from epoch to epoch).
   Data may ask for an L-BFGS phase after the configured optimizer (``splits.lbfgs_steps``, PINN
   practice): :func:`phases_of` adds it.
 """
@@ -61,6 +61,7 @@ from torch import Tensor, nn
 from yatbench.data.base import Splits
 from yatbench.data.stacked import same_shapes, seed_set
 from yatbench.errors import UserError
+from yatbench.lbfgs import StackedLBFGS
 from yatbench.nn.stacked import backend_of
 from yatbench.objective import default_objective, final_metrics
 from yatbench.progress import progress_bar
@@ -68,6 +69,7 @@ from yatbench.replicas import Replicas
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
 ELEMENTWISE = ("adam", "adamw", "sgd")  # optimizers whose step treats every parameter entry alone
+PER_SEED = (*ELEMENTWISE, "lbfgs")  # optimizers whose step treats every seed alone (yatbench/lbfgs.py)
 SEED_BATCHING = ("auto", "off")
 # A run is "small" when parameters × batch size (≈ multiply-adds of one forward step) is at most this:
 # a step is then dominated by per-operation overhead, so it trains stacked (and in a group when a sweep
@@ -159,8 +161,7 @@ def make_optimizer(params: Any, phase: Phase | TrainerConfig) -> torch.optim.Opt
     if phase.optimizer == "sgd":
         return torch.optim.SGD(params, lr=phase.lr, momentum=phase.momentum, weight_decay=phase.weight_decay)
     if phase.optimizer == "lbfgs":
-        return torch.optim.LBFGS(params, lr=phase.lr, max_iter=1, max_eval=26, history_size=50, tolerance_grad=1e-9,
-                                 tolerance_change=1e-12, line_search_fn="strong_wolfe")
+        return StackedLBFGS(params, lr=phase.lr)
     cls = torch.optim.Adam if phase.optimizer == "adam" else torch.optim.AdamW
     return cls(params, lr=phase.lr, weight_decay=phase.weight_decay)
 
@@ -174,7 +175,7 @@ def stackable(model: nn.Module, splits: Splits, cfg: TrainerConfig, phases: Sequ
     """Whether this configuration trains stacked (small work, elementwise optimizers): its config decides."""
     params = sum(p.numel() for p in model.parameters())
     return (work(params, cfg, splits.x_train.shape[0]) <= SMALL_WORK
-            and all(p.optimizer in ELEMENTWISE for p in phases or phases_of(cfg, splits)))
+            and all(p.optimizer in PER_SEED for p in phases or phases_of(cfg, splits)))
 
 
 def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: TrainerConfig,
@@ -297,15 +298,8 @@ def _step(optimizer: torch.optim.Optimizer, objective: Callable[..., Tensor], fo
         loss.backward(torch.ones_like(loss))
         return loss.detach()
 
-    if not isinstance(optimizer, torch.optim.LBFGS):  # one evaluation per step: no closure needed
+    if not isinstance(optimizer, StackedLBFGS):  # one evaluation per step: no closure needed
         loss = loss_and_gradient()
         optimizer.step()
         return loss
-    losses: list[Tensor] = []
-
-    def closure() -> Tensor:
-        losses.append(loss_and_gradient())
-        return losses[-1]  # its value is what the line search reads (L-BFGS trains one seed: one number)
-
-    optimizer.step(closure)
-    return losses[0]
+    return optimizer.step(loss_and_gradient)  # each seed's loss where the step started (its line search reads (S,))

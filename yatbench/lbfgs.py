@@ -114,6 +114,7 @@ class StackedLBFGS(torch.optim.Optimizer):
         # memory, then along −g) is at the float rounding floor of its loss: each is "done" with t = 0.
         moving = (gtd < 0) & (failures < STALLED)
         t = torch.where(moving, t, torch.zeros_like(t))
+        d = torch.where(moving.unsqueeze(1), d, torch.zeros_like(d))  # a NaN direction must not reach x0 + 0·d
         done = ~moving
         loss, grad = f0, g0
         for _ in range(group["max_backtracks"] + 1):

@@ -67,6 +67,12 @@ class Claim:
     setting: str = ""  # which configuration(s) this row is about, when a folder holds several
     config: str = ""  # their seedless keys, joined by " vs "
     thresholds: str = ""  # the verdict at neighbouring thresholds
+    kind: str = ""  # seed | tuned | variant | analytic; "" = a row about the seed's words ("seed")
+
+    @property
+    def counts_in_tally(self) -> bool:
+        """Whether the row counts in the tally of the seeds' claims (tuned and nmn-variant rows do not)."""
+        return self.kind not in ("tuned", "variant")
 
     def about(self, frames: list[pd.DataFrame], label: str = "") -> Claim:
         """Record which configurations this row decides (their seedless keys and a label)."""

@@ -149,6 +149,10 @@ def test_a_group_equals_the_same_seeds_alone_on_pinn(spec_for, tmp_path, dataset
     # Each seed its own collocation points; ∂u/∂x, ∂²u/∂x² by autograd through the stacked forward.
     batched, single = run_both(spec_for, tmp_path, dataset, model, [0, 1, 2], "trainer.epochs=30",
                                "trainer.eval_every=10", "model.hidden=[6,5]", "dataset.n_interior=24",
+                               # and the stacked L-BFGS phase (yatbench/lbfgs.py); not for Yat at ε = 1e-5, whose
+                               # ill-conditioned loss turns the module's and the stack's float32 rounding into
+                               # different line-search decisions (tests/test_lbfgs.py checks a stack against alone)
+                               f"dataset.lbfgs_steps={0 if model == 'yat' else 10}",
                                *(["dataset.n_boundary=8", "dataset.n_test=9"] if dataset == "poisson2d" else
                                  ["dataset.n_boundary=8"] if dataset == "burgers" else ["dataset.n_test=21"]))
     for b, s in zip(batched, single, strict=True):

@@ -25,8 +25,8 @@ with a :class:`PdeObjective` that the trainer calls instead of its supervised lo
 Seeds train stacked like any small run (``yatbench/trainer.py``): each seed has its own collocation
 and boundary points (its slice of x), and the derivatives of the summed output with respect to the
 stacked inputs are still per seed, since a seed's outputs depend on its own rows only — a seed's
-numbers are the same alone and in any group. L-BFGS, whose line search would mix the seeds, trains
-one seed at a time (``yatbench.trainer.stackable``).
+numbers are the same alone and in any group. The L-BFGS phase trains the stack too: its curvature
+memory and line search are per seed (``yatbench/lbfgs.py``).
 """
 
 from __future__ import annotations

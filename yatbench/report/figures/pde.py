@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from yatbench.report.claims.pde import SELECTION, epsilon_text, log_errors, pde_datasets
+from yatbench.report.claims.pde import SELECTION, epsilon_text, log_errors, pde_datasets, tuned_epsilon
 from yatbench.report.context import Context
 from yatbench.report.figures.base import Figure
 from yatbench.report.measures import read_history
@@ -76,6 +76,9 @@ def convergence_curves(ctx: Context, dataset: str) -> Figure | None:
     described = []
     for index, model in enumerate(ctx.models(dataset)):
         frame = ctx.runs_of(dataset, model)
+        # the seed's row compares untuned Yat: draw nmn's ε where tuning trials (other ε) share the setting
+        untuned = [f[f["status"] == "ok"] for f in ctx.partner(frame, model) if not tuned_epsilon(f)]
+        frame = untuned[0] if model == "yat" and untuned and not untuned[0].empty else frame
         name = f"{model} ε = {epsilon_text(frame)}" if model == "yat" else model
         drawn = 0
         for folder, best in zip(frame["folder"], col(frame, "best_epoch"), strict=True):

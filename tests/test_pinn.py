@@ -126,7 +126,8 @@ def test_small_pinn_run_reaches_a_stated_error(spec_for, model, extra) -> None:
     assert metrics["headline"] == "rel_l2" and metrics["test_rel_l2"] < 0.05, metrics["test_rel_l2"]
     assert metrics["test_residual"] < 1.0 and math.isfinite(metrics["train_boundary"])
     history = (outcome.run_dir / "history.csv").read_text().splitlines()
-    assert history[0].startswith("epoch,step,train_loss,train_residual,train_boundary,val_loss,val_residual")
+    assert history[0].startswith("epoch,step,train_loss,train_residual,train_boundary,val_loss,val_residual,"
+                                  "val_boundary,test_loss")
     assert len(history) == 1 + 300 // 50
 
 

@@ -118,20 +118,23 @@ def test_small_pinn_run_reaches_a_stated_error(spec_for, model, extra) -> None:
     """1-D Poisson (sin πx), 300 full-batch Adam steps at lr 0.01: relative L2 error < 5% (Yat with ε = 0.1:
     at nmn's default ε it does not fit, see test_pde_claim_is_decided_per_size_on_log10_error)."""
     spec = spec_for("poisson1d", model, "trainer.epochs=300", "trainer.lr=0.01", "model.hidden=[10,10]",
-                    "dataset.n_interior=32", "dataset.n_test=101", *extra)
+                    "dataset.n_interior=32", "dataset.n_test=101", "dataset.lbfgs_steps=0", "trainer.eval_every=50",
+                    "trainer.patience=300", *extra)
     outcome = execute(spec)
     metrics = outcome.record["metrics"]
     assert outcome.record["status"] == "ok" and outcome.record["task"] == "pde"
     assert metrics["headline"] == "rel_l2" and metrics["test_rel_l2"] < 0.05, metrics["test_rel_l2"]
     assert metrics["test_residual"] < 1.0 and math.isfinite(metrics["train_boundary"])
     history = (outcome.run_dir / "history.csv").read_text().splitlines()
-    assert history[0].startswith("epoch,step,train_loss,train_residual,train_boundary,test_loss")
+    assert history[0].startswith("epoch,step,train_loss,train_residual,train_boundary,val_loss,val_residual,"
+                                  "val_boundary,test_loss")
     assert len(history) == 1 + 300 // 50
 
 
 def test_relu_control_cannot_fit_poisson(spec_for) -> None:
     """ReLU's second derivative is 0 almost everywhere: the residual stays at f, the error near 1."""
-    spec = spec_for("poisson1d", "relu", "trainer.epochs=300", "trainer.lr=0.01", "dataset.n_interior=32")
+    spec = spec_for("poisson1d", "relu", "trainer.epochs=300", "trainer.lr=0.01", "dataset.n_interior=32",
+                    "dataset.lbfgs_steps=0")
     metrics = execute(spec).record["metrics"]
     assert metrics["test_rel_l2"] > 0.5 and metrics["train_residual"] > 10
 
@@ -147,16 +150,55 @@ def test_lbfgs_phase_continues_the_history_and_lowers_the_loss(spec_for) -> None
     assert outcome.record["steps"] > 100
 
 
-def test_pinn_seeds_train_together_but_lbfgs_one_at_a_time(spec_for) -> None:
-    """Adam trains a group of seeds stacked (test_trainer.py checks each gets its numbers alone); L-BFGS, whose
-    line search over the summed loss would couple the seeds, trains them one by one."""
-    common = ("trainer.epochs=20", "dataset.n_test=11", "dataset.n_interior=16", "model.hidden=[6]")
+def test_pinn_seeds_train_together_through_lbfgs_each_as_alone(spec_for, tmp_path) -> None:
+    """Adam then the stacked L-BFGS (yatbench/lbfgs.py): a group of seeds trains together in both phases, and each
+    seed's history and final scores are those it gets alone (to float32 rounding of the stacked kernels)."""
+    common = ("trainer.epochs=20", "dataset.n_test=11", "dataset.n_interior=16", "model.hidden=[6]",
+              "dataset.lbfgs_steps=15", "trainer.eval_every=5")
     together = execute_grouped([spec_for("poisson1d", "tanh", *common, f"seed={s}") for s in (0, 1)])
     assert [o.record["seed_batch"]["seeds"] for o in together] == [2, 2]
     assert together[0].record["metrics"]["test_rel_l2"] != together[1].record["metrics"]["test_rel_l2"]
-    alone = execute_grouped([spec_for("poisson1d", "tanh", *common, "dataset.lbfgs_steps=5", f"seed={s}")
-                             for s in (0, 1)])
-    assert [o.record["seed_batched"] for o in alone] == [False, False]
+    (alone,) = execute_grouped([spec_for("poisson1d", "tanh", *common, "seed=1", f"results_dir={tmp_path / 'alone'}")])
+    assert alone.record["seed_batch"] is None
+    assert alone.record["steps"] == together[1].record["steps"] > 20  # L-BFGS ran after the 20 Adam steps
+    for key in ("test_rel_l2", "val_loss", "train_loss"):
+        assert alone.record["metrics"][key] == pytest.approx(together[1].record["metrics"][key], rel=1e-4, abs=1e-7)
+
+
+def test_tuned_rows_choose_each_arm_by_validation_never_by_test(spec_for, tmp_path) -> None:
+    """Equal effort on real runs: yat gets 2 trials of ε, tanh 2 trials of the learning rate; the tuned row shows
+    both arms' trials and choices, is kind "tuned" and out of the tally; the choice follows the validation loss
+    (swapping the trials' validation losses swaps it) and ignores the test error (swapping those changes nothing);
+    the seed's row still compares the untuned configurations only."""
+    common = ("trainer.epochs=30", "model.hidden=[6]", "dataset.n_interior=16", "dataset.n_test=21",
+              "dataset.lbfgs_steps=5", "trainer.eval_every=5")
+    trials = {"yat": ("model.epsilon=1e-5", "model.epsilon=0.1"), "tanh": ("trainer.lr=0.001", "trainer.lr=0.01")}
+    for model, values in trials.items():
+        for value in values:
+            execute_grouped([spec_for("poisson1d", model, *common, value, f"seed={s}") for s in range(3)])
+    table = load_runs(tmp_path / "results")
+    out = tmp_path / "report"
+    out.mkdir()
+    ctx = Context(table, main_variants(table.runs), out)
+    (seed_row,) = pde_claims.yat_vs_tanh(ctx)
+    assert "yat ε = 1e-05" in seed_row.setting and seed_row.counts_in_tally
+    (row,) = pde_claims.tuned_rows(ctx)
+    assert row.kind == "tuned" and not row.counts_in_tally and row.seeds == 3
+    assert "yat: k = 2 trials of model.epsilon" in row.evidence and "tanh: k = 2 trials of trainer.lr" in row.evidence
+    assert row.evidence.count("← chosen") == 2
+    for model, key in (("yat", "model.epsilon"), ("tanh", "trainer.lr")):
+        ((found, family),) = pde_claims.trial_families(ctx, "poisson1d", model)
+        assert found == key and len(family) == 2
+        chosen, scores = pde_claims.choose(family)
+        assert scores[chosen] == min(scores.values()) and f"{key} = {chosen}" in row.setting
+        runs = ctx.table.runs
+        a, b = (runs.index[runs["variant"] == f["variant"].iloc[0]] for f in family.values())
+        for column, moves in (("test_rel_l2", False), ("val_loss", True)):
+            swapped = runs.copy()
+            swapped.loc[a, column] = runs.loc[b, column].to_numpy()
+            swapped.loc[b, column] = runs.loc[a, column].to_numpy()
+            again = {value: swapped.loc[f.index] for value, f in family.items()}
+            assert (pde_claims.choose(again)[0] != chosen) == moves, (model, column)
 
 
 @pytest.mark.parametrize("dataset", [*PROBLEMS, "burgers"])
@@ -183,7 +225,7 @@ def test_bad_pde_settings_are_one_line_and_exit_2(tmp_path, override, message) -
 
 
 def test_run_record_states_the_pde_facts(spec_for) -> None:
-    outcome = execute(spec_for("poisson2d", "sin", "trainer.epochs=5", "dataset.n_test=11"))
+    outcome = execute(spec_for("poisson2d", "sin", "trainer.epochs=5", "dataset.n_test=11", "dataset.lbfgs_steps=0"))
     record = json.loads((outcome.run_dir / "metrics.json").read_text())
     assert record["source"] == "synthetic:poisson2d" and record["task"] == "pde"
 
@@ -192,7 +234,7 @@ def test_pde_claim_is_decided_per_size_on_log10_error(spec_for, tmp_path) -> Non
     """Real runs, 3 seeds: tanh fits 1-D Poisson, Yat at nmn's ε = 1e-5 does not — the claim row says contradicted,
     quotes seed 004 verbatim, gives the verdict at neighbouring thresholds, and the figure is drawn."""
     common = ("trainer.epochs=300", "trainer.lr=0.01", "model.hidden=[10,10]", "dataset.n_interior=32",
-              "dataset.n_test=101")
+              "dataset.n_test=101", "dataset.lbfgs_steps=0")
     execute_grouped([spec_for("poisson1d", model, *common, f"seed={seed}") for model in ("tanh", "yat")
                   for seed in range(3)])
     table = load_runs(tmp_path / "results")
@@ -207,5 +249,6 @@ def test_pde_claim_is_decided_per_size_on_log10_error(spec_for, tmp_path) -> Non
     seed_text = (Path(__file__).parents[1] / "seeds" / "004_21ad28d0b4a0d97c.txt")
     seed_text = seed_text if seed_text.exists() else Path("/work/shared/seeds/004_21ad28d0b4a0d97c.txt")
     assert claim.quotes[0].words in seed_text.read_text()
-    (figure,) = pde_figures(ctx)
+    figure, curves = pde_figures(ctx)
     assert figure.path.exists() and "141 params" in figure.caption and "seeds 0–2" in figure.caption
+    assert curves.path.exists() and "validation physics loss" in curves.caption and "3 seeds" in curves.caption

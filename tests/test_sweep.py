@@ -64,9 +64,12 @@ def test_presets_expand_to_their_documented_sizes() -> None:
     assert len(build_grid("xor", []).specs) == 1800  # 9 models × 2 encodings × 100 seeds
     assert {s.model.readout for s in paper.specs if s.model.name == "yat"} == {"none"}
     pinn, tuned = build_grid("pinn", []), build_grid("pinn_tuned", [])
-    assert len(pinn.specs) == 200 and len(tuned.specs) == 40  # 4 problems × 2 sizes × 5 seeds × (5 models | yat)
-    assert {s.model.epsilon for s in pinn.specs if s.model.name == "yat"} == {1e-5, "learnable"}  # no tuning
-    assert {s.model.epsilon for s in tuned.specs} == {0.1}
+    assert len(pinn.specs) == 80  # 4 problems × 4 models × 5 seeds, one 3×20 size
+    assert len(tuned.specs) == 120  # 4 problems × (3 yat ε + 3 tanh lr trials) × 5 seeds: equal effort
+    assert {s.model.epsilon for s in pinn.specs if s.model.name == "yat"} == {1e-5}  # no tuning
+    assert {s.model.epsilon for s in tuned.specs if s.model.name == "yat"} == {1e-5, 1e-3, 0.1}
+    assert {s.trainer.lr for s in tuned.specs if s.model.name == "tanh"} == {1e-4, 1e-3, 1e-2}
+    assert {s.dataset.lbfgs_steps for s in pinn.specs} == {1000}  # Adam, then L-BFGS
 
 
 def test_xor_preset_and_narrowing_seeds_on_the_command_line() -> None:
@@ -140,7 +143,7 @@ def test_matched_models_are_within_five_percent_of_their_budget(preset: str) -> 
         params = param_count(point)
         assert within_budget(params, entry.budget), f"{point}: {params} params, budget {entry.budget}"
         budgeted += 1
-    assert budgeted >= {"paper": 0, "pinn_tuned": 4}.get(preset, 9)
+    assert budgeted >= {"paper": 0, "pinn": 6, "pinn_tuned": 4}.get(preset, 9)
 
 
 def test_paper_preset_models_match_each_other() -> None:

@@ -175,7 +175,8 @@ def test_preprocessing_and_data_facts_are_recorded(spec_for) -> None:
                                "dataset.max_test=50", "trainer.epochs=1", "dataset.preprocess=standardize"))
     facts = outcome.record["data"]
     assert facts["preprocess"] == "standardize" and facts["image_shape"] == [28, 28]
-    assert (facts["in_features"], facts["out_features"], facts["n_train"]) == (784, 10, 100)
+    assert (facts["in_features"], facts["out_features"], facts["n_train"]) == (784, 10, 90)  # 10 held out
+    assert (facts["n_val"], facts["val_kind"]) == (10, "holdout")
     assert outcome.record["seedless_key"] != outcome.record["config_hash"]
 
 

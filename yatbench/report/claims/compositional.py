@@ -110,6 +110,7 @@ def compositional_fewer_params(ctx: Context) -> list[Claim]:
         claim.runs = "; ".join(f"{m}: {len(fs)} sizes" for m, fs in frames.items())
         if setting:
             claim.about([fs[0] for fs in frames.values() if fs], label=f"setting {setting}")
+            claim.uses([f for fs in frames.values() for f in fs[1:]])  # every size decides it, not only the first
         if any(len(fs) < 2 for fs in frames.values()):
             claim.evidence = "needs runs at ≥ 2 model sizes for both yat and relu trained alike"
             claims.append(claim)

@@ -50,7 +50,8 @@ def far_field(ctx: Context) -> list[Claim]:
             "contradicted if it stays above that along some direction.",
             quotes=(Quote("000", "Responses are largest near $\\mathbf{x} \\approx \\mathbf{w}$ and decay for "
                                  "distant inputs."),),
-            short="ⵟ decays for distant inputs" + ("" if bias == 0 else " (nmn bias)"), runs=FORMULA_ONLY)
+            short="ⵟ decays for distant inputs" + ("" if bias == 0 else " (nmn bias)"), runs=FORMULA_ONLY,
+            kind="analytic" if bias == 0 else "variant")
         lines, worst = [], 0.0
         for degrees in ANGLES:
             values = [far_value(WEIGHT, bias, degrees, t) for t in (10.0, 100.0, FAR)]

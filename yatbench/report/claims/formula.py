@@ -68,7 +68,7 @@ def yat_zero_set(ctx: Context) -> list[Claim]:
         "Variant with nmn's default bias inside the square, (w·x + b)²/(‖w − x‖² + ε): ⵟ = 0 iff w ⊥ x.",
         "seeds/000; seeds/004 (the bias is nmn's, not the seeds')",
         "The same check with b = 0.5 (every Yat run here uses bias: inside): at x ⊥ w, and at x with w·x = −b.",
-        seed_rule, quotes=ZERO_QUOTES, short="ⵟ = 0 iff w ⊥ x, with nmn's bias", runs=FORMULA_ONLY)
+        seed_rule, quotes=ZERO_QUOTES, short="ⵟ = 0 iff w ⊥ x, with nmn's bias", runs=FORMULA_ONLY, kind="variant")
     b = 0.5
     ortho_b, shifted = yat_at(w, b, (1.0, -1.0)), yat_at(w, b, (-0.25, -0.25))
     biased.verdict = CONTRADICTED if (ortho_b != 0 or shifted == 0) else SUPPORTED

@@ -17,11 +17,13 @@ robustness is n/a (:mod:`yatbench.report.claims`).
 from __future__ import annotations
 
 import math
+import numbers
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from yatbench.report.load import HISTORY_FILE, RunTable, history_too_large
@@ -93,8 +95,8 @@ DERIVED = ("solved", "steps_to_solve")
 
 def half_budget(table: RunTable) -> HalfBudget:
     """The two half-budget tables of ``table`` (see the module)."""
-    kept = table.runs.copy()
-    bare = table.runs.copy()
+    kept: dict[str, dict[int, Any]] = {}  # column → row index → value, set in one go below
+    bare: dict[str, dict[int, Any]] = {}
     epochs: dict[str, int | None] = {}
     how: dict[str, str] = {}
     for index, run_id in zip(table.runs.index, table.runs["run_id"], strict=True):
@@ -103,18 +105,34 @@ def half_budget(table: RunTable) -> HalfBudget:
         row, how[run_id] = (None, "no readable history.csv") if history is None else half_evaluation(
             history, record.epochs_run)
         epochs[run_id] = int(row["epoch"]) if row is not None else None
-        if "best_epoch" in kept.columns:
-            kept.loc[index, "best_epoch"] = bare.loc[index, "best_epoch"] = epochs[run_id]
+        if "best_epoch" in table.runs.columns:
+            kept.setdefault("best_epoch", {})[index] = bare.setdefault("best_epoch", {})[index] = epochs[run_id]
         for name, final in record.metrics.items():
-            if name not in kept.columns or isinstance(final, str):
+            if name not in table.runs.columns or isinstance(final, str):
                 continue  # text ("headline": the metric's name) is not a measurement
             if row is not None and name in history.columns:
                 value = row[name]
             elif row is not None and name in DERIVED and record.data.track_solved:
                 value = _derived(name, history, row)
             else:  # measured at the end only: kept in one table, unknown in the other
-                bare.loc[index, name] = math.nan if not isinstance(final, bool) else None
+                bare.setdefault(name, {})[index] = None if isinstance(final, bool) else math.nan
                 continue
-            kept.loc[index, name] = bare.loc[index, name] = value
-    return HalfBudget(replace(table, runs=kept), WithoutFiles(table.results_dir, bare, table.broken, table.configs,
-                                                              table.records), epochs, how)
+            kept.setdefault(name, {})[index] = bare.setdefault(name, {})[index] = value
+    return HalfBudget(replace(table, runs=_with(table.runs, kept)),
+                      WithoutFiles(table.results_dir, _with(table.runs, bare), table.broken, table.configs,
+                                   table.records), epochs, how)
+
+
+def _with(runs: pd.DataFrame, values: dict[str, dict[int, Any]]) -> pd.DataFrame:
+    """``runs`` with the given cells replaced (other cells of those columns unchanged)."""
+    out = runs.copy()
+    for column, cells in values.items():
+        new = pd.Series(cells, dtype=object)
+        merged = out[column].astype(object).copy()
+        merged.loc[new.index] = new
+        out[column] = pd.to_numeric(merged) if merged.map(_numeric).all() else merged
+    return out
+
+
+def _numeric(value: Any) -> bool:
+    return value is None or (isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)))

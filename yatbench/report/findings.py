@@ -40,14 +40,19 @@ def check_findings_file(path: Path) -> str:
     if not path.is_file():
         raise UserError(f"--findings {path}: no such file")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes().decode("utf-8")  # no newline translation: the rest is kept byte for byte
     except (OSError, UnicodeDecodeError) as exc:
         raise UserError(f"--findings {path}: cannot be read as UTF-8 text ({exc.__class__.__name__})") from None
-    starts, ends = text.count(START), text.count(END)
-    if starts != 1 or ends != 1 or text.index(START) > text.index(END):
+    starts, ends = marker_lines(text, START), marker_lines(text, END)
+    if len(starts) != 1 or len(ends) != 1 or starts[0] > ends[0]:
         raise UserError(f"--findings {path}: needs the line {START} once, then the line {END} once "
-                        f"(found {starts} and {ends})")
+                        f"(found {len(starts)} and {len(ends)})")
     return text
+
+
+def marker_lines(text: str, marker: str) -> list[int]:
+    """The indices of the lines that hold ``marker`` alone (a marker quoted in prose is not one)."""
+    return [i for i, line in enumerate(text.splitlines()) if line.strip() == marker]
 
 
 def findings_markdown(claims: list[Claim], runs: pd.DataFrame, results_dir: Path, subset: str = "") -> str:
@@ -67,16 +72,16 @@ def findings_markdown(claims: list[Claim], runs: pd.DataFrame, results_dir: Path
 def replace_findings(path: Path, block: str) -> None:
     """Put ``block`` between the markers of ``path`` (checked again), atomically; the rest is unchanged."""
     text = check_findings_file(path)
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    new = f"{head}{START}\n{block.strip()}\n{END}{tail}"
+    lines = text.splitlines(keepends=True)
+    start, end = marker_lines(text, START)[0], marker_lines(text, END)[0]
+    new = "".join([*lines[:start + 1], block.strip() + "\n", *lines[end:]])
     mode = stat.S_IMODE(path.stat().st_mode)
     try:
         fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise UserError(f"--findings {path}: cannot write beside it ({exc.strerror})", 1) from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
             out.write(new)
             out.flush()
             os.fsync(out.fileno())

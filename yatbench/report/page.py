@@ -210,12 +210,18 @@ def overview_frame(claims: list[Claim], link: bool = False) -> pd.DataFrame:
     rows = []
     for i, c in enumerate(claims):
         name = claim_name(c) + (f" ({KIND_LABEL[c.kind]})" if c.kind in KIND_LABEL else "")
-        measured = c.headline or (c.evidence if len(c.evidence) <= 160 else c.evidence[:157].rstrip() + "…")
+        measured = c.headline or _first_clause(c.evidence)
         rows.append(dict(zip(OVERVIEW, (
             f"[{_escape_link(name)}](#{claim_anchor(i)})" if link else name, seed_words(c), measured or "—",
             f"{VERDICT_STYLE[c.verdict][1]} {c.verdict}", c.convergence, c.budget_robust, earned_text(c)),
             strict=True)))
     return pd.DataFrame(rows, columns=list(OVERVIEW))
+
+
+def _first_clause(text: str) -> str:
+    """The evidence up to its first "; " — whole clauses only, so that no code span is cut in two."""
+    head = text.split("; ")[0]
+    return head if head.count("`") % 2 == 0 else text
 
 
 def verdict_table(claims: list[Claim]) -> pd.DataFrame:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,9 +17,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from yatbench.errors import UserError
 from yatbench.report.claims import verdict_counts
-from yatbench.report.findings import END, START, marker_lines
-from yatbench.report.stats import paired_bootstrap_diff
+from yatbench.report.findings import END, START, check_findings_file, marker_lines
+from yatbench.report.stats import METHODS, paired_bootstrap_diff
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST = settings(max_examples=60, deadline=None)  # each example is 2 000 resamples of a small matrix
@@ -162,19 +164,23 @@ def test_findings_are_written_between_the_markers_and_nothing_else_changes(tiny_
 
 def test_findings_refuse_a_file_without_markers_a_link_and_compare(tiny_results: Path, tmp_path: Path) -> None:
     plain = tmp_path / "plain.md"
-    plain.write_text(f"# no markers here\n{START}\n")
+    plain.write_text(f"# no markers here\n{START}\nquoted: `{END}`\n")
     link = tmp_path / "link.md"
     link.symlink_to(plain)
-    for args, message in (
-            (["--findings", str(plain)], f"needs the line {START} once, then the line {END} once (found 1 and 0)"),
-            (["--findings", str(link)], "is a symbolic link"),
-            (["--findings", str(tmp_path / "absent.md")], "no such file"),
-            (["--findings", str(plain), "--compare", str(tiny_results), str(tiny_results)], "cannot be used with")):
-        done = _cli("report", "--results-dir", str(tiny_results), "--out", str(tmp_path / "report"), *args,
-                    cwd=tmp_path)
+    twice = tmp_path / "twice.md"
+    twice.write_text(f"{START}\n{END}\n{START}\n{END}\n")
+    for path, message in ((plain, "(found 1 and 0)"), (twice, "(found 2 and 2)"), (link, "is a symbolic link"),
+                          (tmp_path / "absent.md", "no such file")):
+        with pytest.raises(UserError, match=re.escape(message)):
+            check_findings_file(path)
+    for args, message in (([], f"needs the line {START} once, then the line {END} once (found 1 and 0)"),
+                          (["--compare", str(tiny_results), str(tiny_results)], "cannot be used with --compare")):
+        done = _cli("report", "--results-dir", str(tiny_results), "--out", str(tmp_path / "report"), "--findings",
+                    str(plain), *args, cwd=tmp_path)
         assert done.returncode == 2 and message in done.stderr, done.stderr
         assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
-    assert plain.read_text() == f"# no markers here\n{START}\n" and not (tmp_path / "report").exists()
+    assert plain.read_text() == f"# no markers here\n{START}\nquoted: `{END}`\n"
+    assert not (tmp_path / "report").exists()  # refused before anything was built
 
 
 @pytest.fixture(scope="module")
@@ -211,3 +217,95 @@ def test_the_page_opens_with_the_claims_table(tiny_report) -> None:
     assert not any(line.startswith("## ") for line in page[:page.index("## Verdicts at a glance")].splitlines())
     analytic = [c for c in tiny_report.claims if c.kind == "analytic"]
     assert analytic and all(c.convergence == c.budget_robust == "n/a" for c in analytic)
+
+
+# ------------------------------------------------------------------ convergence, budget and intervals on real runs
+
+
+def test_a_claim_whose_runs_were_cut_off_by_the_budget_says_unconverged_and_how_to_get_there(tiny_report) -> None:
+    """The tiny XOR runs stop at their 20-epoch maximum while their validation loss still falls."""
+    runs = tiny_report.table.runs
+    assert not runs["converged"].astype(bool).any() and set(runs["stop_reason"]) == {"max_epochs"}
+    (claim,) = [c for c in tiny_report.claims if c.key == "xor_one_neuron_pm1"]
+    assert claim.verdict == "unconverged" and claim.convergence == "unconverged"
+    assert claim.command == "yatbench sweep xor trainer.epochs=40"
+    assert any("3 of 3 runs were cut off by their maximum budget" in note for note in claim.notes)
+    for row in tiny_report.claims:  # never a decided verdict on arms that did not converge
+        assert row.convergence != "unconverged" or row.verdict not in ("supported", "contradicted")
+    frame = pd.read_csv(tiny_report.out_dir / "claims.csv", keep_default_na=False)
+    assert frame.loc[frame["claim"] == "xor_one_neuron_pm1", ["verdict", "convergence"]].values.tolist() == [
+        ["unconverged", "unconverged"]]
+
+
+def test_converged_runs_keep_their_verdict_and_it_holds_at_half_the_budget(tmp_path: Path) -> None:
+    """A validation loss below trainer.loss_floor leaves nothing to gain: every seed stops by the rule."""
+    from tests.tiny import tiny_runs
+    from yatbench.report import build_report
+
+    results = tmp_path / "results"
+    tiny_runs(results, ("yat",), range(5), "trainer.epochs=40", "trainer.patience=2", "trainer.eval_every=2",
+              "trainer.loss_floor=1.0")
+    report = build_report(results, figures_wanted=lambda name: False)
+    (claim,) = [c for c in report.claims if c.key == "xor_one_neuron_pm1"]
+    assert set(report.table.runs["converged"]) == {True}
+    assert claim.convergence == "converged" and claim.verdict == "contradicted"  # 0 / 5 solved
+    assert claim.budget_robust == "yes" and "at half the budget" in claim.budget_note
+    assert not any("not read" in note or "not recorded" in note for note in claim.notes)
+
+
+@pytest.fixture(scope="module")
+def mse_results(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Real compositional runs, yat [7] and relu [7] (29 vs 30 parameters), 3 seeds, early stopping on."""
+    from yatbench.compose import compose_config
+    from yatbench.config import validate
+    from yatbench.run import execute
+
+    results = tmp_path_factory.mktemp("mse") / "results"
+    for model in ("yat", "relu"):
+        for seed in range(3):
+            execute(validate(compose_config([
+                "dataset=compositional", f"model={model}", "model.hidden=[7]", f"seed={seed}",
+                f"results_dir={results}", "trainer.progress=false", "trainer.epochs=60", "trainer.eval_every=5",
+                "trainer.patience=10", "dataset.n=300", "device=cpu"])))
+    return results
+
+
+def test_the_half_budget_reads_each_run_at_its_best_validation_evaluation_up_to_half_its_epochs(
+        mse_results: Path) -> None:
+    from yatbench.report.budget import half_budget
+    from yatbench.report.load import load_runs
+    from yatbench.report.outcomes import OutcomeReader
+
+    table = load_runs(mse_results)
+    half = half_budget(table)
+    kept, bare = half.with_files.runs.set_index("run_id"), half.without_files.runs.set_index("run_id")
+    reader = OutcomeReader(table, half.epochs, half.with_files.runs)
+    for run_id, record in table.records.items():
+        history = pd.read_csv(mse_results / run_id / "history.csv")
+        early = history[history["epoch"] <= record.epochs_run / 2]
+        best = early.loc[early["val_loss"].idxmin()]  # read here, independently of the report's code
+        assert half.epochs[run_id] == int(best["epoch"]) <= record.epochs_run / 2
+        assert kept.loc[run_id, "test_mse"] == pytest.approx(best["test_mse"]) == bare.loc[run_id, "test_mse"]
+        assert reader.vector(run_id).mean() == pytest.approx(best["test_mse"], rel=1e-5)
+        assert math.isnan(bare.loc[run_id, "grad_norm_final_1"]) and not math.isnan(kept.loc[run_id,
+                                                                                              "grad_norm_final_1"])
+
+
+def test_mse_comparisons_include_the_test_set_sampling_error_and_fall_back_to_welch_saying_so(
+        mse_results: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from yatbench.report import build_report
+
+    report = build_report(mse_results, tmp_path / "with", figures_wanted=lambda name: False)
+    (claim,) = [c for c in report.claims if c.key == "compositional_yat_vs_relu"]
+    assert "paired bootstrap 95% CI over seeds and test examples (60 per run" in claim.evidence
+    assert "seeds paired" in claim.evidence and claim.budget_robust in ("yes", "no")
+    assert "paired bootstrap over seeds and test examples" in METHODS  # stated on the page
+    copy = tmp_path / "copy"
+    shutil.copytree(mse_results, copy)
+    next(copy.glob("compositional-relu-s1-*/test_outcomes.npz")).unlink()  # as a run made before them
+    older = build_report(copy, tmp_path / "without", figures_wanted=lambda name: False)
+    (welch,) = [c for c in older.claims if c.key == "compositional_yat_vs_relu"]
+    assert "Welch 95% CI over seeds (per-example test outcomes not recorded for 1 of 6 runs" in welch.evidence
+    assert "the test set's sampling error is not in this interval" in welch.evidence

@@ -334,7 +334,10 @@ def page_blocks(ctx: Context, tables: list[Table], figures: list[Figure], claims
     blocks.append(para("Verdicts are decided by the stated numerical rule on 95% intervals, never by wording: "
                        "**supported** when the interval lies on the claimed side, **contradicted** when it lies on "
                        "the other side, **not enough data** when runs are missing, fewer than 3 seeds exist, or the "
-                       "interval straddles the threshold. Claims about the formula itself are checked in float64."))
+                       "interval straddles the threshold; **unconverged** when a run it used was cut off by its "
+                       "maximum budget while still improving (the verdict at that budget is in the card's note); "
+                       "**premise not met** when the seed's premise does not hold in these runs (measured in the "
+                       "result). Claims about the formula itself are checked in float64."))
     for index, claim in enumerate(claims):
         keys = [k for k in claim.config.split(" vs ") if k]
         blocks.append(Block("claim", claim, anchor=claim_anchor(index), extra=run_links(runs, keys)))

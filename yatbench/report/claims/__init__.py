@@ -164,12 +164,12 @@ def convergence(used: pd.DataFrame) -> tuple[str, pd.DataFrame]:
     return "converged", cut
 
 
-def _raise_budget(claim: Claim, cut: pd.DataFrame, records_epochs: list[int]) -> str:
-    """The override that gives the cut-off runs room to converge: twice the largest maximum budget."""
+def _raise_budget(command: str, cut: pd.DataFrame, records_epochs: list[int]) -> str:
+    """``command`` with the override that gives the cut-off runs room to converge: twice their largest budget."""
     budget = pd.to_numeric(cut["max_epochs"], errors="coerce").max() if "max_epochs" in cut.columns else math.nan
-    budget = int(budget) if budget == budget else max(records_epochs, default=0)
+    budget = int(budget) if not math.isnan(budget) else max(records_epochs, default=0)
     override = f"trainer.epochs={2 * budget}" if budget else "a larger trainer.epochs"
-    return f"{claim.command} {override}".strip() if claim.command else override
+    return f"{command} {override}".strip()
 
 
 def finish(claim: Claim, row: Row, table: RunTable, halves: tuple[Decided, Decided] | None) -> None:
@@ -180,7 +180,19 @@ def finish(claim: Claim, row: Row, table: RunTable, halves: tuple[Decided, Decid
         claim.kind = "analytic" if not claim.run_ids and "formula" in claim.runs.lower() else "seed"
     claim.convergence, cut = convergence(used)
     claim.budget_robust, claim.budget_note = budget_robustness(claim, row, halves, used)
-    sweep = claim.command
+    if claim.convergence == "unconverged" and (claim.verdict in DECIDED or claim.seeds >= MIN_SEEDS):
+        epochs = [table.records[r].epochs_run for r in cut["run_id"] if r in table.records]
+        claim.command = _raise_budget(claim.command, cut, epochs)
+        claim.notes.append(
+            f"not read: the verdict at the budget run was “{claim.verdict}”, but {len(cut)} of "
+            f"{int((used['status'] == 'ok').sum())} runs were cut off by their maximum budget while still "
+            f"improving ({', '.join(map(str, cut['run_id'][:4]))}{' …' if len(cut) > 4 else ''}); to reach "
+            f"convergence, raise the budget: `{claim.command}`")
+        claim.verdict = UNCONVERGED
+        return
+    if claim.convergence == "not recorded":
+        claim.notes.append("convergence not recorded (runs made before early stopping); rerun with this version "
+                           "to know whether the arms had converged")
     if claim.verdict != NOT_ENOUGH:  # the command is only shown where it would supply missing data
         claim.command = ""
     elif claim.seeds >= MIN_SEEDS and claim.command:
@@ -188,18 +200,6 @@ def finish(claim: Claim, row: Row, table: RunTable, halves: tuple[Decided, Decid
         claim.command += f" seed='range({4 * claim.seeds})'"
         claim.notes.append(f"the 95% interval from {claim.seeds} seeds straddles the decision "
                            "threshold; more seeds narrow it")
-    if claim.convergence == "unconverged" and (claim.verdict in DECIDED or claim.seeds >= MIN_SEEDS):
-        epochs = [table.records[r].epochs_run for r in cut["run_id"] if r in table.records]
-        claim.command = _raise_budget(Claim(claim.key, "", "", "", "", command=sweep), cut, epochs)
-        claim.notes.append(
-            f"not read: the verdict at the budget run was “{claim.verdict}”, but {len(cut)} of "
-            f"{int((used['status'] == 'ok').sum())} runs were cut off by their maximum budget while still "
-            f"improving ({', '.join(map(str, cut['run_id'][:4]))}{' …' if len(cut) > 4 else ''}); to reach "
-            f"convergence, raise the budget: `{claim.command}`")
-        claim.verdict = UNCONVERGED
-    elif claim.convergence == "not recorded":
-        claim.notes.append("convergence not recorded (runs made before early stopping); rerun with this version "
-                           "to know whether the arms had converged")
 
 
 def claims_frame(claims: list[Claim]) -> pd.DataFrame:

@@ -155,8 +155,8 @@ def compare_means(claim: Claim, a: list[float], b: list[float], names: tuple[str
         first, second = (outcomes[1], outcomes[0]) if lower_is_better else (outcomes[0], outcomes[1])
         diff, lo, hi = paired_bootstrap_diff(first, second, paired_seeds=outcomes[2])
         n_test = len(outcomes[0][0])
-        method = (f"paired bootstrap 95% CI over seeds and the {n_test} shared test examples "
-                  f"({'seeds paired' if outcomes[2] else 'seeds drawn per arm'})")
+        method = (f"paired bootstrap 95% CI over seeds and test examples ({n_test} per run, the same examples "
+                  f"drawn for both arms; {'seeds paired' if outcomes[2] else 'seeds drawn per arm'})")
     else:
         diff, lo, hi = welch_diff(b, a) if lower_is_better else welch_diff(a, b)
         method = "Welch 95% CI over seeds"

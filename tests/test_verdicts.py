@@ -222,6 +222,19 @@ def test_the_page_opens_with_the_claims_table(tiny_report) -> None:
 # ------------------------------------------------------------------ convergence, budget and intervals on real runs
 
 
+def test_per_example_outcomes_are_read_at_the_evaluation_the_run_was_restored_to(tiny_report) -> None:
+    """Classification: the ``correct`` row at ``best_epoch`` reproduces each run's recorded test accuracy."""
+    from yatbench.report.outcomes import OutcomeReader
+
+    table = tiny_report.table
+    reader = OutcomeReader(table)
+    for run_id, record in table.records.items():
+        vector = reader.vector(run_id)
+        assert vector is not None and vector.shape == (4,) and set(vector) <= {0.0, 1.0}
+        assert vector.mean() == record.metrics["test_accuracy"] and reader.matches(run_id, vector)
+        assert OutcomeReader(table, {run_id: None}).vector(run_id) is None  # no evaluation chosen: none read
+
+
 def test_a_claim_whose_runs_were_cut_off_by_the_budget_says_unconverged_and_how_to_get_there(tiny_report) -> None:
     """The tiny XOR runs stop at their 20-epoch maximum while their validation loss still falls."""
     runs = tiny_report.table.runs

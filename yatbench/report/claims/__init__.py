@@ -110,23 +110,26 @@ def _by_row(claims: list[Claim]) -> Decided:
     return out
 
 
-def half_budget_claims(ctx: Context) -> tuple[Decided, Decided]:
-    """The claims decided on the two half-budget tables (with and without what was measured only at the end);
-    failures there are not the page's (the full pass reports its own)."""
+Halves = tuple[Decided, Decided, dict[str, str]]
+
+
+def half_budget_claims(ctx: Context) -> Halves:
+    """The claims decided on the two half-budget tables (with and without what was measured only at the end),
+    and how each run's evaluation was chosen; failures there are not the page's (the full pass reports its own)."""
     half = half_budget(ctx.table)
     passes = []
     for table in (half.with_files, half.without_files):
         sub = Context(table, ctx.variants, ctx.out_dir)
         with reading_outcomes(OutcomeReader(ctx.table, half.epochs, table.runs)):
             passes.append(_by_row(decide(sub)))
-    return passes[0], passes[1]
+    return passes[0], passes[1], half.how
 
 
 def _state(claim: Claim) -> tuple[str, str, int, str]:
     return claim.verdict, claim.headline, claim.seeds, claim.thresholds
 
 
-def budget_robustness(claim: Claim, row: Row, halves: tuple[Decided, Decided] | None,
+def budget_robustness(claim: Claim, row: Row, halves: Halves | None,
                       used: pd.DataFrame) -> tuple[str, str]:
     """(yes | no | n/a, the half-budget verdict or why it is n/a)."""
     if not claim.run_ids or halves is None:
@@ -141,11 +144,12 @@ def budget_robustness(claim: Claim, row: Row, halves: tuple[Decided, Decided] | 
                        "it cannot be read at half the budget")
     if kept.seeds == 0 and claim.seeds > 0:
         return "n/a", "at half the budget the runs had no evaluation to read it from"
-    old = used[used["status"] == "ok"]
     note = (f"at half the budget each run used (its best validation evaluation up to half its epochs): "
             f"{kept.verdict}" + (f" — {kept.headline}" if kept.headline else ""))
-    if "best_epoch" not in old.columns or old["best_epoch"].isna().any():
-        note += " (runs without a validation record are read at their last evaluation up to half their epochs)"
+    older = sum(halves[2].get(r, "").startswith("last evaluation") for r in used["run_id"])
+    if older:
+        note += (f" ({older} run(s) without a validation record read at their last evaluation up to half their "
+                 "epochs)")
     return ("yes" if kept.verdict == claim.verdict else "no"), note
 
 
@@ -172,7 +176,7 @@ def _raise_budget(command: str, cut: pd.DataFrame, records_epochs: list[int]) ->
     return f"{command} {override}".strip()
 
 
-def finish(claim: Claim, row: Row, table: RunTable, halves: tuple[Decided, Decided] | None) -> None:
+def finish(claim: Claim, row: Row, table: RunTable, halves: Halves | None) -> None:
     """Add convergence, budget robustness and kind to a decided row, and the command that supplies what it lacks."""
     runs = table.runs
     used = runs[runs["run_id"].isin(claim.run_ids)] if claim.run_ids and not runs.empty else runs.iloc[0:0]

@@ -4,6 +4,7 @@ claims table, and the README's findings regenerated between markers — on gener
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -322,3 +323,32 @@ def test_mse_comparisons_include_the_test_set_sampling_error_and_fall_back_to_we
     (welch,) = [c for c in older.claims if c.key == "compositional_yat_vs_relu"]
     assert "Welch 95% CI over seeds (per-example test outcomes not recorded for 1 of 6 runs" in welch.evidence
     assert "the test set's sampling error is not in this interval" in welch.evidence
+
+
+def test_accuracy_comparison_is_the_paired_bootstrap_of_the_runs_own_outcome_files(tmp_path: Path) -> None:
+    """Yat prototypes against the linear classifier on shrunk bundled MNIST: the claim's interval is the
+    bootstrap of the ``correct`` rows at each run's best epoch, read here straight from test_outcomes.npz."""
+    from yatbench.compose import compose_config
+    from yatbench.config import validate
+    from yatbench.report import build_report
+    from yatbench.run import execute
+
+    results = tmp_path / "results"
+    arms: dict[str, list[np.ndarray]] = {"yat": [], "linear": []}
+    for model, extra in (("yat", ["model.hidden=[]", "model.readout=none"]), ("linear", [])):
+        for seed in range(3):
+            run = execute(validate(compose_config([
+                "dataset=mnist", f"model={model}", *extra, f"seed={seed}", f"results_dir={results}",
+                "dataset.source=bundled", "dataset.max_train=200", "dataset.max_test=100", "trainer.epochs=4",
+                "trainer.progress=false", "device=cpu"])))
+            record = json.loads((run.run_dir / "metrics.json").read_text())
+            with np.load(run.run_dir / "test_outcomes.npz") as saved:
+                row = list(saved["epochs"]).index(record["best_epoch"])
+                arms[model].append(saved["correct"][row].astype(np.float64))
+            assert arms[model][-1].mean() == pytest.approx(record["metrics"]["test_accuracy"])
+    report = build_report(results, figures_wanted=lambda name: False)
+    (claim,) = [c for c in report.claims if c.key == "prototype_accuracy"]
+    diff, lo, hi = paired_bootstrap_diff(arms["yat"], arms["linear"], paired_seeds=True)
+    assert f"advantage of yat = {diff:+.3f}, paired bootstrap 95% CI over seeds and test examples (100 per run" \
+        in claim.evidence
+    assert f"[{lo:.3f}, {hi:.3f}]" in claim.evidence and "seeds paired" in claim.evidence

@@ -121,6 +121,17 @@ def stacked_metrics(output: Tensor, y: Tensor, splits: Splits) -> list[dict[str,
     return [set_metrics(splits.task, loss, variance=var) for loss, var in zip(losses, variance, strict=True)]
 
 
+def per_example(output: Tensor, y: Tensor, splits: Splits) -> Tensor | None:
+    """Each seed's outcome on each example, (S, N), for outputs (S, N, out): 1 where the predicted class is right
+    (uint8, classification), the squared error averaged over the outputs (float32, regression); None for a PDE,
+    whose test set is a fixed grid, not a sample (the run's ``test_outcomes`` artifact, ``yatbench/run.py``)."""
+    if splits.task == "classification":
+        return (predict_classes(output) == y).to(torch.uint8)
+    if splits.task == "regression":
+        return (output.float() - y.float()).square().flatten(2).mean(-1)
+    return None
+
+
 def set_metrics(task: str, loss: float, accuracy: float = float("nan"), variance: float = float("nan"),
                 confidence: float = float("nan")) -> dict[str, float]:
     """One set's metrics from its loss and accuracy (classification) or target variance (regression).

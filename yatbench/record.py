@@ -24,7 +24,17 @@ HEADLINE = {"classification": "accuracy", "regression": "mse", "pde": "rel_l2"}
 LOWER_IS_BETTER = {"accuracy": False, "mse": True, "rel_l2": True}
 PREPROCESS = ("none", "center", "standardize")
 # Run-level files the report may read, by name → the file in the run folder.
-ARTIFACTS = {"class_means": "class_means.npy"}  # (classes × features) mean training input per class
+ARTIFACTS = {
+    "class_means": "class_means.npy",  # (classes × features) mean training input per class
+    # Per evaluation, per test example (yatbench/trainer.py): ``epochs`` (E,) int64 and ``correct`` (E, N) uint8
+    # (classification: 1 = that test example right then) or ``sq_error`` (E, N) float32 (regression). Not for
+    # a PDE, whose test set is a fixed grid, not a sample.
+    "test_outcomes": "test_outcomes.npz",
+}
+# Why a run's training stopped (RunRecord.stop_reason): the convergence rule's patience ran out, the maximum
+# budget (trainer.epochs, and L-BFGS steps) did, or the loss went non-finite.
+STOP_REASONS = ("patience", "max_epochs", "diverged")
+VAL_KINDS = ("holdout", "train", "collocation")  # what a run's validation set is (yatbench.data.base.Splits)
 Scalar = float | int | bool | str | None
 # The largest integer a record may hold (int64: what a table column and a torch seed hold). JSON has no
 # limit, and json reads 10**400 as a Python int that no float or array can take.
@@ -101,6 +111,9 @@ class DataFacts:
     track_solved: bool = False
     n_train: int = 0
     n_test: int = 0
+    # The validation set the run selected on: its size and kind (VAL_KINDS); 0 and "" in runs from before it.
+    n_val: int = 0
+    val_kind: str = ""
     # The headline test metric (HEADLINE[task]): a PDE run is scored by the relative L2 error of u.
     metric: str = ""
 
@@ -117,7 +130,8 @@ class DataFacts:
         shape = list(splits.image_shape) if splits.image_shape is not None else None
         return cls(splits.task, int(splits.in_features), int(splits.out_features), str(splits.source),
                    splits.preprocess, shape, list(splits.eval_sets), bool(splits.weight_negation),
-                   bool(splits.track_solved), len(splits.y_train), len(splits.y_test))
+                   bool(splits.track_solved), len(splits.y_train), len(splits.y_test),
+                   len(splits.y_val), str(splits.val_kind))
 
     @classmethod
     def from_dict(cls, data: Any) -> DataFacts:
@@ -133,7 +147,8 @@ class DataFacts:
         facts = cls(_text(data, "task", TASKS), _int(data, "in_features", 1), _int(data, "out_features", 1),
                     _text(data, "source"), _text(data, "preprocess", PREPROCESS), shape, sets,
                     bool(data.get("weight_negation", False)), bool(data.get("track_solved", False)),
-                    _int(data, "n_train"), _int(data, "n_test"),
+                    _int(data, "n_train"), _int(data, "n_test"), _int(data, "n_val") if "n_val" in data else 0,
+                    _text(data, "val_kind", VAL_KINDS) if "val_kind" in data else "",
                     _text(data, "metric", tuple(LOWER_IS_BETTER)) if "metric" in data else "")
         if shape is not None and shape[0] * shape[1] != facts.in_features:
             raise ValueError(f"data.image_shape {shape} does not hold in_features = {facts.in_features}")
@@ -161,6 +176,13 @@ class RunRecord:
     train_time_s: float = 0.0
     total_time_s: float | None = None
     diverged_epoch: int | None = None
+    # The convergence rule (yatbench/trainer.py): the epoch whose weights the run ends with (its best validation
+    # evaluation), whether its last phase stopped by the rule (false: cut off by the budget while improving, or
+    # diverged), why it stopped (STOP_REASONS) and the maximum budget in epochs. None in runs from before it.
+    best_epoch: int | None = None
+    converged: bool | None = None
+    stop_reason: str | None = None
+    max_epochs: int | None = None
     seed_batched: bool = False
     seed_batch: dict[str, Any] | None = None  # group size, group training time and backend
     notes: list[str] = field(default_factory=list)
@@ -214,6 +236,12 @@ class RunRecord:
         if not isinstance(artifacts, dict) or any(ARTIFACTS.get(k) != v for k, v in artifacts.items()):
             raise ValueError(f"artifacts {artifacts!r} is not a mapping of known artifacts to their files "
                              f"({', '.join(f'{k}: {v}' for k, v in ARTIFACTS.items())})")
+        converged = data.get("converged")
+        if converged is not None and not isinstance(converged, bool):
+            raise ValueError(f"converged {_shown(converged)} is not true, false or null")
+        stop_reason = data.get("stop_reason")
+        if stop_reason is not None and stop_reason not in STOP_REASONS:
+            raise ValueError(f"stop_reason {_shown(stop_reason)} is not one of {', '.join(STOP_REASONS)}")
         versions = data.get("versions", {})
         provenance = data.get("provenance", {})
         if not isinstance(provenance, dict) or any(
@@ -228,6 +256,8 @@ class RunRecord:
             train_time_s=_number(data, "train_time_s", optional=False),
             total_time_s=_number(data, "total_time_s"),
             diverged_epoch=_int(data, "diverged_epoch", optional=True),
+            best_epoch=_int(data, "best_epoch", optional=True), converged=converged, stop_reason=stop_reason,
+            max_epochs=_int(data, "max_epochs", 1, optional=True),
             seed_batched=bool(data.get("seed_batched", False)),
             seed_batch=seed_batch if isinstance(seed_batch, dict) else None,
             notes=[str(n) for n in data.get("notes", [])], artifacts=dict(artifacts),

@@ -16,7 +16,7 @@ from torch import Tensor, nn
 from yatbench.data.base import Splits
 from yatbench.data.stacked import SeedSet
 from yatbench.nn.stacked import load_slice, stack_models, stacked_forward
-from yatbench.objective import stacked_metrics
+from yatbench.objective import per_example, stacked_metrics
 
 
 class Replicas:
@@ -41,6 +41,33 @@ class Replicas:
         """A copy of seed ``index``'s stacked tensors (a diverged seed keeps its weights of then)."""
         return {k: v[index:index + 1].detach().clone() for k, v in self.tensors.items()} if self.tensors else None
 
+    def state(self) -> dict[str, Tensor]:
+        """Every seed's tensors with a leading seed dimension: the stacked tensors, or the module's parameters
+        and buffers as a stack of one (views of them: writing into these writes into the module)."""
+        if self.tensors:
+            return self.tensors
+        return {k: v.unsqueeze(0) for k, v in self.prototype.state_dict(keep_vars=True).items()}
+
+    def copy(self) -> dict[str, Tensor]:
+        """A detached copy of :meth:`state` (where :meth:`keep` stores the seeds' best weights)."""
+        return {k: v.detach().clone() for k, v in self.state().items()}
+
+    def keep(self, store: dict[str, Tensor], indices: Sequence[int]) -> None:
+        """Copy the current weights of the seeds ``indices`` into ``store`` (a :meth:`copy`); the others' entries
+        stay as they were."""
+        if indices:
+            with torch.no_grad():
+                for name, value in self.state().items():
+                    store[name][list(indices)] = value[list(indices)].detach()
+
+    def restore(self, store: dict[str, Tensor], indices: Sequence[int]) -> None:
+        """Set the weights of the seeds ``indices`` to their entries in ``store``, in place (the optimizer's leaves
+        stay the same tensors); the other seeds' weights are not touched."""
+        if indices:
+            with torch.no_grad():
+                for name, value in self.state().items():
+                    value[list(indices)] = store[name][list(indices)]
+
     def gradient_norms(self) -> Tensor:
         """Each seed's gradient norm over all its parameters after the last backward, (S,): float32, so inf when
         the sum of squares overflows, NaN when a gradient is. Read-only: the training numbers do not change."""
@@ -61,16 +88,24 @@ class Replicas:
 
     def evaluate(self, data: SeedSet, splits: Splits, terms: bool = False) -> list[dict[str, float]]:
         """Each seed's metrics on ``data``; ``terms``: with the objective's named terms (final scores only)."""
+        return self.evaluate_examples(data, splits, terms)[0]
+
+    def evaluate_examples(self, data: SeedSet, splits: Splits,
+                          terms: bool = False) -> tuple[list[dict[str, float]], Tensor | None]:
+        """:meth:`evaluate`, and each seed's outcome on each example (``yatbench.objective.per_example``)."""
         self.prototype.eval()
         with torch.no_grad():
-            scores = stacked_metrics(self.forward(data.x), data.y, splits)
+            output = self.forward(data.x)
+            scores = stacked_metrics(output, data.y, splits)
+            examples = per_example(output, data.y, splits)
         if terms and hasattr(splits.objective, "parts"):  # scored at the points alone: no targets
             parts = splits.objective.parts(self.forward, data.x)
             scores = [{**score, **{k: v for k, v in part.items() if k != "loss"}}
                       for score, part in zip(scores, parts, strict=True)]
         self.prototype.train()
-        return scores
+        return scores, examples
 
     def parts(self, data: SeedSet, splits: Splits) -> list[dict[str, float]]:
-        """Each seed's objective terms on its training set ``data`` (``splits.objective.parts``, module doc)."""
+        """Each seed's objective terms on a set with targets ``data`` (its training or validation points), by
+        ``splits.objective.parts`` (``yatbench/trainer.py``)."""
         return splits.objective.parts(self.forward, data.x, data.target)

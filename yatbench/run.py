@@ -120,7 +120,9 @@ def make_record(spec: RunSpec, splits: Splits, model: nn.Module, device: torch.d
         data=DataFacts.from_splits(splits), metrics=result.metrics,
         epochs_run=result.history[-1]["epoch"] if result.history else 0, steps=result.steps,
         train_time_s=round(result.train_time_s, 4), diverged_epoch=result.diverged_epoch,
-        seed_batched=seed_batched, seed_batch=result.seed_batch, notes=[*splits.notes, *result.notes],
+        best_epoch=result.best_epoch, converged=result.converged, stop_reason=result.stop_reason,
+        max_epochs=result.max_epochs, seed_batched=seed_batched, seed_batch=result.seed_batch,
+        notes=[*splits.notes, *result.notes],
         artifacts={name: ARTIFACTS[name] for name in artifacts},
         versions=versions(), provenance=provenance(device),
         finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -128,10 +130,12 @@ def make_record(spec: RunSpec, splits: Splits, model: nn.Module, device: torch.d
 
 
 def save_run(spec: RunSpec, splits: Splits, model: nn.Module, record: dict[str, Any],
-             history: list[dict[str, float]], replace: bool = False, means: torch.Tensor | None = None) -> Path:
+             history: list[dict[str, float]], replace: bool = False, means: torch.Tensor | None = None,
+             outcomes: dict[str, np.ndarray] | None = None) -> Path:
     """Write the run folder (config, metrics, history, weights, pictures) atomically.
 
-    ``means``: the class means (:func:`yatbench.analysis.class_means`), saved when the record lists them.
+    ``means``: the class means (:func:`yatbench.analysis.class_means`), saved when the record lists them;
+    ``outcomes``: the per-evaluation, per-test-example outcomes (``TrainResult.outcomes``), likewise.
     """
 
     def contents(folder: Path) -> None:
@@ -143,6 +147,9 @@ def save_run(spec: RunSpec, splits: Splits, model: nn.Module, record: dict[str, 
         torch.save({k: v.detach().cpu() for k, v in model.state_dict().items()}, folder / "model.pt")
         if "class_means" in record["artifacts"]:  # drawn beside the prototypes by the report
             np.save(folder / record["artifacts"]["class_means"], means.float().numpy())
+        if "test_outcomes" in record["artifacts"]:  # inside the folder write_run renames into place: atomic
+            with (folder / record["artifacts"]["test_outcomes"]).open("wb") as handle:
+                np.savez_compressed(handle, **outcomes)
         if splits.image_shape is not None and record["status"] == "ok":
             from yatbench.artifacts import save_weight_grid
 
@@ -189,11 +196,14 @@ def finish(spec: RunSpec, splits: Splits, model: nn.Module, device: torch.device
             last = result.history[-1]["epoch"] if result.history else None
             result.notes.append(f"diverged: {', '.join(bad)} not finite after training")
             result.status, result.diverged_epoch, result.metrics = "diverged", last, {}
+            result.converged, result.stop_reason = False, "diverged"
     add_retention(result.metrics, [*splits.eval_sets, "weight_negated"])
-    record = make_record(spec, splits, model, device, result, seed_batched,
-                         artifacts=["class_means"] if means is not None else [])
+    artifacts = [*(["class_means"] if means is not None else []),
+                 *(["test_outcomes"] if result.outcomes is not None else [])]
+    record = make_record(spec, splits, model, device, result, seed_batched, artifacts=artifacts)
     record["total_time_s"] = round(time.perf_counter() - started, 4)
-    run_dir = save_run(spec, splits, model, record, result.history, replace=replace, means=means)
+    run_dir = save_run(spec, splits, model, record, result.history, replace=replace, means=means,
+                       outcomes=result.outcomes)
     return RunOutcome(run_dir, record, skipped=False)
 
 

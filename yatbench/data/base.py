@@ -1,4 +1,4 @@
-"""What every dataset returns: in-memory train/test tensors plus what a model and a report need."""
+"""What every dataset returns: in-memory train/validation/test tensors plus what a model and a report need."""
 
 from __future__ import annotations
 
@@ -8,12 +8,21 @@ from typing import Any, Literal
 
 import torch
 
+from yatbench.record import VAL_KINDS
+
 Task = Literal["classification", "regression", "pde"]
+# What a dataset's validation set is (``Splits.val_kind``, one of ``VAL_KINDS``, recorded in the run's data facts):
+# ``holdout``: samples carved from the training data and never trained on; ``train``: the training points
+# themselves, where no hold-out exists (4-point XOR: the 4 points are the whole task); ``collocation``: a PDE's
+# separate collocation and boundary points, drawn with their own generator, scored by the physics loss.
 
 
 @dataclass
 class Splits:
-    """Train and test tensors of one dataset, already on the CPU in float32.
+    """Train, validation and test tensors of one dataset, already on the CPU in float32.
+
+    The validation set (``x_val``, ``y_val``, of the kind ``val_kind``, see :data:`VAL_KINDS`) is what the
+    trainer selects on (early stopping, the best epoch); the test set is only ever scored, never selected on.
 
     Classification targets are int64 class indices of shape (n,); with ``out_features`` 1
     the task is binary (one logit, trained with BCE), otherwise one logit per class.
@@ -33,6 +42,9 @@ class Splits:
     in_features: int
     out_features: int
     source: str
+    x_val: torch.Tensor | None = None
+    y_val: torch.Tensor | None = None
+    val_kind: str = "holdout"
     eval_sets: dict[str, tuple[torch.Tensor, torch.Tensor]] = field(default_factory=dict)
     image_shape: tuple[int, int] | None = None
     # How raw inputs were transformed before the model saw them (images: none | center | standardize).
@@ -54,3 +66,9 @@ class Splits:
     # Iterations of an L-BFGS phase after the configured optimizer (PINN practice; 0 = none): see
     # ``yatbench.trainer.phases_of``.
     lbfgs_steps: int = 0
+
+    def __post_init__(self) -> None:
+        if self.x_val is None or self.y_val is None:  # no validation set given: the training points are it
+            self.x_val, self.y_val, self.val_kind = self.x_train, self.y_train, "train"
+        if self.val_kind not in VAL_KINDS:
+            raise ValueError(f"val_kind {self.val_kind!r} is not one of {', '.join(VAL_KINDS)}")

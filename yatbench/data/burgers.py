@@ -17,7 +17,8 @@ the integrand is ~0.5 wide in z). The grid is Raissi's: 256 x points × 100 t po
 It is computed once per process and cached (a second or two).
 
 Collocation: ``n_interior`` points uniform in the domain; ``n_boundary`` points split between the
-initial line (half) and the two walls (a quarter each); drawn with the run seed.
+initial line (half) and the two walls (a quarter each); drawn with the run seed. Validation: as many
+again, drawn the same way from the validation generator (``yatbench/data/pde.py``).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import torch
 from torch import Tensor
 
 from yatbench.data.base import Splits
-from yatbench.data.pde import CollocationConfig, grad, pde_splits, uniform
+from yatbench.data.pde import CollocationConfig, Points, grad, pde_splits, uniform, validation_generator
 from yatbench.errors import UserError
 
 NU = 0.01 / math.pi
@@ -76,8 +77,8 @@ class BurgersConfig(CollocationConfig):
         u_xx = grad(u_x, xt)[..., :1]
         return u_t + u * u_x - self.nu * u_xx
 
-    def load(self, seed: int) -> Splits:
-        gen = torch.Generator().manual_seed(seed)
+    def points(self, gen: torch.Generator) -> Points:
+        """Collocation points, initial and wall points (drawn from ``gen``) and u there."""
         interior = uniform(gen, self.n_interior, [-1.0, 0.0], [1.0, 1.0])
         n_initial = self.n_boundary // 2
         initial = torch.stack([2 * torch.rand(n_initial, generator=gen) - 1, torch.zeros(n_initial)], dim=1)
@@ -86,8 +87,12 @@ class BurgersConfig(CollocationConfig):
         wall_x = torch.where(torch.arange(n_wall) % 2 == 0, -1.0, 1.0)
         boundary = torch.cat([initial, torch.stack([wall_x, wall_t], dim=1)])
         boundary_u = torch.cat([-torch.sin(math.pi * initial[:, :1]), torch.zeros(n_wall, 1)])
+        return interior, boundary, boundary_u
+
+    def load(self, seed: int) -> Splits:
         x, t, u = reference_solution(float(self.nu))
         grid = torch.from_numpy(np.stack(np.meshgrid(x, t), axis=-1).reshape(-1, 2))
         u_test = torch.from_numpy(u.reshape(-1, 1))
-        return pde_splits(self, interior, boundary, boundary_u, self.residual, grid, u_test,
-                          source=f"synthetic:burgers-nu{self.nu:.6g}-colehopf{N_X}x{N_T}", test_grid=u.shape)
+        return pde_splits(self, *self.points(torch.Generator().manual_seed(seed)), self.residual, grid, u_test,
+                          source=f"synthetic:burgers-nu{self.nu:.6g}-colehopf{N_X}x{N_T}", test_grid=u.shape,
+                          val=self.points(validation_generator(seed)))

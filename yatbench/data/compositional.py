@@ -6,7 +6,8 @@ depending on another variable y). The post shows only screenshots, so the ranges
 and sample counts here are our choice, not its original data:
 
     x ~ U(0, 5),  y ~ U(0, 5),  k = ⌊y⌋ (clamped to 4),  z = a_k·x + ε,  ε ~ N(0, σ²),
-    σ = noise_frac · std(a_k·x),  slopes a = (−2, −1, 0.5, 1.5, 3),  n = 1 000, 80/20 split.
+    σ = noise_frac · std(a_k·x),  slopes a = (−2, −1, 0.5, 1.5, 3),  n = 1 000, 80/20 split,
+    and a fifth of the 800 training samples held out for validation (640 train / 160 validation / 200 test).
 
 With K slopes other than five, y still runs over U(0, 5) and is cut into K equal bands,
 k = min(⌊K·y/5⌋, K − 1). The target holds an x·(step function of y) product: a ReLU net
@@ -34,7 +35,8 @@ class CompositionalConfig:
     """Options of the compositional regression toy.
 
     ``slopes``: one slope per band of y (non-empty list of numbers). ``n``: total samples
-    (>= 10), of which ``test_fraction`` go to the test set. ``noise_frac``: noise std as a
+    (>= 10), of which ``test_fraction`` go to the test set (the last samples drawn); of the rest,
+    ``val_fraction`` (the last of them) is held out for validation and never trained on. ``noise_frac``: noise std as a
     fraction of std(z) over the noiseless targets (>= 0; 0 gives exact laws).
     ``standardize``: shift and scale x and y to mean 0, std 1 using the *training* split's
     statistics. Default false: the raw [0, 5] inputs are already unit-scale, and they train
@@ -49,6 +51,7 @@ class CompositionalConfig:
     slopes: list[float] = field(default_factory=lambda: list(DEFAULT_SLOPES))
     n: int = 1000
     test_fraction: float = 0.2
+    val_fraction: float = 0.2
     noise_frac: float = 0.05
     standardize: bool = False
 
@@ -69,6 +72,12 @@ class CompositionalConfig:
         n_test = round(self.n * self.test_fraction)
         if n_test < 1 or n_test > self.n - 1:
             raise UserError(f"dataset.test_fraction={self.test_fraction} leaves an empty split of n={self.n}")
+        if not 0 < self.val_fraction < 1:
+            raise UserError(f"dataset.val_fraction={self.val_fraction} must be between 0 and 1 (exclusive)")
+        n_val = round((self.n - n_test) * self.val_fraction)
+        if n_val < 1 or n_val > self.n - n_test - 1:
+            raise UserError(f"dataset.val_fraction={self.val_fraction} leaves an empty split of the "
+                            f"{self.n - n_test} training samples")
         if not (self.noise_frac >= 0 and math.isfinite(self.noise_frac)):
             raise UserError(f"dataset.noise_frac={self.noise_frac} must be a finite number >= 0")
         if not isinstance(self.standardize, bool):
@@ -90,15 +99,17 @@ class CompositionalConfig:
 
         inputs = torch.stack([x, y], dim=1)
         target = z.unsqueeze(1)
-        n_train = self.n - round(self.n * self.test_fraction)
-        x_train, x_test = inputs[:n_train], inputs[n_train:]
+        n_pool = self.n - round(self.n * self.test_fraction)  # train + validation; the test set is the rest
+        n_train = n_pool - round(n_pool * self.val_fraction)
+        x_train, x_val, x_test = inputs[:n_train], inputs[n_train:n_pool], inputs[n_pool:]
         scale = 1.0  # z = a·x = a·std·x' + a·mean: the slope along a standardised x is a·std
         if self.standardize:
             mean, std = x_train.mean(0), x_train.std(0).clamp_min(1e-8)
-            x_train, x_test = (x_train - mean) / std, (x_test - mean) / std
+            x_train, x_val, x_test = (x_train - mean) / std, (x_val - mean) / std, (x_test - mean) / std
             scale = float(std[0])
         return Splits(x_train.contiguous(), target[:n_train].contiguous(), x_test.contiguous(),
-                      target[n_train:].contiguous(), task="regression", in_features=2, out_features=1,
-                      source="synthetic:compositional",
+                      target[n_pool:].contiguous(), task="regression", in_features=2, out_features=1,
+                      source="synthetic:compositional", x_val=x_val.contiguous(),
+                      y_val=target[n_train:n_pool].contiguous(),
                       preprocess="standardize" if self.standardize else "none",
-                      regime_test=self.band(y[n_train:]), regime_slopes=[a * scale for a in self.slopes])
+                      regime_test=self.band(y[n_pool:]), regime_slopes=[a * scale for a in self.slopes])

@@ -27,11 +27,16 @@ the constant ``SUBSET_SEED`` they keep a class-balanced subset (per-class counts
 one while every class has enough images), in shuffled order — the same for every run seed.
 The run seed does not change the data.
 
-``preprocess`` (recorded with every run, see ``Splits.preprocess``) is applied to train and test
-pixels r in [0, 1] alike:
+Validation: ``val_fraction`` of the training images (after ``max_train``; 10 % by default, at least one
+image) are held out, class-balanced after a shuffle with another constant (``VAL_SEED``), and never trained
+on: the trainer selects on them (early stopping, the best epoch). The test set is unchanged by it. The bundled
+subset so gives 3 600 train / 400 validation / 1 000 test digits, the full set 54 000 / 6 000 / 10 000.
+
+``preprocess`` (recorded with every run, see ``Splits.preprocess``) is applied to train, validation and
+test pixels r in [0, 1] alike:
 
 - ``none`` — r as is;
-- ``center`` — r − m, m the mean training image of this split (784 values);
+- ``center`` — r − m, m the mean training image of this split (784 values; validation images excluded);
 - ``standardize`` — (r − 0.1307) / 0.3081, the usual MNIST constants (the mean and std of all
   60 000 training pixels), the same for every source and subset.
 
@@ -50,7 +55,7 @@ import torch
 from yatbench.data._images import BUNDLED_SOURCE, IDX_FILES, read_bundled_mnist, read_idx_set
 from yatbench.data.base import Splits
 from yatbench.data.image_sources import DATA_DIR_ENV, download, find_idx_files, resolve_data_dir
-from yatbench.data.image_subsets import split_bundled, take_subset
+from yatbench.data.image_subsets import split_bundled, split_validation, take_subset
 from yatbench.errors import UserError
 from yatbench.record import PREPROCESS
 
@@ -67,12 +72,14 @@ class ImageSplits(Splits):
 
 @dataclass
 class _RawImages:
-    """Pixels in [0, 1] after subsetting, before centering."""
+    """Pixels in [0, 1] after subsetting and holding out the validation images, before centering."""
 
     x_train: torch.Tensor
     y_train: torch.Tensor
     x_test: torch.Tensor
     y_test: torch.Tensor
+    x_val: torch.Tensor
+    y_val: torch.Tensor
     source: str
     notes: list[str] = field(default_factory=list)
 
@@ -94,6 +101,7 @@ class MnistConfig:
     preprocess: str = "none"
     max_train: int | None = None
     max_test: int | None = None
+    val_fraction: float = 0.1
 
     title: ClassVar[str] = "MNIST"
     folder: ClassVar[str] = "MNIST"  # torchvision's class and folder name
@@ -115,6 +123,12 @@ class MnistConfig:
             value = getattr(self, key)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
                 raise UserError(f"dataset.{key}={value!r} must be a positive integer or null (all)")
+        if isinstance(self.val_fraction, bool) or not isinstance(self.val_fraction, (int, float)) \
+                or not 0 < self.val_fraction < 1:
+            raise UserError(f"dataset.val_fraction={self.val_fraction!r} must be a number between 0 and 1 (exclusive)")
+        if self.max_train is not None and self.max_train < 2:
+            raise UserError(f"dataset.max_train={self.max_train} leaves no image to train on beside the validation "
+                            "image; ask for at least 2")
         if self.data_dir is not None and not str(self.data_dir).strip():
             raise UserError("dataset.data_dir must be a folder path or null")
 
@@ -196,7 +210,14 @@ class MnistConfig:
             if keep is not None:
                 x, y = x[keep], y[keep]
             parts += [x.float().div_(255.0), y.clone()]
-        return _RawImages(*parts, source=source, notes=notes)
+        x_train, y_train, x_test, y_test = parts
+        if len(y_train) < 2:
+            raise UserError(f"{self.title}: {len(y_train)} training image(s): too few to hold out a validation set",
+                            exit_code=1)
+        n_val = min(len(y_train) - 1, max(1, round(len(y_train) * self.val_fraction)))
+        train, val = split_validation(y_train, n_val)
+        return _RawImages(x_train[train], y_train[train], x_test, y_test, x_train[val], y_train[val],
+                          source=source, notes=notes)
 
     def pixel_transform(self, x_train: torch.Tensor) -> Callable[[torch.Tensor], torch.Tensor]:
         """Raw [0, 1] pixels → model input, per ``preprocess`` (``x_train`` gives the centring mean)."""
@@ -211,6 +232,7 @@ class MnistConfig:
         transform = self.pixel_transform(raw.x_train)
         return ImageSplits(transform(raw.x_train), raw.y_train, transform(raw.x_test), raw.y_test,
                            task="classification", in_features=SIDE * SIDE, out_features=10, source=raw.source,
+                           x_val=transform(raw.x_val), y_val=raw.y_val,
                            image_shape=(SIDE, SIDE), notes=list(raw.notes), preprocess=self.preprocess,
                            transform=transform)
 

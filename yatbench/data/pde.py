@@ -12,6 +12,11 @@ are drawn once per run from a ``torch.Generator`` seeded with the run seed (full
 test set is a fixed fine grid with the exact (or reference) solution, scored by the relative L2
 error ‖u_θ − u‖₂ / ‖u‖₂ — the number PINN papers report.
 
+Validation: a second set of collocation and boundary points of the same sizes, drawn the same way from a
+generator of its own (:func:`validation_generator`, so the training points are those of before it existed),
+scored by the same physics loss (``val_loss``, ``val_residual``, ``val_boundary`` in the history). The trainer
+selects on it (early stopping, the best epoch); the exact solution is never used for selection.
+
 Each problem file (``poisson1d.py``, ``poisson2d.py``, ``burgers.py``) supplies its residual, its
 boundary data and its solution; :func:`pde_splits` packs them into :class:`~yatbench.data.base.Splits`
 with a :class:`PdeObjective` that the trainer calls instead of its supervised loss, and
@@ -29,6 +34,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -39,6 +45,9 @@ from yatbench.errors import UserError
 Residual = Callable[[Tensor, Tensor], Tensor]
 # The networks of S seeds: x (S, n, d) → u (S, n, 1), each seed's rows through its own weights.
 Forward = Callable[[Tensor], Tensor]
+# One draw of a problem's points: interior (collocation) points, boundary points and the boundary values there.
+Points = tuple[Tensor, Tensor, Tensor]
+VAL_STREAM = 0x7A11D  # mixed with the run seed into the validation points' generator (any constant would do)
 
 
 def grad(u: Tensor, x: Tensor) -> Tensor:
@@ -141,15 +150,32 @@ def uniform(gen: torch.Generator, n: int, low: list[float], high: list[float]) -
     return lo + (hi - lo) * torch.rand(n, len(low), generator=gen)
 
 
+def validation_generator(seed: int) -> torch.Generator:
+    """The generator of a run's validation points: a stream of its own, apart from the training points' (which
+    are drawn from ``manual_seed(seed)``), the same for the same seed."""
+    state = np.random.SeedSequence([seed, VAL_STREAM]).generate_state(2, dtype=np.uint64)[0]
+    return torch.Generator().manual_seed(int(state) >> 1)
+
+
+def _as_set(interior: Tensor, boundary: Tensor, boundary_u: Tensor) -> tuple[Tensor, Tensor]:
+    """Points as one set: the collocation points then the boundary points; targets 0 there, then g."""
+    return (torch.cat([interior, boundary]).float(),
+            torch.cat([torch.zeros(interior.shape[0], 1), boundary_u]).float())
+
+
 def pde_splits(cfg: CollocationConfig, interior: Tensor, boundary: Tensor, boundary_u: Tensor,
                residual: Residual, x_test: Tensor, u_test: Tensor, source: str,
-               test_grid: tuple[int, ...]) -> Splits:
+               test_grid: tuple[int, ...], *, val: Points) -> Splits:
     """A PDE problem as :class:`Splits`: train = the collocation points then the boundary points, whose
-    targets are the boundary values (:class:`PdeObjective`); test = the grid of shape ``test_grid``
-    (rows of ``x_test`` in row-major order) with the solution."""
+    targets are the boundary values (:class:`PdeObjective`); validation = ``val``, another draw of as many
+    points laid out the same way; test = the grid of shape ``test_grid`` (rows of ``x_test`` in row-major
+    order) with the solution."""
+    if val[0].shape != interior.shape or val[1].shape != boundary.shape:
+        raise ValueError("the validation points must be as many as the training points (one objective scores both)")
     objective = PdeObjective(interior.shape[0], residual, cfg.residual_weight, cfg.boundary_weight)
-    x_train = torch.cat([interior, boundary]).float()
-    y_train = torch.cat([torch.zeros(interior.shape[0], 1), boundary_u]).float()
+    x_train, y_train = _as_set(interior, boundary, boundary_u)
+    x_val, y_val = _as_set(*val)
     return Splits(x_train, y_train, x_test.float().contiguous(), u_test.float().contiguous(),
                   task="pde", in_features=interior.shape[1], out_features=1, source=source,
+                  x_val=x_val, y_val=y_val, val_kind="collocation",
                   objective=objective, test_grid=test_grid, lbfgs_steps=cfg.lbfgs_steps)

@@ -6,7 +6,8 @@
 The multi-scale solution tests spectral bias: the small high-frequency part dominates f (its
 term is a·k² = 6.4 times the smooth one) but is only a tenth of u, so a network that misses it
 scores a relative L2 error near 0.1. Collocation: ``n_interior`` points uniform in (0, 1) drawn
-with the run seed, plus the two end points; test grid: ``n_test`` evenly spaced points.
+with the run seed, plus the two end points; validation: as many points from the validation generator
+(``yatbench/data/pde.py``), the same two end points; test grid: ``n_test`` evenly spaced points.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import torch
 from torch import Tensor
 
 from yatbench.data.base import Splits
-from yatbench.data.pde import CollocationConfig, grad, pde_splits, uniform
+from yatbench.data.pde import CollocationConfig, Points, grad, pde_splits, uniform, validation_generator
 from yatbench.errors import UserError
 
 SOLUTIONS = ("smooth", "multiscale")
@@ -64,11 +65,14 @@ class Poisson1dConfig(CollocationConfig):
         """−u″ − f."""
         return -grad(grad(u, x), x) - self.forcing(x)
 
-    def load(self, seed: int) -> Splits:
-        gen = torch.Generator().manual_seed(seed)
+    def points(self, gen: torch.Generator) -> Points:
+        """``n_interior`` collocation points drawn from ``gen``, the two end points and u there."""
         interior = uniform(gen, self.n_interior, [0.0], [1.0])
         boundary = torch.tensor([[0.0], [1.0]])
+        return interior, boundary, self.exact(boundary)
+
+    def load(self, seed: int) -> Splits:
         x_test = torch.linspace(0.0, 1.0, self.n_test).unsqueeze(1)
-        return pde_splits(self, interior, boundary, self.exact(boundary), self.residual,
+        return pde_splits(self, *self.points(torch.Generator().manual_seed(seed)), self.residual,
                           x_test, self.exact(x_test), source=f"synthetic:poisson1d-{self.solution}",
-                          test_grid=(self.n_test,))
+                          test_grid=(self.n_test,), val=self.points(validation_generator(seed)))

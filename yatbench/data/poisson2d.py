@@ -2,6 +2,7 @@
 
 f = 2π² sin(πx) sin(πy). Collocation: ``n_interior`` points uniform in the square and
 ``n_boundary`` points uniform on its four edges (a quarter each), drawn with the run seed;
+validation: as many again, drawn the same way from the validation generator (``yatbench/data/pde.py``);
 test grid: ``n_test`` × ``n_test`` evenly spaced points.
 """
 
@@ -14,7 +15,7 @@ import torch
 from torch import Tensor
 
 from yatbench.data.base import Splits
-from yatbench.data.pde import CollocationConfig, laplacian, pde_splits, uniform
+from yatbench.data.pde import CollocationConfig, Points, laplacian, pde_splits, uniform, validation_generator
 from yatbench.errors import UserError
 
 
@@ -41,8 +42,8 @@ class Poisson2dConfig(CollocationConfig):
         """−Δu − f."""
         return -laplacian(u, xy) - 2 * math.pi ** 2 * self.exact(xy)
 
-    def load(self, seed: int) -> Splits:
-        gen = torch.Generator().manual_seed(seed)
+    def points(self, gen: torch.Generator) -> Points:
+        """Collocation points in the square, boundary points on its edges (drawn from ``gen``) and u there."""
         interior = uniform(gen, self.n_interior, [0.0, 0.0], [1.0, 1.0])
         along = torch.rand(self.n_boundary, generator=gen)
         edge = torch.arange(self.n_boundary) % 4  # 0: y=0, 1: x=1, 2: y=1, 3: x=0
@@ -50,7 +51,11 @@ class Poisson2dConfig(CollocationConfig):
         on_x = (edge % 2 == 1)  # edges x = const
         boundary = torch.stack([torch.where(on_x, fixed.float(), along),
                                 torch.where(on_x, along, fixed.float())], dim=1)
+        return interior, boundary, self.exact(boundary)
+
+    def load(self, seed: int) -> Splits:
         side = torch.linspace(0.0, 1.0, self.n_test)
         grid = torch.cartesian_prod(side, side)
-        return pde_splits(self, interior, boundary, self.exact(boundary), self.residual,
-                          grid, self.exact(grid), source="synthetic:poisson2d", test_grid=(self.n_test, self.n_test))
+        return pde_splits(self, *self.points(torch.Generator().manual_seed(seed)), self.residual,
+                          grid, self.exact(grid), source="synthetic:poisson2d", test_grid=(self.n_test, self.n_test),
+                          val=self.points(validation_generator(seed)))

@@ -40,7 +40,7 @@ class SeedSet:
 
 
 def seed_set(all_splits: Sequence[Splits], name: str, device: torch.device) -> SeedSet:
-    """Set ``name`` (``train``, ``test`` or an eval set) of every seed, stacked on ``device``."""
+    """Set ``name`` (``train``, ``val``, ``test`` or an eval set) of every seed, stacked on ``device``."""
     pairs = [_pair(s, name) for s in all_splits]
     xs, ys = [p[0] for p in pairs], [p[1] for p in pairs]
     size, first = len(xs), all_splits[0]
@@ -58,6 +58,9 @@ def _pair(splits: Splits, name: str) -> tuple[Tensor, Tensor]:
         return splits.x_train, splits.y_train
     if name == "test":
         return splits.x_test, splits.y_test
+    if name == "val":
+        assert splits.x_val is not None and splits.y_val is not None  # Splits.__post_init__ fills them
+        return splits.x_val, splits.y_val
     return splits.eval_sets[name]
 
 
@@ -66,7 +69,7 @@ def same_shapes(all_splits: Sequence[Splits]) -> bool:
     first = all_splits[0]
 
     def layout(s: Splits) -> tuple[Any, ...]:
-        sets = [(s.x_train, s.y_train), (s.x_test, s.y_test), *s.eval_sets.values()]
+        sets = [(s.x_train, s.y_train), (s.x_val, s.y_val), (s.x_test, s.y_test), *s.eval_sets.values()]
         return (s.task, s.in_features, s.out_features, tuple(s.eval_sets),
                 tuple((tuple(x.shape), tuple(y.shape), x.dtype, y.dtype) for x, y in sets))
 

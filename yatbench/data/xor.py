@@ -22,8 +22,10 @@ FEATURES = ("raw", "sum_product")
 class XorConfig:
     """``encoding``: corners at ±1 (``pm1``) or in {0,1} (``binary``).
 
-    ``noise`` 0 gives the 4 points, with train = test. ``noise`` > 0 draws ``n_train`` and
-    ``n_test`` points as Gaussian blobs (std ``noise``) around the corners, test drawn apart.
+    ``noise`` 0 gives the 4 points, with train = validation = test: the 4 points are the whole task, so no
+    hold-out exists (the validation set is the training set, ``val_kind`` ``train``). ``noise`` > 0 draws
+    ``n_train``, ``n_test`` and then ``n_val`` points as Gaussian blobs (std ``noise``) around the corners,
+    each set drawn apart (validation last, so the training and test draws are those of before it existed).
     ``features``: the model sees (u, v) as drawn (``raw``) or (u + v, u·v) (``sum_product``,
     seeds/004's change of inputs, computed after the noise), under which XOR is linearly separable.
     """
@@ -33,6 +35,7 @@ class XorConfig:
     noise: float = 0.0
     n_train: int = 200
     n_test: int = 200
+    n_val: int = 200
     features: str = "raw"
 
     def __post_init__(self) -> None:
@@ -42,8 +45,8 @@ class XorConfig:
             raise UserError(f"dataset.features={self.features!r} is not valid; choose one of {', '.join(FEATURES)}")
         if self.noise < 0:
             raise UserError(f"dataset.noise={self.noise} must be >= 0")
-        if self.n_train < 1 or self.n_test < 1:
-            raise UserError("dataset.n_train and dataset.n_test must be >= 1")
+        if self.n_train < 1 or self.n_test < 1 or self.n_val < 1:
+            raise UserError("dataset.n_train, dataset.n_test and dataset.n_val must be >= 1")
 
     def load(self, seed: int) -> Splits:
         low = -1.0 if self.encoding == "pm1" else 0.0
@@ -51,6 +54,7 @@ class XorConfig:
         labels = torch.tensor([0, 1, 1, 0])
         if self.noise == 0:
             x_train, y_train, x_test, y_test = corners, labels, corners, labels
+            x_val, y_val, val_kind = corners, labels, "train"
         else:
             gen = torch.Generator().manual_seed(seed)
 
@@ -61,11 +65,13 @@ class XorConfig:
 
             x_train, y_train = blobs(self.n_train)
             x_test, y_test = blobs(self.n_test)
+            (x_val, y_val), val_kind = blobs(self.n_val), "holdout"
         if self.features == "sum_product":
-            x_train, x_test = sum_product(x_train), sum_product(x_test)
+            x_train, x_test, x_val = sum_product(x_train), sum_product(x_test), sum_product(x_val)
         source = f"synthetic:xor-{self.encoding}" + ("" if self.features == "raw" else f"-{self.features}")
         return Splits(x_train, y_train, x_test, y_test, task="classification",
-                      in_features=2, out_features=1, source=source, track_solved=True)
+                      in_features=2, out_features=1, source=source, x_val=x_val, y_val=y_val, val_kind=val_kind,
+                      track_solved=True)
 
 
 def sum_product(x: torch.Tensor) -> torch.Tensor:

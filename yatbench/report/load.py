@@ -41,11 +41,15 @@ REPORT_DIR = "report"
 HISTORY_FILE = "history.csv"
 HISTORY_MAX_BYTES = 32 * 2**20
 MODEL_ORDER = ["yat", "linear", "relu", "attention"]
-FACTS = ("task", "source", "preprocess", "in_features", "out_features", "n_train", "n_test", "metric")
+FACTS = ("task", "source", "preprocess", "in_features", "out_features", "n_train", "n_test", "n_val", "val_kind",
+         "metric")
+# The convergence rule's outcome (yatbench/trainer.py): None for runs recorded before it.
+CONVERGENCE = ("best_epoch", "converged", "stop_reason", "max_epochs")
 # The columns every table has, even with no runs (so an empty folder still filters cleanly).
 PROVENANCE = ("commit", "dirty", "command", "host", "cpu", "threads", "device_name")
 VERSIONS = ("yatbench", "torch", "numpy", "python")
 BASE_COLUMNS = ("run_id", "dataset", "model", "seed", "status", "params", "device", "train_time_s", *FACTS,
+                *CONVERGENCE,
                 "folder", "variant", "setting", "variant_label", "tags", *PROVENANCE, "finished_at",
                 *(f"versions.{name}" for name in VERSIONS))
 
@@ -116,6 +120,7 @@ def read_run(folder: Path) -> tuple[dict[str, Any], dict[str, Any], RunRecord]:
         "run_id": record.run_id, "dataset": record.dataset, "model": record.model, "seed": record.seed,
         "status": record.status, "params": record.params, "device": record.device,
         "train_time_s": record.train_time_s, "diverged_epoch": record.diverged_epoch, "folder": folder.name,
+        **{key: getattr(record, key) for key in CONVERGENCE},
         "variant": record.seedless_key, "setting": record.setting_key, "notes": " | ".join(record.notes),
         **{key: getattr(record.data, key) for key in FACTS},
     }

@@ -37,6 +37,9 @@ from yatbench.report.tables import seed_range
 SUPPORTED, CONTRADICTED, NOT_ENOUGH = "supported", "contradicted", "not enough data"
 UNCONVERGED, PREMISE_NOT_MET = "unconverged", "premise not met"
 DECIDED = (SUPPORTED, CONTRADICTED)
+# How compare_means' interval is named in a decision rule: which of the two it is depends on the runs.
+DIFFERENCE_CI = ("95% interval (a paired bootstrap over seeds and test examples where the runs recorded per-example "
+                 "test outcomes, else Welch's over seeds)")
 KINDS = ("seed", "tuned", "variant", "analytic")  # tuned and variant rows are shown, not counted in the tally
 MIN_SEEDS = 3
 SEED_FILES = {

@@ -7,6 +7,7 @@ import pandas as pd
 
 from yatbench.report.claims.base import (
     CONTRADICTED,
+    DIFFERENCE_CI,
     MIN_SEEDS,
     NOT_ENOUGH,
     SUPPORTED,
@@ -54,7 +55,7 @@ def compositional_matched(ctx: Context, model: str) -> list[Claim]:
             f"compositional_{model}_vs_relu", statement, source,
             f"Test MSE on the compositional toy of a {model} and a relu configuration trained alike whose parameter "
             "counts are within 5%, over seeds.",
-            f"Supported if the Welch 95% CI of MSE(relu) − MSE({model}) lies above 0; contradicted if below 0; "
+            f"Supported if the {DIFFERENCE_CI} of MSE(relu) − MSE({model}) lies above 0; contradicted if below 0; "
             f"otherwise not enough data. At least {MIN_SEEDS} seeds each.",
             quotes=QUOTES[model], command=SWEEP["default"],
             short=f"{model} beats ReLU on the compositional toy at equal size")

@@ -130,7 +130,9 @@ def _with(runs: pd.DataFrame, values: dict[str, dict[int, Any]]) -> pd.DataFrame
         new = pd.Series(cells, dtype=object)
         merged = out[column].astype(object).copy()
         merged.loc[new.index] = new
-        out[column] = pd.to_numeric(merged) if merged.map(_numeric).all() else merged
+        numeric = pd.api.types.is_numeric_dtype(out[column]) and not pd.api.types.is_bool_dtype(out[column])
+        # A number column stays numbers (None → NaN); a flag column (solved) stays flags, None where unknown.
+        out[column] = pd.to_numeric(merged) if numeric and merged.map(_numeric).all() else merged
     return out
 
 

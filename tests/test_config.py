@@ -18,7 +18,7 @@ def test_defaults_are_one_yat_neuron_on_xor() -> None:
     run = spec()
     assert (run.dataset.name, run.model.name) == ("xor", "yat")
     assert run.model.hidden == [1] and run.model.readout == "linear"
-    assert run.trainer.epochs == 2000  # conf/dataset_trainer/xor.yaml
+    assert run.trainer.epochs == 10000 and run.trainer.patience == 1000  # conf/dataset_trainer/xor.yaml
 
 
 def test_per_dataset_model_sizes_apply() -> None:
@@ -41,9 +41,9 @@ def test_a_derived_dataset_inherits_its_parents_budget_and_sizes(tmp_path) -> No
 
     xor, noisy = spec("dataset=xor", "model=relu"), derived("dataset=xor_noisy", "model=relu")
     assert (noisy.dataset.name, noisy.dataset.noise) == ("xor_noisy", 0.3)
-    assert noisy.trainer == xor.trainer and noisy.model == xor.model  # 2000 epochs, hidden [2]
-    assert derived("dataset=xor_noisier").model.hidden == [1] and derived("dataset=xor_noisier").trainer.epochs == 2000
-    assert derived("dataset=xor_noisy", "model=linear").trainer.epochs == 2000  # a model without sizes
+    assert noisy.trainer == xor.trainer and noisy.model == xor.model  # at most 10 000 epochs, hidden [2]
+    assert derived("dataset=xor_noisier").model.hidden == [1] and derived("dataset=xor_noisier").trainer.epochs == 10000
+    assert derived("dataset=xor_noisy", "model=linear").trainer.epochs == 10000  # a model without sizes
     overridden = derived("dataset=xor_noisy", "model=relu", "trainer.epochs=7", "model.hidden=[3]")
     assert (overridden.trainer.epochs, overridden.model.hidden) == (7, [3])  # the command line still wins
     (tmp_path / "dataset_trainer").mkdir()

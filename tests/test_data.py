@@ -25,8 +25,8 @@ FASHION_SYSTEM_DIR = Path("/usr/share/datasets/fashion-mnist")
 
 def test_compositional_shapes_and_task() -> None:
     s = CompositionalConfig().load(0)
-    assert s.x_train.shape == (800, 2) and s.x_test.shape == (200, 2)
-    assert s.y_train.shape == (800, 1) and s.y_test.shape == (200, 1)
+    assert s.x_train.shape == (640, 2) and s.x_val.shape == (160, 2) and s.x_test.shape == (200, 2)
+    assert s.y_train.shape == (640, 1) and s.y_val.shape == (160, 1) and s.y_test.shape == (200, 1)
     assert s.x_train.dtype == s.y_train.dtype == torch.float32
     assert (s.task, s.in_features, s.out_features) == ("regression", 2, 1)
     assert s.source == "synthetic:compositional"
@@ -93,16 +93,17 @@ def test_compositional_rejects_bad_options(options: dict) -> None:
 
 def test_bundled_mnist_split(tmp_path: Path) -> None:
     s = MnistConfig(source="bundled", data_dir=str(tmp_path)).load(0)
-    assert s.x_train.shape == (4000, 784) and s.x_test.shape == (1000, 784)
+    assert s.x_train.shape == (3600, 784) and s.x_val.shape == (400, 784) and s.x_test.shape == (1000, 784)
     assert s.x_train.dtype == torch.float32 and s.y_train.dtype == torch.int64
-    assert torch.equal(s.y_train.bincount(), torch.full((10,), 400))
+    assert torch.equal(s.y_train.bincount(), torch.full((10,), 360))
+    assert torch.equal(s.y_val.bincount(), torch.full((10,), 40))
     assert torch.equal(s.y_test.bincount(), torch.full((10,), 100))
     assert s.x_train.min() == 0 and s.x_train.max() == 1 and s.x_test.min() >= 0 and s.x_test.max() <= 1
     assert (s.task, s.in_features, s.out_features, s.image_shape) == ("classification", 784, 10, (28, 28))
     assert s.source == BUNDLED_SOURCE and s.notes == [] and s.preprocess == "none"
-    # train and test together are the 5 000 images, each once (compared by per-image pixel sums)
+    # train, validation and test together are the 5 000 images, each once (compared by per-image pixel sums)
     x, _ = read_bundled_mnist()
-    together = torch.cat([s.x_train, s.x_test]).mul(255).round().sum(1).sort().values
+    together = torch.cat([s.x_train, s.x_val, s.x_test]).mul(255).round().sum(1).sort().values
     assert torch.equal(together, x.double().sum(1).sort().values.float())
     # the shuffle mixes classes (the file is sorted by class)
     assert len(set(s.y_train[:50].tolist())) > 5
@@ -128,19 +129,19 @@ def test_centering_subtracts_the_train_mean() -> None:
 
 def test_max_train_and_max_test_take_balanced_fixed_subsets() -> None:
     s = MnistConfig(source="bundled", max_train=95, max_test=20).load(0)
-    assert s.x_train.shape == (95, 784) and s.x_test.shape == (20, 784)
+    assert s.x_train.shape == (85, 784) and s.x_val.shape == (10, 784) and s.x_test.shape == (20, 784)
     counts = s.y_train.bincount(minlength=10)
     assert counts.max() - counts.min() <= 1
     assert torch.equal(s.y_test.bincount(minlength=10), torch.full((10,), 2))
     again = MnistConfig(source="bundled", max_train=95, max_test=20).load(9)
     assert torch.equal(s.x_train, again.x_train)
     big = MnistConfig(source="bundled", max_train=10_000).load(0)
-    assert len(big.y_train) == 4000 and any("max_train" in note for note in big.notes)
+    assert len(big.y_train) + len(big.y_val) == 4000 and any("max_train" in note for note in big.notes)
 
 
 def test_auto_falls_back_to_bundled_with_a_note(tmp_path: Path) -> None:
     s = MnistConfig(source="auto", data_dir=str(tmp_path)).load(0)
-    assert s.source == BUNDLED_SOURCE and len(s.y_train) == 4000
+    assert s.source == BUNDLED_SOURCE and len(s.y_train) == 3600
     assert len(s.notes) == 1 and "bundled" in s.notes[0] and str(tmp_path) in s.notes[0]
 
 
@@ -192,10 +193,19 @@ def test_idx_files_are_read(tmp_path: Path, source: str, gz: bool) -> None:
     x_train, y_train, x_test, y_test = write_idx_set(folder, gz=gz)
     s = MnistConfig(source=source, data_dir=str(tmp_path)).load(0)
     assert s.source == f"torchvision:{folder}"
-    assert torch.equal(s.x_train, x_train.reshape(-1, 784).float() / 255)
-    assert torch.equal(s.y_train, y_train) and torch.equal(s.y_test, y_test)
+    # the training images are the file's, less the validation images held out of them (in the file's order)
+    keep = sorted(set(range(len(y_train))) - {index_of(x_train, image) for image in s.x_val})
+    assert len(keep) == len(s.y_train) == len(y_train) - len(s.y_val) > 0
+    assert torch.equal(s.x_train, x_train[keep].reshape(-1, 784).float() / 255)
+    assert torch.equal(s.y_train, y_train[keep]) and torch.equal(s.y_test, y_test)
     assert torch.equal(s.x_test, x_test.reshape(-1, 784).float() / 255)
     assert (s.notes != []) == (source == "auto")
+
+
+def index_of(images: torch.Tensor, image: torch.Tensor) -> int:
+    """The position of ``image`` (784 values in [0, 1]) among the uint8 ``images`` (n, 28, 28)."""
+    (match,) = (images.reshape(len(images), -1).float() / 255 == image).all(1).nonzero().flatten().tolist()
+    return match
 
 
 def test_data_dir_comes_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -203,7 +213,7 @@ def test_data_dir_comes_from_the_environment(tmp_path: Path, monkeypatch: pytest
     monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path))
     s = MnistConfig(max_train=10).load(0)
     assert s.source == f"torchvision:{tmp_path / 'MNIST' / 'raw'}"
-    assert torch.equal(s.y_train.sort().values, torch.arange(10))
+    assert torch.equal(torch.cat([s.y_train, s.y_val]).sort().values, torch.arange(10))
 
 
 def test_replaced_idx_files_are_reread(tmp_path: Path) -> None:
@@ -211,7 +221,8 @@ def test_replaced_idx_files_are_reread(tmp_path: Path) -> None:
     write_idx_set(folder, n_train=20, seed=0)
     first = MnistConfig(data_dir=str(tmp_path)).load(0)
     write_idx_set(folder, n_train=40, seed=1)
-    assert len(MnistConfig(data_dir=str(tmp_path)).load(0).y_train) == 40 != len(first.y_train)
+    again = MnistConfig(data_dir=str(tmp_path)).load(0)
+    assert len(again.y_train) + len(again.y_val) == 40 != len(first.y_train) + len(first.y_val)
 
 
 def test_broken_idx_file_is_a_clear_error(tmp_path: Path) -> None:
@@ -230,7 +241,8 @@ def test_fashion_mnist_reads_its_own_folder(tmp_path: Path) -> None:
     _, y_train, _, _ = write_idx_set(tmp_path / "FashionMNIST" / "raw", n_train=30, gz=True)
     s = FashionMnistConfig(data_dir=str(tmp_path), preprocess="center").load(0)
     assert s.source == f"torchvision:{tmp_path / 'FashionMNIST' / 'raw'}"
-    assert torch.equal(s.y_train, y_train) and s.x_train.mean(0).abs().max() < 1e-5
+    assert torch.equal(torch.cat([s.y_train, s.y_val]).sort().values, y_train.sort().values)
+    assert s.x_train.mean(0).abs().max() < 1e-5
 
 
 def test_fashion_mnist_has_no_bundled_subset() -> None:

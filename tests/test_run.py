@@ -17,14 +17,15 @@ MODELS = ["linear", "relu", "attention", "yat"]
 def test_every_model_trains_on_xor_and_writes_a_complete_folder(spec_for, model: str) -> None:
     outcome = execute(spec_for("xor", model, "trainer.epochs=20"))
     folder = outcome.run_dir
-    assert sorted(p.name for p in folder.iterdir()) == ["config.yaml", "history.csv", "metrics.json", "model.pt"]
+    assert sorted(p.name for p in folder.iterdir()) == ["config.yaml", "history.csv", "metrics.json", "model.pt",
+                                                        "test_outcomes.npz"]
     record = json.loads((folder / "metrics.json").read_text())
     assert record["status"] == "ok" and record["model"] == model and record["device"] == "cpu"
     assert record["source"] == "synthetic:xor-pm1"
     assert 0.0 <= record["metrics"]["test_accuracy"] <= 1.0
     assert record["steps"] == 20 and record["epochs_run"] == 20
     history = (folder / "history.csv").read_text().splitlines()
-    assert history[0].startswith("epoch,step,train_loss,test_loss,test_accuracy")
+    assert history[0].startswith("epoch,step,train_loss,val_loss,val_accuracy,val_max_prob,test_loss,test_accuracy")
     assert len(history) == 1 + 2  # eval_every=10 on xor
     assert not any((folder.parent / PARTIAL_DIR).iterdir())
 
@@ -87,7 +88,7 @@ def test_a_run_whose_last_step_overflows_its_gradient_ends_as_diverged(spec_for)
 
 def test_minibatch_training_counts_steps(spec_for) -> None:
     record = execute(spec_for("compositional", "yat", "trainer.epochs=2", "trainer.batch_size=100")).record
-    assert record["steps"] == 2 * 8  # 800 training points
+    assert record["steps"] == 2 * 7  # 640 training points (160 of the 800 held out for validation)
 
 
 def test_unwritable_results_dir_fails_before_training(spec_for, tmp_path) -> None:

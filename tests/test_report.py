@@ -27,6 +27,7 @@ from yatbench.record import DataFacts, RunRecord
 from yatbench.report import build_report
 from yatbench.report.build import expected_runs
 from yatbench.report.claims import CONTRADICTED, NOT_ENOUGH, SUPPORTED
+from yatbench.report.claims.base import PREMISE_NOT_MET
 from yatbench.report.stats import newcombe_diff, summarize, welch_diff, wilson
 from yatbench.sweep.grid import build_grid
 
@@ -87,7 +88,7 @@ def fab(tmp_path_factory: pytest.TempPathFactory):
             "test_accuracy": clean, "pixel_inverted_accuracy": 0.25 * clean, "sign_inverted_accuracy": 0.96 * clean,
             "weight_negated_accuracy": 0.96 * clean, "retention_pixel_inverted": [0.2, 0.3, 0.25][seed],
             "retention_sign_inverted": [0.95, 0.96, 0.97][seed], "retention_weight_negated": 0.96,
-            "prototype_class_abs_corr": [0.6, 0.62, 0.64][seed]})
+            "prototype_class_abs_corr": [0.6, 0.62, 0.64][seed]}, "model.bias=none")  # the seeds' own formula
         fabricate(results, "inversion", "linear", seed, {
             "test_accuracy": 0.92, "pixel_inverted_accuracy": 0.02, "sign_inverted_accuracy": 0.0,
             "weight_negated_accuracy": 0.0, "retention_pixel_inverted": 0.02, "retention_sign_inverted": 0.0,
@@ -214,7 +215,8 @@ def test_verdicts_for_constructed_cases(fab) -> None:
     assert verdicts["compositional_attention_vs_relu"] == NOT_ENOUGH  # identical MSEs: CI straddles 0
     assert verdicts["compositional_fewer_params"] == NOT_ENOUGH       # one size per model
     assert verdicts["prototypes_digits"] == SUPPORTED
-    assert verdicts["prototypes_orthogonal"] == SUPPORTED     # untrained 784-d rows: |cos| ≈ 0.03
+    # untrained 784-d rows: |cos| ≈ 0.03, but their supports overlap, so the seed's premise is not met
+    assert verdicts["prototypes_orthogonal"] == PREMISE_NOT_MET
     assert verdicts["inversion_sign_inverted"] == SUPPORTED   # CI of 0.95, 0.96, 0.97 above 0.9
     assert verdicts["inversion_pixel_inverted"] == CONTRADICTED
     assert verdicts["yat_bound"] == CONTRADICTED              # the max is ‖w‖⁴/ε + ‖w‖²

@@ -56,11 +56,12 @@ def test_presets_expand_to_their_documented_sizes() -> None:
     assert all(s.trainer.progress is False for s in default.specs)
     assert len(build_grid("param_budget", []).specs) == 125
     paper = build_grid("paper", [])
-    assert len(paper.specs) == 75  # (yat, square, distance, yat with ε learned, linear) × 3 preprocessings × 5 seeds
+    # (yat, square, distance, yat with ε learned, yat without bias, linear) × 3 preprocessings × 5 seeds
+    assert len(paper.specs) == 90
     assert {(s.trainer.epochs, s.trainer.lr, s.trainer.batch_size) for s in paper.specs} == {(80, 0.001, 64)}
     assert {s.dataset.preprocess for s in paper.specs} == {"none", "center", "standardize"}
     assert {s.model.kernel for s in paper.specs if s.model.name == "yat"} == {"yat", "square", "distance"}
-    assert len(build_grid("xor", []).specs) == 1600  # 8 models × 2 encodings × 100 seeds
+    assert len(build_grid("xor", []).specs) == 1800  # 9 models × 2 encodings × 100 seeds
     assert {s.model.readout for s in paper.specs if s.model.name == "yat"} == {"none"}
     pinn, tuned = build_grid("pinn", []), build_grid("pinn_tuned", [])
     assert len(pinn.specs) == 200 and len(tuned.specs) == 40  # 4 problems × 2 sizes × 5 seeds × (5 models | yat)
@@ -145,11 +146,13 @@ def test_matched_models_are_within_five_percent_of_their_budget(preset: str) -> 
 def test_paper_preset_models_match_each_other() -> None:
     # The preset is the one place its sizes are stated: read them there (one per model and kernel).
     specs = build_grid("paper", ["seed=0", "dataset.preprocess=none", "dataset.source=bundled"]).specs
-    counts = {(s.model.name, getattr(s.model, "kernel", ""), getattr(s.model, "epsilon", "")): spec_param_count(s)
-              for s in specs}
-    assert len(counts) == 5 and counts[("yat", "yat", 1e-5)] - counts[("linear", "", "")] == 1  # α: 7851 beside 7850
-    assert counts[("yat", "yat", "learnable")] - counts[("yat", "yat", 1e-5)] == 1  # one learned ε
-    assert len({n for (_, _, eps), n in counts.items() if eps != "learnable"}) == 2  # ablation kernels: ⵟ's size
+    counts = {(s.model.name, getattr(s.model, "kernel", ""), getattr(s.model, "epsilon", ""),
+               getattr(s.model, "bias", "")): spec_param_count(s) for s in specs}
+    yat = counts[("yat", "yat", 1e-5, "inside")]
+    assert len(counts) == 6 and yat - counts[("linear", "", "", "")] == 1  # α: 7851 beside 7850
+    assert counts[("yat", "yat", "learnable", "inside")] - yat == 1  # one learned ε
+    assert yat - counts[("yat", "yat", 1e-5, "none")] == 10  # the seeds' formula: no bias per prototype
+    assert len({n for (_, _, eps, bias), n in counts.items() if eps != "learnable" and bias != "none"}) == 2
 
 
 def test_the_dry_run_shows_each_configurations_parameter_count(tmp_path: Path) -> None:

@@ -195,7 +195,7 @@ def tiny_report(tiny_results: Path, tmp_path_factory: pytest.TempPathFactory):
 def test_tuned_and_variant_rows_are_shown_labelled_and_kept_out_of_the_tally(tiny_report) -> None:
     claims = tiny_report.claims
     variants = [c for c in claims if c.kind == "variant"]
-    assert {c.key for c in variants} >= {"yat_zero_set_nmn_bias", "far_field_decay_nmn_bias"}
+    assert "yat_zero_set_nmn_bias" in {c.key for c in variants}
     assert all(not c.counts_in_tally for c in variants)
     counts = verdict_counts(claims)
     assert sum(counts.values()) == sum(c.counts_in_tally for c in claims) == len(claims) - len(variants)

@@ -9,7 +9,9 @@ same config and seed) and once for the trained one:
 
     grad_norm_init_1 … grad_norm_init_L,  grad_norm_final_1 … grad_norm_final_L
 
-Only scalars go into the record, so a run of depth L adds 2·L columns.
+Only scalars go into the record, so a run of depth L adds 2·L columns. The model is measured as it
+trains (training mode: a batch norm uses the batch's statistics); its buffers (a batch norm's running
+statistics) are put back afterwards, so measuring never changes the model that is saved and scored.
 """
 
 from __future__ import annotations
@@ -31,10 +33,16 @@ def layer_gradient_norms(model: nn.Module, splits) -> list[float]:
     target = loss_target(splits.y_train[:SAMPLES].to(device), splits)
     matrices = [p for p in model.parameters() if p.dim() == 2 and p.requires_grad]
     model.zero_grad(set_to_none=True)
-    loss = loss_function(splits)(model(x), target)
-    if not torch.isfinite(loss):
-        return [math.nan] * len(matrices)
-    grads = torch.autograd.grad(loss, matrices, allow_unused=True)
+    buffers = {name: value.clone() for name, value in model.named_buffers()}
+    try:
+        loss = loss_function(splits)(model(x), target)
+        if not torch.isfinite(loss):
+            return [math.nan] * len(matrices)
+        grads = torch.autograd.grad(loss, matrices, allow_unused=True)
+    finally:  # after the backward, which reads the statistics the forward saw
+        with torch.no_grad():
+            for name, value in model.named_buffers():
+                value.copy_(buffers[name])
     return [float(g.norm()) if g is not None else 0.0 for g in grads]
 
 

@@ -86,9 +86,12 @@ ELEMENTWISE = ("adam", "adamw", "sgd")  # optimizers whose step treats every par
 SEED_BATCHING = ("auto", "off")
 # A run is "small" when parameters × batch size (≈ multiply-adds of one forward step) is at most this:
 # a step is then dominated by per-operation overhead, so it trains stacked (and in a group when a sweep
-# has its seeds) on one thread. 2^21 takes in the ≈17k-parameter MNIST models of the default preset
-# at batch 64; XOR and the compositional toy are far below.
-SMALL_WORK = 2**21
+# has its seeds) on one thread. 2^24 takes in the ≈17k-parameter MNIST models of the default preset
+# at batch 64 and the deep narrow stacks of the claims preset (32 layers of width 64: ≈180k parameters
+# at batch 64, 2^23.5), whose steps are hundreds of small operations: an 8 × 64 Yat stack measured
+# 124 ms a step on two intra-op threads with the other core busy, 2.0 ms on one (torch 2.15, MNIST batch 64).
+# XOR and the compositional toy are far below.
+SMALL_WORK = 2**24
 
 
 # Adam's first step is lr / (1 − β₁) = 10 × lr, held by torch as a float32 scalar (at most 3.4e38): a larger

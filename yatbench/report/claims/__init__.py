@@ -180,11 +180,12 @@ def finish(claim: Claim, row: Row, table: RunTable, halves: Halves | None) -> No
     """Add convergence, budget robustness and kind to a decided row, and the command that supplies what it lacks."""
     runs = table.runs
     used = runs[runs["run_id"].isin(claim.run_ids)] if claim.run_ids and not runs.empty else runs.iloc[0:0]
-    if not claim.kind:
-        claim.kind = "analytic" if not claim.run_ids and "formula" in claim.runs.lower() else "seed"
+    if claim.kind in ("tuned", "variant"):  # shown, labelled, never a verdict on the seeds' claims
+        claim.counts_in_tally = False
     claim.convergence, cut = convergence(used)
     claim.budget_robust, claim.budget_note = budget_robustness(claim, row, halves, used)
-    if claim.convergence == "unconverged" and (claim.verdict in DECIDED or claim.seeds >= MIN_SEEDS):
+    if claim.convergence == "unconverged" and (claim.verdict in DECIDED
+                                               or (claim.verdict == NOT_ENOUGH and claim.seeds >= MIN_SEEDS)):
         epochs = [table.records[r].epochs_run for r in cut["run_id"] if r in table.records]
         claim.command = _raise_budget(claim.command, cut, epochs)
         claim.notes.append(

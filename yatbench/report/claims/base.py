@@ -35,7 +35,10 @@ from yatbench.report.stats import clean, fmt_interval, paired_bootstrap_diff, su
 from yatbench.report.tables import seed_range
 
 SUPPORTED, CONTRADICTED, NOT_ENOUGH = "supported", "contradicted", "not enough data"
-UNCONVERGED, PREMISE_NOT_MET = "unconverged", "premise not met"
+UNCONVERGED = "unconverged"
+# A claim stated under a condition ("when two prototypes develop disjoint support regions, …") whose
+# condition the runs do not meet: the measurement of the premise is the evidence, the claim is not decided.
+PREMISE_NOT_MET = "premise not met"
 DECIDED = (SUPPORTED, CONTRADICTED)
 # How compare_means' interval is named in a decision rule: which of the two it is depends on the runs.
 DIFFERENCE_CI = ("95% interval (a paired bootstrap over seeds and test examples where the runs recorded per-example "
@@ -86,18 +89,14 @@ class Claim:
     setting: str = ""  # which configuration(s) this row is about, when a folder holds several
     config: str = ""  # their seedless keys, joined by " vs "
     thresholds: str = ""  # the verdict at neighbouring thresholds
-    kind: str = ""  # one of KINDS; "" lets all_claims decide ("analytic" without runs, else "seed")
-    earned_by: str = ""  # which part of ⵟ earns the result, when the family measured it
-    run_ids: list[str] = field(default_factory=list)  # every run this row used (about / uses)
-    arms: list[list[str]] = field(default_factory=list)  # the same, one list per configuration compared
+    kind: str = "seed"  # seed | tuned | variant (nmn's bias inside ⵟ, not the seed's formula) | analytic (no runs)
+    counts_in_tally: bool = True  # False for tuned and variant rows: shown, but not a verdict on the seeds' claims
+    earned_by: str = ""  # which part of ⵟ earns the result ("the square (w·x+b)²", "ⵟ as a whole", …)
+    run_ids: list[str] = field(default_factory=list)  # the runs this row used (about / uses, or set by the family)
+    arms: list[list[str]] = field(default_factory=list)  # the runs of each configuration compared (about / uses)
     convergence: str = "n/a"  # converged | unconverged | not recorded | n/a — set by all_claims
     budget_robust: str = "n/a"  # yes | no | n/a — set by all_claims
     budget_note: str = ""  # the verdict at half the budget, or why it is n/a
-
-    @property
-    def counts_in_tally(self) -> bool:
-        """Whether the row counts in the tally of the seeds' claims (tuned and nmn-variant rows do not)."""
-        return self.kind not in ("tuned", "variant")
 
     def about(self, frames: list[pd.DataFrame], label: str = "") -> Claim:
         """Record which configurations this row decides (their seedless keys and a label) and their runs."""

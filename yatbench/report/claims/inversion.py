@@ -1,9 +1,13 @@
 """Inversion claims: does a model trained on clean digits read inverted ones?
 
 - −x (sign inversion of the model's input) is the seed's test (seeds/002 writes ⵟ(w, −x)).
-- w → −w is the same test by construction: ⵟ(−w, x) = ⵟ(w, −x) (the bias sits inside the square
-  with the same sign in both), and for the linear classifier (−W)x = W(−x). It is reported once,
-  as a check inside the −x claim, not as a second piece of evidence.
+- The seed's formula has no bias: ⵟ(w, −x) = (−w·x)²/(‖w + x‖² + ε), so the numerator is even in x
+  and only the distance changes. The main row is that formula (``model.bias=none``); nmn's default
+  bias inside the square, (w·x + b)², is odd-breaking on its own (b ≠ 0 makes the numerator change
+  under −x), so its rows are a variant (``kind="variant"``), shown and kept out of the tally.
+- w → −w is the same test by construction: ⵟ(−w, x) = ⵟ(w, −x) (with a bias it sits inside the
+  square with the same sign in both), and for the linear classifier (−W)x = W(−x). It is reported
+  once, as a check inside the −x claim, not as a second piece of evidence.
 - 1 − x (negative images) is yatbench's own test, labelled so.
 """
 
@@ -13,6 +17,7 @@ import pandas as pd
 
 from yatbench.report.claims.base import (
     OWN,
+    SUPPORTED,
     SWEEP,
     Claim,
     Quote,
@@ -43,19 +48,31 @@ def identical_check(frame: pd.DataFrame) -> str:
     return f"w → −w gave exactly the −x accuracy in {same} of {int(both.sum())} runs (identical by construction)"
 
 
+def bias_mode(frame: pd.DataFrame) -> str:
+    """The Yat configuration's ``model.bias`` (runs that predate the option had nmn's default, inside)."""
+    values = col(frame, "model.bias").dropna() if "model.bias" in frame.columns else pd.Series(dtype=object)
+    return str(values.iloc[0]) if len(values) else "inside"
+
+
 def inversion_robust(ctx: Context, key: str) -> list[Claim]:
     seed_test = key == "sign_inverted"
     name = "−x, sign inversion of the model's input" if seed_test else "1 − x, negative images"
 
-    def new() -> Claim:
+    def new(bias: str = "none") -> Claim:
+        seed_formula = bias == "none"
+        formula = ("the seed's bias-free formula (w·x)²/(‖w − x‖² + ε), model.bias=none" if seed_formula else
+                   f"nmn's variant with the bias {bias} (model.bias={bias}), not the seed's formula")
         return Claim(
-            f"inversion_{key}",
-            f"Yat neurons are robust to inverted inputs ({name}): inverted inputs get (nearly) the same response.",
-            "seeds/002" if seed_test else f"{OWN}; the seed's sentence is about −x",
-            f"retention = accuracy on {name} / clean accuracy, of a Yat configuration (kernel yat) trained on clean "
-            "digits, over seeds; the linear classifier trained alike for contrast.",
+            f"inversion_{key}",  # one key, a row per configuration: kind tells the seed's formula from nmn's
+            f"Yat neurons are robust to inverted inputs ({name}): inverted inputs get (nearly) the same response"
+            + ("." if seed_formula else f" — variant: {formula}."),
+            ("seeds/002" if seed_test else f"{OWN}; the seed's sentence is about −x")
+            + ("" if seed_formula else " (the bias is nmn's, not the seed's)"),
+            f"retention = accuracy on {name} / clean accuracy, of a Yat configuration (kernel yat, {formula}) trained "
+            "on clean digits, over seeds; the linear classifier trained alike for contrast.",
             RULE, quotes=(SEED_QUOTE,), command=SWEEP["paper"],
-            short=f"Yat is robust to {name.split(',')[0]} inversion")
+            short=f"Yat is robust to {name.split(',')[0]} inversion" + ("" if seed_formula else f" (nmn bias {bias})"),
+            kind="seed" if seed_formula else "variant", counts_in_tally=seed_formula, earned_by="n/a")
     runs = ctx.table.runs
     metric = f"retention_{key}"
     claims = []
@@ -63,11 +80,13 @@ def inversion_robust(ctx: Context, key: str) -> list[Claim]:
         if col(yat, metric).isna().all():
             continue
         linear = next(iter(ctx.partner(yat, "linear")), runs.iloc[0:0])
-        claim = new().about([yat, linear])
+        claim = new(bias_mode(yat)).about([yat, linear])
         claim.runs = f"{runs_text(yat, 'yat')}; {runs_text(linear, 'linear')}"
         values = col(ok(yat), metric).tolist()
         threshold(claim, values, ROBUST_RETENTION, RETENTION_NEIGHBOURS, above=True, name="yat retention",
                   bounded=NONNEGATIVE)
+        if claim.kind == "seed":  # without a bias the numerator is even in x: only the distance term can cost
+            claim.earned_by = "the square (w·x)², even in x" if claim.verdict == SUPPORTED else "n/a"
         lin_values = col(ok(linear), metric).tolist()
         lin = summarize(lin_values, bounded=NONNEGATIVE)
         if lin.n:
@@ -83,6 +102,13 @@ def inversion_robust(ctx: Context, key: str) -> list[Claim]:
                 s = summarize(col(ok(controls[kernel]), metric), bounded=NONNEGATIVE)
                 claim.notes.append(f"kernel {kernel} trained alike: retention {s.fmt(3)} (n = {s.n})")
         claims.append(claim)
+    if claims and not any(c.kind == "seed" for c in claims):
+        # Only nmn's biased variant was run: the seed's own formula still gets its row, asking for its runs.
+        main = new()
+        main.evidence = (f"no runs of the seed's bias-free formula (model.bias=none) evaluated under inversion; "
+                         f"the rows below are nmn's biased variant — `{SWEEP['paper']}` runs both")
+        claims.insert(0, main)
+    claims.sort(key=lambda c: c.kind != "seed")  # the seed's formula first, variants after (stable)
     return or_missing(claims, new, "no Yat runs evaluated under inversion (dataset=inversion)")
 
 

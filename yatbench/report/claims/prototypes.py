@@ -17,11 +17,13 @@ from yatbench.report.claims.base import (
     MIN_SEEDS,
     NOT_ENOUGH,
     OWN,
+    PREMISE_NOT_MET,
     SUPPORTED,
     SWEEP,
     Claim,
     Quote,
     ablation_text,
+    at_thresholds,
     compare_means,
     ok,
     or_missing,
@@ -131,31 +133,63 @@ def prototypes_look_like_digits(ctx: Context) -> list[Claim]:
     return _per_arm(ctx, new, decide, ("prototype_class_abs_corr", "|corr|"))
 
 
+DISJOINT_OVERLAP = 0.1  # the premise 'disjoint supports': mean support overlap below this
+OVERLAP_NEIGHBOURS = (0.05, 0.2)
+
+
+def orthogonality_verdict(claim: Claim, geometry: dict[int, dict[str, float]]) -> None:
+    """Decide 'prototypes with disjoint supports become orthogonal' from per-seed geometry (``prototype_geometry``):
+    first the premise (is the support overlap below ``DISJOINT_OVERLAP``?), then — only where it holds — the |cos|."""
+    overlaps = [g["support_overlap"] for g in geometry.values()]
+    premise = summarize(overlaps, bounded=True)
+    premise_text = (f"premise — support overlap {premise.fmt(3)} (mean ± std, n = {premise.n}; 95% CI "
+                    f"{premise.fmt_ci(3)}; 0 = disjoint supports, threshold {DISJOINT_OVERLAP:g})")
+    if premise.n >= MIN_SEEDS and premise.lo >= DISJOINT_OVERLAP:
+        # The seed's sentence is conditional; its condition does not hold here, so the |cos| says nothing about it.
+        abs_cos = summarize([g["abs_cos"] for g in geometry.values()], bounded=True)
+        claim.verdict = PREMISE_NOT_MET
+        claim.seeds = premise.n
+        claim.headline = f"support overlap {premise.mean:.2f}, 95% CI {premise.fmt_ci(2)}: supports are not disjoint"
+        claim.evidence = (f"{premise_text}: the supports overlap, so the seed's condition 'disjoint support regions' "
+                          f"is not met and the claim is not decided; for the record, yat mean |cos| = {abs_cos.fmt(3)}")
+        claim.thresholds = "premise at overlap " + at_thresholds(premise.lo, premise.hi, tuple(sorted(
+            {DISJOINT_OVERLAP, *OVERLAP_NEIGHBOURS})), above=False).replace(SUPPORTED, "met").replace(
+            CONTRADICTED, "not met")
+        return
+    threshold(claim, [g["abs_cos"] for g in geometry.values()], ORTHOGONAL_COS, COS_NEIGHBOURS, above=False,
+              name="yat mean |cos|", bounded=True)
+    if premise.n >= MIN_SEEDS and premise.hi < DISJOINT_OVERLAP:
+        claim.evidence += f"; {premise_text}: met"
+    else:  # the premise is undetermined: so is the claim
+        claim.verdict = NOT_ENOUGH
+        claim.evidence += f"; {premise_text}: whether the supports are disjoint is not determined"
+
+
 def prototypes_orthogonal(ctx: Context) -> list[Claim]:
     def new() -> Claim:
         return Claim(
             "prototypes_orthogonal",
             "Competing Yat prototypes with disjoint support regions become (near-)orthogonal.", "seeds/000",
-            f"{PROTOTYPE_CLASSIFIER}: mean |cos| over the pairs of its trained prototypes (model.pt), per seed; "
-            "beside it the seed's premise, the support overlap of the prototypes (per prototype, the fewest pixels "
-            "holding 90% of its Σw²; overlap of a pair = |S_i ∩ S_j| / min(|S_i|, |S_j|), 0 = disjoint), and for "
-            "context the same |cos| at initialisation and for the linear classifier's rows.",
-            f"Supported if the 95% CI (t, truncated to [0, 1]) of the mean |cos| lies below {ORTHOGONAL_COS}; "
-            f"contradicted if it lies at or above. {ORTHOGONAL_COS} is yatbench's choice (pairwise angles above "
-            "~84°; the seed gives no number): the verdicts at 0.05 and 0.2 are shown beside it.",
+            f"{PROTOTYPE_CLASSIFIER}: first the seed's premise, the support overlap of the trained prototypes "
+            "(model.pt; per prototype, the fewest pixels holding 90% of its Σw²; overlap of a pair = "
+            "|S_i ∩ S_j| / min(|S_i|, |S_j|), mean over pairs, per seed; 0 = disjoint); then the mean |cos| over the "
+            "pairs of prototypes, per seed; for context the same |cos| at initialisation and for the linear "
+            "classifier's rows.",
+            f"The premise holds if the 95% CI (t, truncated to [0, 1]) of the mean support overlap lies below "
+            f"{DISJOINT_OVERLAP:g} (yatbench's reading of 'disjoint'); if it lies at or above, the verdict is "
+            f"'{PREMISE_NOT_MET}' with the measured overlap. Where it holds: supported if the 95% CI of the mean |cos| "
+            f"lies below {ORTHOGONAL_COS}; contradicted if it lies at or above. {ORTHOGONAL_COS} is yatbench's choice "
+            "(pairwise angles above ~84°; the seed gives no number): the verdicts at 0.05 and 0.2 are shown beside it.",
             quotes=(Quote("000", "When two prototypes develop disjoint support regions, they become orthogonal:"),),
             command=SWEEP["paper"], short="Yat prototypes become near-orthogonal")
 
     def decide(claim: Claim, yat: pd.DataFrame, linear: pd.DataFrame) -> None:
         geometry = prototype_geometry(ctx, ok(yat))
-        threshold(claim, [g["abs_cos"] for g in geometry.values()], ORTHOGONAL_COS, COS_NEIGHBOURS, above=False,
-                  name="yat mean |cos|", bounded=True)
+        orthogonality_verdict(claim, geometry)
         if geometry:
-            overlap = summarize([g["support_overlap"] for g in geometry.values()], bounded=True)
             start = summarize([g["init_abs_cos"] for g in geometry.values()], bounded=True)
             lin = summarize([g["abs_cos"] for g in prototype_geometry(ctx, ok(linear)).values()], bounded=True)
-            claim.evidence += (f"; premise — support overlap {overlap.fmt(3)} (0 = disjoint supports); "
-                               f"|cos| at initialisation {start.fmt(3)}; linear classifier {lin.fmt(3)}")
+            claim.notes.append(f"|cos| at initialisation {start.fmt(3)}; linear classifier {lin.fmt(3)}")
     return _per_arm(ctx, new, decide, None)
 
 

@@ -51,7 +51,7 @@ def xor_sum_product(ctx: Context, encoding: str) -> list[Claim]:
             "points correctly, with its Wilson 95% interval; the same linear model on raw inputs beside it.",
             f"Supported if the Wilson lower bound ≥ {SOLVE_RATE} (a linear problem with a convex loss: yatbench "
             f"expects nearly every seed to solve it); contradicted if the upper bound < {SOLVE_RATE}. At least "
-            f"{MIN_SEEDS} seeds.", quotes=(QUOTE,), command=SWEEP["xor"],
+            f"{MIN_SEEDS} seeds.", quotes=(QUOTE,), command=SWEEP["xor"], earned_by="n/a",
             short=f"XOR is linear in (u + v, u·v) ({ENCODINGS[encoding]})")
     frames = ctx.matching("xor", "linear", **{"dataset.features": "sum_product", "dataset.encoding": encoding,
                                               "dataset.noise": "0"})

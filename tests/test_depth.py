@@ -125,7 +125,10 @@ def test_the_depth_claim_on_shrunk_mnist_runs(spec_for, tmp_path: Path) -> None:
     depth = [c for c in report.claims if c.key == "deep_no_norm"]
     assert [c.setting for c in depth] == ["depth 1 × 4 vs relu+batchnorm", "depth 2 × 4 vs relu+batchnorm"]
     for claim in depth:
-        assert claim.seeds == 3 and claim.verdict in (SUPPORTED, CONTRADICTED, NOT_ENOUGH)
+        # 2-epoch runs are cut off by their budget: the verdict is then not read (unconverged, issue 21)
+        assert claim.seeds == 3 and claim.verdict in (SUPPORTED, CONTRADICTED, NOT_ENOUGH, "unconverged")
+        assert claim.convergence in ("converged", "unconverged")
+        assert (claim.verdict == "unconverged") == (claim.convergence == "unconverged")
         assert "yat − relu+batchnorm" in claim.headline and claim.thresholds.count("margin") == 3
         notes = " ".join(claim.notes)
         assert "relu without normalisation: test accuracy" in notes and "chance ln 10" in notes

@@ -146,7 +146,9 @@ def test_inversion_leads_with_the_seed_formula_and_trained_prototypes_miss_the_p
     report = build_report(results, tmp_path / "r2", figures_wanted=NO_FIGURES)
     inversion = [c for c in report.claims if c.key.startswith("inversion_sign_inverted")]
     assert [c.kind for c in inversion] == ["seed", "variant"]
-    assert inversion[0].verdict in DECIDED and inversion[0].seeds == 5 and inversion[0].counts_in_tally
+    # 2-epoch runs are cut off by their budget, so the verdict is not read (issue 21); the one reached is in a note
+    assert inversion[0].verdict == "unconverged" and inversion[0].seeds == 5 and inversion[0].counts_in_tally
+    assert any(re.search("the verdict at the budget run was “(supported|contradicted)”", n) for n in inversion[0].notes)
     assert "bias=none" in inversion[0].setting and "model.bias=none" in inversion[0].measurement
 
 
@@ -238,11 +240,15 @@ def test_sum_product_features_make_xor_linear_and_bad_values_are_refused() -> No
 def test_the_xor_claim_on_linear_runs(spec_for, tmp_path: Path) -> None:
     for seed in range(3):
         for features in ("sum_product", "raw"):
-            execute(spec_for("xor", "linear", f"dataset.features={features}", f"seed={seed}", "trainer.epochs=300"))
+            # A loss floor and a short patience let every seed stop by the convergence rule (a verdict is not
+            # read from runs cut off by their budget), raw features on their plateau, sum_product once fitted.
+            execute(spec_for("xor", "linear", f"dataset.features={features}", f"seed={seed}", "trainer.epochs=3000",
+                             "trainer.patience=50", "trainer.loss_floor=0.05"))
     (claim,) = rows(build_report(tmp_path / "results"), "xor_sum_product_pm1")
     assert claim.runs.startswith("linear (sum_product): 3 runs") and "solved 3 / 3" in claim.evidence
     assert "on raw (u, v) solved 0 / 3" in claim.evidence
     # 3 / 3 seeds: Wilson [0.44, 1], not enough to decide at any of the thresholds
+    assert claim.convergence == "converged"
     assert claim.verdict == NOT_ENOUGH and claim.thresholds.startswith("0.5: not enough data")
     assert claim.command == "yatbench sweep xor seed='range(12)'"
 

@@ -209,6 +209,9 @@ def report(
     compare: Annotated[tuple[Path, Path] | None, typer.Option("--compare", help="Two results folders A B side by "
                        "side: configurations matched by seedless key, B − A with 95% intervals",
                        show_default=False)] = None,
+    findings: Annotated[Path | None, typer.Option("--findings", help="Also put the claims' table between the "
+                        "<!-- findings:start --> and <!-- findings:end --> lines of this Markdown file (the "
+                        "README), replacing what was there; the rest of the file is kept", show_default=False)] = None,
 ) -> None:
     """Read every run under results/ and write tables, figures and an index page to results/report/.
 
@@ -224,10 +227,18 @@ def report(
       yatbench report --where 'model!=linear' --where 'test_accuracy>=0.9' --where tags=baseline
 
       yatbench report --compare results_v1 results_v2
+
+      yatbench report --findings README.md
     """
     from yatbench.report.subset import parse_where
 
     conditions = parse_where(where or [])
+    if findings is not None:
+        if compare:
+            raise UserError("--findings takes the claims of one results folder; it cannot be used with --compare")
+        from yatbench.report.findings import check_findings_file
+
+        check_findings_file(findings)  # a wrong file fails before the report is built
     for folder in compare or (results_dir,):
         if not folder.is_dir():
             raise UserError(f"results directory {folder} does not exist; run `yatbench sweep default` first "
@@ -248,6 +259,15 @@ def report(
     with progress_line("reading run folders") as say:
         built = build_report(results_dir, out, conditions, step=say)
     print_report(built)
+    if findings is not None:
+        from rich.console import Console
+
+        from yatbench.report.findings import findings_markdown, replace_findings
+        from yatbench.report.subset import where_text
+
+        subset = f"only the runs with {where_text(conditions)}" if conditions else ""
+        replace_findings(findings, findings_markdown(built.claims, built.table.runs, results_dir, subset))
+        Console().print(f"findings: the claims' table written between the markers of {findings}", highlight=False)
 
 
 def default_compare_out(a: Path, b: Path) -> Path:

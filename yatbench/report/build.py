@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from yatbench.report.claims import NOT_ENOUGH, Claim, all_claims, claims_frame, verdict_counts
+from yatbench.report.claims import CONTRADICTED, NOT_ENOUGH, SUPPORTED, Claim, all_claims, claims_frame, verdict_counts
 from yatbench.report.context import Context
 from yatbench.report.figures import Figure, all_figures
 from yatbench.report.guard import ERRORS_FILE, Failure, attempt, write_errors
@@ -198,6 +198,26 @@ def _drawn_configurations(ctx: Context) -> list[str]:
     return lines
 
 
+OVERVIEW_TEXT = (
+    "Each claim from the seed texts that these runs (or the formula) can test; the full measurement, decision "
+    "rule and numbers are in the Claims section at the end. **Convergence**: whether every run a row used "
+    "stopped by the early-stopping rule on its validation split (converged), or was cut off by its maximum "
+    "budget while still improving (unconverged — then the verdict is not read: the row says *unconverged* and "
+    "the override that gets there); *not recorded* for runs made before early stopping. **Budget-robust**: the "
+    "same verdict when every claim is decided again on the runs as they stood at half the budget each used "
+    "(their best validation evaluation up to half their epochs); n/a for the formula and for measures taken "
+    "only at the end of training. Tuned rows and rows about nmn's variant of the formula are shown, labelled, "
+    "and not counted in the tally above.")
+
+
+def tally_text(counts: dict[str, int], claims: list[Claim]) -> str:
+    """``3 supported, 2 contradicted, 4 without enough data, …`` and the rows left out of the tally."""
+    words = {NOT_ENOUGH: "without enough data"}
+    parts = [f"{n} {words.get(v, v)}" for v, n in counts.items() if n or v in (SUPPORTED, CONTRADICTED, NOT_ENOUGH)]
+    left_out = sum(not c.counts_in_tally for c in claims)
+    return ", ".join(parts) + (f" ({left_out} tuned or nmn-variant row(s) shown but not counted)" if left_out else "")
+
+
 def page_blocks(ctx: Context, tables: list[Table], figures: list[Figure], claims: list[Claim],
                 missing: list[str], sweeps: list[SweepPoints] | None = None,
                 provenance: pd.DataFrame | None = None) -> list[Block]:
@@ -215,9 +235,11 @@ def page_blocks(ctx: Context, tables: list[Table], figures: list[Figure], claims
     n_runs = len(runs)
     datasets = ", ".join(dict.fromkeys(runs["dataset"])) if n_runs else "none"
     blocks.append(para(f"Results folder `{table.results_dir}`: **{n_runs} runs** ({datasets}). "
-                       f"Claims tested: {counts['supported']} supported, {counts['contradicted']} contradicted, "
-                       f"{counts[NOT_ENOUGH]} without enough data. Every number below names its runs and seeds; "
+                       f"Claims tested: {tally_text(counts, claims)}. Every number below names its runs and seeds; "
                        "all runs with their config columns are in [runs.csv](runs.csv)."))
+    blocks.append(heading("Verdicts at a glance"))
+    blocks.append(para(OVERVIEW_TEXT))
+    blocks.append(Block("frame", verdict_table(claims)))
     if ctx.failures:
         blocks.append(heading("What could not be made"))
         blocks.append(para(f"{len(ctx.failures)} part(s) of this report failed and are left out; everything else "
@@ -225,10 +247,6 @@ def page_blocks(ctx: Context, tables: list[Table], figures: list[Figure], claims
                            "include it when reporting the problem."))
         blocks.append(bullets([f"`{f.kind} {f.name}`: {f.error}" + (f" (`{f.where}`)" if f.where else "")
                                for f in ctx.failures]))
-    blocks.append(heading("Verdicts at a glance"))
-    blocks.append(para("Each claim from the seed texts that these runs (or the formula) can test; the full "
-                       "measurement, decision rule and numbers are in the Claims section at the end."))
-    blocks.append(Block("frame", verdict_table(claims)))
     if missing or table.broken:
         blocks.append(heading("What is missing"))
         if missing:
@@ -316,7 +334,10 @@ def page_blocks(ctx: Context, tables: list[Table], figures: list[Figure], claims
     blocks.append(para("Verdicts are decided by the stated numerical rule on 95% intervals, never by wording: "
                        "**supported** when the interval lies on the claimed side, **contradicted** when it lies on "
                        "the other side, **not enough data** when runs are missing, fewer than 3 seeds exist, or the "
-                       "interval straddles the threshold. Claims about the formula itself are checked in float64."))
+                       "interval straddles the threshold; **unconverged** when a run it used was cut off by its "
+                       "maximum budget while still improving (the verdict at that budget is in the card's note); "
+                       "**premise not met** when the seed's premise does not hold in these runs (measured in the "
+                       "result). Claims about the formula itself are checked in float64."))
     for index, claim in enumerate(claims):
         keys = [k for k in claim.config.split(" vs ") if k]
         blocks.append(Block("claim", claim, anchor=claim_anchor(index), extra=run_links(runs, keys)))

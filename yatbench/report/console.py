@@ -10,15 +10,34 @@ from rich.markup import escape
 
 from yatbench.narrow import Col, fit_table
 from yatbench.report.build import Report
-from yatbench.report.claims import CONTRADICTED, NOT_ENOUGH, SUPPORTED
-from yatbench.report.claims.base import PREMISE_NOT_MET
+from yatbench.report.claims import CONTRADICTED, NOT_ENOUGH, PREMISE_NOT_MET, SUPPORTED, UNCONVERGED, Claim
 from yatbench.report.compare import Comparison
 from yatbench.report.guard import ERRORS_FILE
-from yatbench.report.page import claim_name
+from yatbench.report.page import OVERVIEW, overview_frame
 from yatbench.report.subset import where_text
 
 VERDICT_MARKUP = {SUPPORTED: "[bold green]✔ supported[/]", CONTRADICTED: "[bold red]✘ contradicted[/]",
-                  NOT_ENOUGH: "[dim]? not enough data[/]", PREMISE_NOT_MET: "[yellow]∅ premise not met[/]"}
+                  NOT_ENOUGH: "[dim]? not enough data[/]", UNCONVERGED: "[bold yellow]⧗ unconverged[/]",
+                  PREMISE_NOT_MET: "[dim]∅ premise not met[/]"}
+# The page's opening table: verdict and claim always, the others while the terminal is wide enough.
+OVERVIEW_COLUMNS = {"verdict": Col("verdict"), "claim": Col("claim", "text"),
+                    "convergence": Col("convergence", "extra"), "budget-robust": Col("budget-robust", "extra"),
+                    "which part of ⵟ earns it": Col("earned by", "extra"),
+                    "what was measured": Col("what was measured", "extra"),
+                    "seed's words": Col("seed's words", "extra", style="dim")}
+
+
+def claims_table(claims: list[Claim], width: int):
+    """The page's opening table for the terminal (columns in the page's order, as many as fit)."""
+    frame = overview_frame(claims)
+    names = [name for name in OVERVIEW if name in OVERVIEW_COLUMNS]
+    order = ["verdict", "claim", *(n for n in names if n not in ("verdict", "claim"))]
+    rows = []
+    for claim, (_, row) in zip(claims, frame.iterrows(), strict=True):
+        rows.append([VERDICT_MARKUP[claim.verdict] if n == "verdict" else escape(str(row[n])) for n in order])
+    return fit_table([OVERVIEW_COLUMNS[n] for n in order], rows, width,
+                     title="Claims from the seed texts (rules and numbers on the page; all columns in claims.csv)",
+                     header_style="bold")
 
 
 def print_report(report: Report, console: Console | None = None) -> None:
@@ -27,6 +46,8 @@ def print_report(report: Report, console: Console | None = None) -> None:
     if report.where:
         console.print(f"[bold]subset:[/] {where_text(report.where).replace('`', '')} "
                       f"({len(report.table.runs)} runs)")
+    if report.claims:  # the report opens with the claims' table, as the page does
+        console.print(claims_table(report.claims, console.width))
     summary = next((t for t in report.tables if t.name == "summary"), None)
     if summary is not None and not summary.numeric.empty:
         numeric, display = summary.numeric, summary.display
@@ -38,16 +59,11 @@ def print_report(report: Report, console: Console | None = None) -> None:
             title = f"{dataset} — " + ("test MSE, lower is better" if regression else "test accuracy, higher is better")
             table = _fitting_table(console.width, title, display.iloc[rows], numeric, rows, regression)
             console.print(table)
-    rows = []
-    for claim in report.claims:
-        source = claim.source.split(" (")[0]
-        more = claim.command if claim.verdict == NOT_ENOUGH else ""
-        rows.append([VERDICT_MARKUP[claim.verdict], f"{escape(claim_name(claim))} [dim]({escape(source)})[/]",
-                     escape(more)])
-    claims = fit_table([Col("verdict"), Col("claim (source)", "text"), Col("more data from", "text", style="dim")],
-                       rows, console.width, title="Claims from shared/seeds (rules and numbers on the page)",
-                       header_style="bold")
-    console.print(claims)
+    more = [(claim, claim.command) for claim in report.claims if claim.command]
+    if more:
+        console.print("[bold]More data[/] for the claims that lack it:")
+        for claim, command in more:
+            console.print(f"  • {escape(claim.short or claim.key)}: [dim]{escape(command)}[/]", highlight=False)
     if report.missing:
         console.print("[yellow]missing:[/]")
         for line in report.missing:

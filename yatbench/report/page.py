@@ -18,8 +18,15 @@ from typing import Any
 import pandas as pd
 
 from yatbench.report import html as page_html
-from yatbench.report.claims import CONTRADICTED, NOT_ENOUGH, SUPPORTED, UNTESTED, Claim
-from yatbench.report.claims.base import PREMISE_NOT_MET
+from yatbench.report.claims import (
+    CONTRADICTED,
+    NOT_ENOUGH,
+    PREMISE_NOT_MET,
+    SUPPORTED,
+    UNCONVERGED,
+    UNTESTED,
+    Claim,
+)
 from yatbench.report.figures import Figure
 from yatbench.report.latex import latex_to_unicode
 from yatbench.report.runlog import runs_html, runs_markdown
@@ -29,7 +36,10 @@ from yatbench.report.sweepview import SweepPoints, points_table, view_html
 from yatbench.report.tables import Table, to_markdown
 
 VERDICT_STYLE = {SUPPORTED: ("#1a7f37", "✔"), CONTRADICTED: ("#b42318", "✘"), NOT_ENOUGH: ("#6b6b6b", "?"),
-                 PREMISE_NOT_MET: ("#8a6d00", "∅")}
+                 UNCONVERGED: ("#9a6700", "⧗"), PREMISE_NOT_MET: ("#6b6b6b", "∅")}
+OVERVIEW = ("claim", "seed's words", "what was measured", "verdict", "convergence", "budget-robust",
+            "which part of ⵟ earns it")
+KIND_LABEL = {"tuned": "tuned — not counted in the tally", "variant": "nmn's variant — not counted in the tally"}
 
 
 @dataclass
@@ -101,7 +111,11 @@ def _claim_rows(claim: Claim, links: str) -> list[tuple[str, str]]:
     rows = [("Source", claim.source), *(("Seed's words", latex_to_unicode(str(q))) for q in claim.quotes)]
     if claim.setting:
         rows.append(("Configuration", claim.setting))
+    if claim.kind in KIND_LABEL:
+        rows.append(("Kind", KIND_LABEL[claim.kind]))
     rows += [("Measurement", claim.measurement), ("Decision rule", claim.rule), ("Result", claim.evidence),
+             ("Convergence", claim.convergence), ("Budget-robust", f"{claim.budget_robust} — {claim.budget_note}"),
+             ("Which part of ⵟ earns it", earned_text(claim)),
              ("Runs", (claim.runs or "none") + (f" — {links}" if links else ""))]
     if claim.thresholds:
         rows.append(("Verdict at neighbouring thresholds", claim.thresholds))
@@ -176,13 +190,46 @@ def claim_anchor(index: int) -> str:
     return f"claim-{index + 1}"
 
 
+def earned_text(claim: Claim) -> str:
+    """Which part of ⵟ earns the row's result, as its family measured it."""
+    if claim.earned_by:
+        return claim.earned_by
+    return "n/a" if claim.kind == "analytic" or not claim.run_ids else "not measured"
+
+
+def seed_words(claim: Claim) -> str:
+    """The seed's sentences the row tests (verbatim, LaTeX as Unicode), or where the claim comes from."""
+    if claim.quotes:
+        return " · ".join(f"{q.seed}: “{latex_to_unicode(q.words)}”" for q in claim.quotes)
+    return claim.source
+
+
+def overview_frame(claims: list[Claim], link: bool = False) -> pd.DataFrame:
+    """The report's opening table, one line per row: claim | seed's words | what was measured | verdict |
+    convergence | budget-robust | which part of ⵟ earns it (``link``: claims link to their cards, Markdown)."""
+    rows = []
+    for i, c in enumerate(claims):
+        name = claim_name(c) + (f" ({KIND_LABEL[c.kind]})" if c.kind in KIND_LABEL else "")
+        measured = c.headline or _first_clause(c.evidence)
+        rows.append(dict(zip(OVERVIEW, (
+            f"[{_escape_link(name)}](#{claim_anchor(i)})" if link else name, seed_words(c), measured or "—",
+            f"{VERDICT_STYLE[c.verdict][1]} {c.verdict}", c.convergence, c.budget_robust, earned_text(c)),
+            strict=True)))
+    return pd.DataFrame(rows, columns=list(OVERVIEW))
+
+
+def _first_clause(text: str) -> str:
+    """The evidence up to its first "; " — whole clauses only, so that no code span is cut in two."""
+    head = text.split("; ")[0]
+    return head if head.count("`") % 2 == 0 else text
+
+
 def verdict_table(claims: list[Claim]) -> pd.DataFrame:
-    """One line per claim for the top of the page, each linking to its claim card."""
-    return pd.DataFrame([{"verdict": f"{VERDICT_STYLE[c.verdict][1]} {c.verdict}",
-                          "claim": f"[{_escape_link(claim_name(c))}](#{claim_anchor(i)})",
-                          "deciding number": c.headline or "—",
-                          "source": c.source.split(" (")[0],
-                          "more data": f"`{c.command}`" if c.command else ""} for i, c in enumerate(claims)])
+    """The opening table with each claim linking to its card, and the command that adds missing data."""
+    frame = overview_frame(claims, link=True)
+    if any(c.command for c in claims):
+        frame["more data"] = [f"`{c.command}`" if c.command else "" for c in claims]
+    return frame
 
 
 def _escape_link(text: str) -> str:

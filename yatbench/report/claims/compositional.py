@@ -7,6 +7,7 @@ import pandas as pd
 
 from yatbench.report.claims.base import (
     CONTRADICTED,
+    DIFFERENCE_CI,
     MIN_SEEDS,
     NOT_ENOUGH,
     SUPPORTED,
@@ -54,7 +55,7 @@ def compositional_matched(ctx: Context, model: str) -> list[Claim]:
             f"compositional_{model}_vs_relu", statement, source,
             f"Test MSE on the compositional toy of a {model} and a relu configuration trained alike whose parameter "
             "counts are within 5%, over seeds.",
-            f"Supported if the Welch 95% CI of MSE(relu) − MSE({model}) lies above 0; contradicted if below 0; "
+            f"Supported if the {DIFFERENCE_CI} of MSE(relu) − MSE({model}) lies above 0; contradicted if below 0; "
             f"otherwise not enough data. At least {MIN_SEEDS} seeds each.",
             quotes=QUOTES[model], command=SWEEP["default"],
             short=f"{model} beats ReLU on the compositional toy at equal size")
@@ -110,6 +111,7 @@ def compositional_fewer_params(ctx: Context) -> list[Claim]:
         claim.runs = "; ".join(f"{m}: {len(fs)} sizes" for m, fs in frames.items())
         if setting:
             claim.about([fs[0] for fs in frames.values() if fs], label=f"setting {setting}")
+            claim.uses([f for fs in frames.values() for f in fs[1:]])  # every size decides it, not only the first
         if any(len(fs) < 2 for fs in frames.values()):
             claim.evidence = "needs runs at ≥ 2 model sizes for both yat and relu trained alike"
             claims.append(claim)

@@ -84,7 +84,7 @@ CASES: list[tuple[list[str], int, str]] = [
     # budgets: checked before any data is made
     (["run", "xor", "trainer.epochs=1000000000000"], 2, "1,000,000,000,000 optimizer steps, over limits.max_steps"),
     (["run", "xor", "trainer.epochs=1000001"], 2, "trainer.epochs = 1,000,001 optimizer steps, over limits.max_steps"),
-    (["run", "xor", "limits.max_steps=10"], 2, "trainer.epochs = 2,000 optimizer steps, over limits.max_steps=10"),
+    (["run", "xor", "limits.max_steps=10"], 2, "trainer.epochs = 10,000 optimizer steps, over limits.max_steps=10"),
     (["run", "xor", "trainer.epochs=99999999999999999999999"], 2, "trainer.epochs"),
     (["run", "poisson1d", "dataset.lbfgs_steps=1000000000000"], 2, "trainer.epochs + dataset.lbfgs_steps ="),
     (["run", "burgers", "dataset.lbfgs_steps=999999"], 2, "over limits.max_steps"),

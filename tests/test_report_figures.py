@@ -54,7 +54,7 @@ def test_prototype_figure_draws_the_class_means_the_run_saved(mnist_runs, mnist_
     results, specs = mnist_runs
     yat = specs[0]
     record = json.loads((results / yat.run_id / "metrics.json").read_text())
-    assert record["artifacts"] == {"class_means": "class_means.npy"}
+    assert record["artifacts"] == {"class_means": "class_means.npy", "test_outcomes": "test_outcomes.npz"}
     saved = np.load(results / yat.run_id / "class_means.npy")
     splits = yat.dataset.load(yat.seed)  # the run's own (centred) inputs
     x, y = splits.x_train.numpy(), splits.y_train.numpy()

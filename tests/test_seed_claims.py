@@ -321,5 +321,6 @@ def test_the_claims_preset_holds_the_depth_series_and_the_claims_runs() -> None:
                     for d in (1, 2, 4, 8, 16, 32)}  # Yat, its normalised baseline and ReLU without, per depth
     assert {tuple(set(s.model.hidden)) for s in stacks} == {(64,)}
     assert {s.model.readout for s in stacks if s.model.name == "yat"} == {"linear"}
-    trainers = {(s.trainer.epochs, s.trainer.lr, s.trainer.batch_size) for s in specs if s.dataset.name == "mnist"}
-    assert trainers == {(10, 0.001, 64)}  # the same budget for every MNIST model
+    trainers = {(s.trainer.epochs, s.trainer.patience, s.trainer.lr, s.trainer.batch_size)
+                for s in specs if s.dataset.name == "mnist"}
+    assert trainers == {(100, 10, 0.001, 64)}  # the same maximum budget and rule for every MNIST model

@@ -148,7 +148,7 @@ class DataFacts:
                     _text(data, "source"), _text(data, "preprocess", PREPROCESS), shape, sets,
                     bool(data.get("weight_negation", False)), bool(data.get("track_solved", False)),
                     _int(data, "n_train"), _int(data, "n_test"), _int(data, "n_val") if "n_val" in data else 0,
-                    _text(data, "val_kind", VAL_KINDS) if "val_kind" in data else "",
+                    _text(data, "val_kind", VAL_KINDS) if data.get("val_kind", "") != "" else "",
                     _text(data, "metric", tuple(LOWER_IS_BETTER)) if "metric" in data else "")
         if shape is not None and shape[0] * shape[1] != facts.in_features:
             raise ValueError(f"data.image_shape {shape} does not hold in_features = {facts.in_features}")

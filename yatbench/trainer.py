@@ -171,11 +171,12 @@ class TrainResult:
     # (``train_time_s`` is its share) and the backend.
     seed_batch: dict[str, Any] | None = None
     # The convergence rule's outcome (:class:`Stopping`): the epoch whose weights the run ends with, whether it
-    # stopped by the rule in its last phase, why it stopped (patience | max_epochs | diverged), the budget.
+    # stopped by the rule in its last phase, why it stopped (patience | max_epochs | diverged), the budget
+    # (None: not known, for a result made elsewhere than :func:`train`).
     best_epoch: int | None = None
-    converged: bool = False
-    stop_reason: str = "max_epochs"
-    max_epochs: int = 0
+    converged: bool | None = None
+    stop_reason: str | None = None
+    max_epochs: int | None = None
     # Per evaluation, per test example: ``epochs`` (E,) and ``correct`` (E, N) uint8 or ``sq_error`` (E, N)
     # float32; None for a PDE (run.py saves it as the ``test_outcomes`` artifact).
     outcomes: dict[str, np.ndarray] | None = None

@@ -74,11 +74,11 @@ def test_presets_expand_to_their_documented_sizes() -> None:
 
 def test_xor_preset_and_narrowing_seeds_on_the_command_line() -> None:
     grid = build_grid("xor", ["seed=range(20)"])
-    assert len(grid.specs) == 8 * 2 * 20  # yat × 3 kernels, relu × 3 widths, linear on raw and on sum_product inputs
+    assert len(grid.specs) == 9 * 2 * 20  # yat × 3 kernels, relu × 4 widths, linear on raw and on sum_product inputs
     assert {s.seed for s in grid.specs} == set(range(20))
     assert {s.dataset.encoding for s in grid.specs} == {"pm1", "binary"}
     widths = {tuple(s.model.hidden) for s in grid.specs if s.model.name == "relu"}
-    assert widths == {(2,), (4,), (16,)}
+    assert widths == {(1,), (2,), (4,), (16,)}
     assert {tuple(s.model.hidden) for s in grid.specs if s.model.name == "yat"} == {(1,)}
     assert {s.model.kernel for s in grid.specs if s.model.name == "yat"} == {"yat", "square", "distance"}
 
@@ -123,10 +123,10 @@ def test_jobs_keep_seed_groups_together_and_cut_big_ones() -> None:
     specs = build_grid("default", []).specs
     jobs = make_jobs(specs, slots=2)
     assert len(jobs) == 12 and all(len({s.seedless_key for s in job.specs}) == 1 for job in jobs)
-    xor = build_grid("xor", ["seed=range(100)", "dataset.encoding=pm1", "model=relu"]).specs  # 300 runs, 3 groups
+    xor = build_grid("xor", ["seed=range(100)", "dataset.encoding=pm1", "model=relu"]).specs  # 400 runs, 4 groups
     jobs = make_jobs(xor, slots=2)
-    assert sum(len(job.specs) for job in jobs) == 300 and len(jobs) >= 8
-    assert min(len(job.specs) for job in jobs) >= 30  # balanced chunks of about 300 / (4 × 2) runs
+    assert sum(len(job.specs) for job in jobs) == 400 and len(jobs) >= 8
+    assert min(len(job.specs) for job in jobs) >= 40  # balanced chunks of about 400 / (4 × 2) runs
     assert all(len({s.seedless_key for s in job.specs}) == 1 for job in jobs)
 
 

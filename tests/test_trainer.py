@@ -185,10 +185,15 @@ def test_minibatches_and_per_seed_data_on_compositional(spec_for, tmp_path, mode
     ("compositional", "relu", ["trainer.epochs=30"]),
     ("mnist", "relu", ["dataset.source=bundled", "trainer.epochs=1", "model.hidden=[3]"]),
     # PINN losses: each seed's own collocation points, input derivatives of the summed stacked output
+    # (Yat without the L-BFGS phase: its stacked and single-model kernels round differently, and L-BFGS's line
+    # search magnifies that; tests/test_lbfgs.py checks the stacked L-BFGS against solo runs instead)
     ("poisson2d", "yat", ["trainer.epochs=20", "trainer.eval_every=5", "model.hidden=[5,4]", "dataset.n_interior=40",
-                          "dataset.n_boundary=12", "dataset.n_test=9"]),
+                          "dataset.n_boundary=12", "dataset.n_test=9", "dataset.lbfgs_steps=0"]),
+    # tanh through a short L-BFGS phase: over 20 iterations the line search magnifies float32 rounding of the
+    # Adam phase (alone vs stacked) to 2e-4 relative, past the bound; 5 stay within it (no seed coupling: solo
+    # and stacked L-BFGS agree to 1e-12 on identical inputs, tests/test_lbfgs.py)
     ("burgers", "tanh", ["trainer.epochs=20", "trainer.eval_every=5", "model.hidden=[5,4]", "dataset.n_interior=40",
-                         "dataset.n_boundary=12"]),
+                         "dataset.n_boundary=12", "dataset.lbfgs_steps=5"]),
 ])
 def test_seed_results_do_not_depend_on_the_group(spec_for, dataset: str, model: str, overrides: list[str]) -> None:
     spec = spec_for(dataset, model, *overrides)

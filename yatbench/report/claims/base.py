@@ -98,6 +98,10 @@ class Claim:
     budget_robust: str = "n/a"  # yes | no | n/a — set by all_claims
     budget_note: str = ""  # the verdict at half the budget, or why it is n/a
 
+    def __post_init__(self) -> None:
+        if self.kind in ("tuned", "variant"):  # whoever makes the row, it is shown but never tallied
+            self.counts_in_tally = False
+
     def about(self, frames: list[pd.DataFrame], label: str = "") -> Claim:
         """Record which configurations this row decides (their seedless keys and a label) and their runs."""
         present = [f for f in frames if not f.empty]

@@ -19,6 +19,7 @@ import argparse
 import csv
 import math
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -87,17 +88,24 @@ def measure(runs: int, workers: int, scratch: Path) -> Point:
                "--workers", str(workers)]
     seen: dict[int, float] = {}
     started = time.perf_counter()
-    try:
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                                   start_new_session=True)
-        while process.poll() is None:
-            _tree_cpu(process.pid, seen)
-            time.sleep(POLL_S)
-        wall = time.perf_counter() - started
-        if process.returncode != 0:
-            raise UserError(f"the sweep of {runs} runs failed: {(process.stderr.read() or '').strip()[-300:]}")
-    finally:
-        remove_tree(folder)
+    process = None
+    # stderr to a file, not a pipe: a sweep that says more than a pipe holds (≈ 64 KiB) would block on it
+    with tempfile.TemporaryFile("w+", dir=scratch) as errors:
+        try:
+            process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors, text=True,
+                                       start_new_session=True)
+            while process.poll() is None:
+                _tree_cpu(process.pid, seen)
+                time.sleep(POLL_S)
+            wall = time.perf_counter() - started
+            if process.returncode != 0:
+                errors.seek(0)
+                raise UserError(f"the sweep of {runs} runs failed: {errors.read().strip()[-300:]}")
+        finally:
+            if process is not None and process.poll() is None:  # interrupted: its sweep goes before its folder
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait()
+            remove_tree(folder)
     return Point(seeds * CONFIGURATIONS, workers, wall, sum(seen.values()))
 
 

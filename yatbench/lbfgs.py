@@ -88,7 +88,9 @@ class StackedLBFGS(torch.optim.Optimizer):
         group, state = self.param_groups[0], self.state[self._params[0]]
         cached = state.get("cache")
         x0 = self._flat(list(self._params), cached[0].shape[0] if cached else 1) if cached else None
-        if cached is not None and x0 is not None and torch.equal(x0, cached[0]):
+        # The same point as the last evaluation (NaN included: a seed that diverged before this phase keeps NaN
+        # weights, and torch.equal is False on NaN, which would cost the whole stack one evaluation a step).
+        if cached is not None and x0 is not None and torch.allclose(x0, cached[0], rtol=0, atol=0, equal_nan=True):
             f0, g0 = cached[1], cached[2]
         else:
             f0, g0 = self._evaluate(closure)

@@ -170,6 +170,10 @@ def convergence(used: pd.DataFrame) -> tuple[str, pd.DataFrame]:
 
 def _raise_budget(command: str, cut: pd.DataFrame, records_epochs: list[int]) -> str:
     """``command`` with the override that gives the cut-off runs room to converge: twice their largest budget."""
+    lbfgs = pd.to_numeric(cut["dataset.lbfgs_steps"], errors="coerce").max() if "dataset.lbfgs_steps" in cut.columns \
+        else math.nan
+    if not math.isnan(lbfgs) and lbfgs > 0:  # an L-BFGS phase comes last (PDEs): it is the one that was cut off
+        return f"{command} dataset.lbfgs_steps={2 * int(lbfgs)}".strip()
     budget = pd.to_numeric(cut["max_epochs"], errors="coerce").max() if "max_epochs" in cut.columns else math.nan
     budget = int(budget) if not math.isnan(budget) else max(records_epochs, default=0)
     override = f"trainer.epochs={2 * budget}" if budget else "a larger trainer.epochs"

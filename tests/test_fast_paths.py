@@ -20,6 +20,7 @@ from omegaconf import OmegaConf
 from tests.tiny import tiny_spec
 from yatbench import known_runs
 from yatbench.compose import compose_config
+from yatbench.config import validate
 from yatbench.known_runs import KNOWN_DIR, recall, remember
 from yatbench.results import config_text, write_history
 
@@ -105,6 +106,11 @@ def test_a_memo_is_trusted_only_for_its_config_its_code_and_a_sound_folder(tmp_p
     execute(other)
     (memo,) = (results / KNOWN_DIR).iterdir()
     memo.write_text(json.dumps({"run_id": other.run_id}))
+    assert recall(cfg) is None
+    # ... nor one pointing at the same dataset, model and seed trained with another learning rate.
+    relearned = validate(cfg_for(results, 0, "trainer.lr=0.02"))
+    execute(relearned)
+    memo.write_text(json.dumps({"run_id": relearned.run_id}))
     assert recall(cfg) is None
     memo.write_text(json.dumps({"run_id": "../../etc"}))
     assert recall(cfg) is None

@@ -105,7 +105,7 @@ def recall(cfg: DictConfig) -> KnownRun | None:
         return None  # the ordinary path says what is wrong with it, and reruns
     record = read_metrics(run_dir)
     expected = (cfg.dataset.get("name"), cfg.model.get("name"), str(cfg.get("seed")))
-    if (record.get("dataset"), record.get("model"), str(record.get("seed"))) != expected:
+    if (record.get("dataset"), record.get("model"), str(record.get("seed"))) != expected or not _agrees(cfg, run_dir):
         return None
     tags = cfg.get("tags")
     from omegaconf import OmegaConf
@@ -114,6 +114,37 @@ def recall(cfg: DictConfig) -> KnownRun | None:
 
     tag_list = check_tags(OmegaConf.to_container(tags) if OmegaConf.is_config(tags) else tags)
     return KnownRun(run_dir, record, update_finished_run(run_dir, tuple(tag_list), str(cfg.get("export", "none"))))
+
+
+def _agrees(cfg: DictConfig, run_dir: Path) -> bool:
+    """Whether the run folder's config.yaml holds the composed config's values: every number, text and flag under
+    ``dataset``, ``model`` and ``trainer`` that both name. A memo is a file anyone could have copied or edited;
+    this keeps one from pointing a config at another finished run (another learning rate, say)."""
+    import yaml
+    from omegaconf import OmegaConf
+
+    try:
+        saved = yaml.safe_load((run_dir / "config.yaml").read_text(encoding="utf-8"))
+        composed = OmegaConf.to_container(cfg, resolve=True)
+    except Exception:  # anything unreadable: no shortcut, the ordinary path decides
+        return False
+    if not isinstance(saved, dict) or not isinstance(composed, dict):
+        return False
+
+    def leaves(node: object, prefix: str = "") -> dict[str, object]:
+        if isinstance(node, dict):
+            return {k: v for key, value in node.items() for k, v in leaves(value, f"{prefix}{key}.").items()}
+        if isinstance(node, list):
+            return {prefix[:-1]: tuple(node)} if all(not isinstance(v, (dict, list)) for v in node) else {}
+        return {prefix[:-1]: node}
+
+    for group in ("dataset", "model", "trainer"):
+        ours, theirs = leaves(composed.get(group, {})), leaves(saved.get(group, {}))
+        for key in ours.keys() & theirs.keys():
+            a, b = ours[key], theirs[key]
+            if a != b and not (isinstance(a, (int, float)) and isinstance(b, (int, float)) and float(a) == float(b)):
+                return False
+    return True
 
 
 def remember(cfg: DictConfig, spec: RunSpec) -> None:

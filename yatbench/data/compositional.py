@@ -1,7 +1,7 @@
 """Five linear laws switched by a second input: z = a_k·x with k chosen by y.
 
 This is a *reconstruction* of the toy in hayAbhay's post "Attention in Neural Networks from
-Scratch" (``shared/seeds/001_*``: "five independent linear relationships — z = ax", the slope
+Scratch" (``seeds/001_*``: "five independent linear relationships — z = ax", the slope
 depending on another variable y). The post shows only screenshots, so the ranges, slopes, noise
 and sample counts here are our choice, not its original data:
 

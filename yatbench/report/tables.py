@@ -109,7 +109,8 @@ def xor_table(table: RunTable) -> Table | None:
         return None
     numeric_rows, display_rows = [], []
     for (_, model, label), frame in groups(runs):
-        solved = int(col(frame, "solved").fillna(False).astype(bool).sum())
+        # a missing value (a diverged run) is not solved; to_numeric first: fillna(False) on floats is deprecated
+        solved = int(pd.to_numeric(col(frame, "solved"), errors="coerce").fillna(0).astype(bool).sum())
         n = len(frame)
         lo, hi = wilson(solved, n)
         steps = col(frame, "steps_to_solve").dropna()

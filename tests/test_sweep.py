@@ -69,7 +69,8 @@ def test_presets_expand_to_their_documented_sizes() -> None:
     assert {s.model.epsilon for s in pinn.specs if s.model.name == "yat"} == {1e-5}  # no tuning
     assert {s.model.epsilon for s in tuned.specs if s.model.name == "yat"} == {1e-5, 1e-3, 0.1}
     assert {s.trainer.lr for s in tuned.specs if s.model.name == "tanh"} == {1e-4, 1e-3, 1e-2}
-    assert {s.dataset.lbfgs_steps for s in pinn.specs} == {1000}  # Adam, then L-BFGS
+    assert {(s.dataset.name, s.dataset.lbfgs_steps) for s in pinn.specs} == {  # Adam, then L-BFGS
+        ("poisson1d", 1000), ("burgers", 1000), ("poisson2d", 8000), ("poisson1d_multiscale", 4000)}
 
 
 def test_xor_preset_and_narrowing_seeds_on_the_command_line() -> None:

@@ -185,6 +185,23 @@ def _accumulate(acc: Tensor, index: tuple[Tensor, ...], values: Tensor, inplace:
     return acc.index_put_(index, values, accumulate=True) if inplace else acc.index_put(index, values, accumulate=True)
 
 
+def save_for_yat_backward(ctx: Any, tensors: tuple[Tensor | None, ...], epsilon: Eps, outside: bool,
+                          repaired: bool) -> None:
+    """What a forward keeps for :func:`yat_backward`: x, weight, bias, alpha, z, ‖x‖², wb (``tensors``), a learned
+    ε as a tensor (so it gets a gradient) or a fixed one on ctx, and the flags. Read back by
+    :func:`saved_for_yat_backward`; shared by the eager and the fused Functions."""
+    learned = isinstance(epsilon, Tensor)
+    ctx.save_for_backward(*tensors, *((epsilon,) if learned else ()))
+    ctx.epsilon = None if learned else epsilon
+    ctx.outside, ctx.repaired, ctx.learned = outside, repaired, learned
+
+
+def saved_for_yat_backward(ctx: Any) -> tuple[tuple[Tensor | None, ...], Eps]:
+    """The seven tensors and ε that :func:`save_for_yat_backward` kept."""
+    saved = ctx.saved_tensors
+    return saved[:7], saved[7] if ctx.learned else ctx.epsilon
+
+
 class YatFunction(torch.autograd.Function):
     """ⵟ over a 2-D batch (or a stack of them) with a hand-derived backward (eager PyTorch).
 
@@ -207,18 +224,13 @@ class YatFunction(torch.autograd.Function):
         ctx: Any, x: Tensor, weight: Tensor, bias: Tensor | None, alpha: Tensor | None, epsilon: Eps, outside: bool
     ) -> Tensor:
         y, z, xx, wb, repaired = yat_forward(x, weight, bias, alpha, epsilon, outside, inplace=True)
-        learned = isinstance(epsilon, Tensor)
-        ctx.save_for_backward(x, weight, bias, alpha, z, xx, wb, *((epsilon,) if learned else ()))
-        ctx.epsilon = None if learned else epsilon  # a learned ε is saved above, as a tensor
-        ctx.outside, ctx.repaired, ctx.learned = outside, repaired, learned
+        save_for_yat_backward(ctx, (x, weight, bias, alpha, z, xx, wb), epsilon, outside, repaired)
         return y
 
     @staticmethod
     def backward(ctx: Any, g: Tensor) -> tuple[Tensor | None, ...]:
-        saved = ctx.saved_tensors
-        eps = saved[7] if ctx.learned else ctx.epsilon
-        grads = yat_backward(g, saved[:7], ctx.needs_input_grad[:5], eps, ctx.outside,
-                             screen=ctx.repaired, inplace=True)
+        saved, eps = saved_for_yat_backward(ctx)
+        grads = yat_backward(g, saved, ctx.needs_input_grad[:5], eps, ctx.outside, screen=ctx.repaired, inplace=True)
         return (*grads, None)
 
 

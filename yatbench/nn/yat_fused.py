@@ -24,7 +24,14 @@ from torch import Tensor
 
 from yatbench.nn.cancellation import KAPPA
 from yatbench.nn.stacked import matmul
-from yatbench.nn.yat_function import Eps, _prepare, _scale, yat_backward
+from yatbench.nn.yat_function import (
+    Eps,
+    _prepare,
+    _scale,
+    save_for_yat_backward,
+    saved_for_yat_backward,
+    yat_backward,
+)
 
 _NP = {torch.float32: np.float32, torch.float64: np.float64}
 _KAPPA = {dtype: np.array([KAPPA], np_dtype) for dtype, np_dtype in _NP.items()}
@@ -135,19 +142,15 @@ class YatFusedFunction(torch.autograd.Function):
         ctx: Any, x: Tensor, weight: Tensor, bias: Tensor | None, alpha: Tensor | None, epsilon: Eps, outside: bool
     ) -> Tensor:
         y, z, xx, wb, repaired = fused_forward(x, weight, bias, alpha, epsilon, outside)
-        learned = isinstance(epsilon, Tensor)
-        ctx.save_for_backward(x, weight, bias, alpha, z, xx, wb, *((epsilon,) if learned else ()))
-        ctx.epsilon = None if learned else epsilon
-        ctx.outside, ctx.repaired, ctx.learned = outside, repaired, learned
+        save_for_yat_backward(ctx, (x, weight, bias, alpha, z, xx, wb), epsilon, outside, repaired)
         return y
 
     @staticmethod
     def backward(ctx: Any, g: Tensor) -> tuple[Tensor | None, ...]:
-        saved = ctx.saved_tensors
-        eps = saved[7] if ctx.learned else ctx.epsilon
+        saved, eps = saved_for_yat_backward(ctx)
         if torch.is_grad_enabled():  # create_graph: the eager, differentiable backward
-            grads = yat_backward(g, saved[:7], ctx.needs_input_grad[:5], eps, ctx.outside, screen=ctx.repaired,
+            grads = yat_backward(g, saved, ctx.needs_input_grad[:5], eps, ctx.outside, screen=ctx.repaired,
                                  inplace=False)
         else:
-            grads = fused_backward(g, saved[:7], ctx.needs_input_grad[:5], eps, ctx.outside, ctx.repaired)
+            grads = fused_backward(g, saved, ctx.needs_input_grad[:5], eps, ctx.outside, ctx.repaired)
         return (*grads, None)

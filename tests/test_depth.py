@@ -10,7 +10,6 @@ import torch
 
 from yatbench.gradients import gradient_metrics
 from yatbench.models.relu import ReluConfig
-from yatbench.nn.stacked import stack_models
 from yatbench.report import build_report
 from yatbench.report.claims.base import CONTRADICTED, NOT_ENOUGH, SUPPORTED, Claim
 from yatbench.report.claims.depth import decide, deep_without_norm
@@ -19,7 +18,7 @@ from yatbench.report.load import load_runs, main_variants
 from yatbench.report.subset import apply_where, parse_where
 from yatbench.run import build_model
 
-from .test_trainer import assert_equivalent_runs
+from .test_trainer import assert_equivalent_runs, assert_stacked_matches_each_seed
 
 NORMS = ["none", "layer", "batch"]
 
@@ -34,17 +33,7 @@ def test_the_stacked_relu_net_matches_each_seed_alone(norm: str) -> None:
                 if name.startswith(("hidden.1.", "hidden.4.")):
                     param.uniform_(0.5, 1.5)
     x = torch.randn(3, 6, 3) * torch.tensor([1.0, 3.0, 0.2]).view(3, 1, 1)  # each seed its own scale
-    params, buffers = stack_models(nets)
-    stacked = nets[0].forward_stacked({**params, **buffers}, x)  # training mode: batch statistics
-    stacked.square().sum().backward()
-    for index, net in enumerate(nets):
-        single = net(x[index])
-        torch.testing.assert_close(stacked[index], single, rtol=1e-5, atol=1e-6)
-        single.square().sum().backward()
-        for name, param in net.named_parameters():
-            torch.testing.assert_close(params[name].grad[index], param.grad, rtol=1e-4, atol=1e-5)
-        for name, buffer in net.named_buffers():  # each seed's running statistics, its own rows only
-            torch.testing.assert_close(buffers[name][index], buffer)
+    params, buffers = assert_stacked_matches_each_seed(nets, x)  # training mode: batch statistics
     for net in nets:
         net.eval()
     with torch.no_grad():  # evaluation mode: the running statistics

@@ -113,6 +113,24 @@ def assert_identical_runs(b, s) -> None:
     assert saved_b.keys() == saved_s.keys() and all(torch.equal(saved_b[k], saved_s[k]) for k in saved_s)
 
 
+def assert_stacked_matches_each_seed(nets: list[nn.Module], x: torch.Tensor) -> tuple[dict, dict]:
+    """The nets' stacked forward on x (S, N, in) equals each net alone on its own rows: outputs, the gradients of
+    the summed squares, and buffers (a seed's running statistics come from its own rows only). Returns the
+    stacked parameters and buffers, as the forward left them."""
+    params, buffers = stack_models(nets)
+    stacked = nets[0].forward_stacked({**params, **buffers}, x)
+    stacked.square().sum().backward()
+    for index, net in enumerate(nets):
+        single = net(x[index])
+        torch.testing.assert_close(stacked[index], single, rtol=1e-5, atol=1e-6)
+        single.square().sum().backward()
+        for name, param in net.named_parameters():
+            torch.testing.assert_close(params[name].grad[index], param.grad, rtol=1e-4, atol=1e-5)
+        for name, buffer in net.named_buffers():
+            torch.testing.assert_close(buffers[name][index], buffer)
+    return params, buffers
+
+
 def assert_equivalent_runs(b, s) -> None:
     """Same run id, files, status, steps and discrete outcomes; metrics, history and weights within RTOL/ATOL."""
     assert b.run_dir.name == s.run_dir.name  # seed_batching is execution-only: same run id
@@ -394,15 +412,7 @@ def test_the_stacked_yat_net_matches_the_module(bias: str, alpha: str | float) -
     torch.manual_seed(0)
     nets = [YatConfig(hidden=[4, 2], bias=bias, alpha=alpha).build(3, 2) for _ in range(3)]
     x = torch.randn(3, 5, 3)
-    params, buffers = stack_models(nets)
-    stacked = nets[0].forward_stacked({**params, **buffers}, x)
-    stacked.square().sum().backward()
-    for index, net in enumerate(nets):
-        single = net(x[index])
-        torch.testing.assert_close(stacked[index], single, rtol=1e-5, atol=1e-6)
-        single.square().sum().backward()
-        for name, param in net.named_parameters():
-            torch.testing.assert_close(params[name].grad[index], param.grad, rtol=1e-4, atol=1e-5)
+    assert_stacked_matches_each_seed(nets, x)
     layer = nets[0].yat[0]  # and the layer module is the layer's functional form
     torch.testing.assert_close(layer(x[0]), yat_product(x[0], layer.weight, layer.bias, layer.alpha,
                                                         layer.epsilon, layer.bias_mode))

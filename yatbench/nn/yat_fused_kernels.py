@@ -41,6 +41,19 @@ def _repair_row(den, xs, w, s, n, xn, scale, kap, e):  # pragma: no cover - comp
 
 
 @numba.njit(**_OPTS)
+def _distances_row(out, zrow, wb, xn, scale, s, kap):  # pragma: no cover - compiled
+    """One row of D + ε = (wb − 2z) + ‖x‖² into ``out``, as the eager path rounds it; how many entries fall below
+    κ(‖x‖² + scale), where the expansion has cancelled (``_repair_row`` recomputes them)."""
+    cnt = 0
+    for j in range(zrow.shape[0]):
+        zz = zrow[j]
+        den = (wb[s, j] - (zz + zz)) + xn
+        out[j] = den
+        cnt += den < kap * (xn + scale[s, j])
+    return cnt
+
+
+@numba.njit(**_OPTS)
 def forward(z, xx, wb, scale, alpha, eps, bias_out, x, w, consts, screen, y, repaired):  # pragma: no cover
     """y = α z² / (D + ε) (+ b outside), D + ε = (wb − 2z) + ‖x‖² as the eager path rounds it, cancelled
     entries (below κ(‖x‖² + scale)) recomputed from the difference; ``repaired[s]`` counts them."""
@@ -53,12 +66,7 @@ def forward(z, xx, wb, scale, alpha, eps, bias_out, x, w, consts, screen, y, rep
         a = alpha[s if alpha.shape[0] > 1 else 0]
         e = eps[s if eps.shape[0] > 1 else 0]
         xn = xx[s, n]
-        cnt = 0
-        for j in range(m):
-            zz = z[s, n, j]
-            den = (wb[s, j] - (zz + zz)) + xn
-            y[s, n, j] = den
-            cnt += den < kap * (xn + scale[s, j])
+        cnt = _distances_row(y[s, n], z[s, n], wb, xn, scale, s, kap)
         if screen and cnt:
             _repair_row(y[s, n], x[s, n], w, s, n, xn, scale, kap, e)
             repaired[r] = cnt
@@ -93,12 +101,7 @@ def backward(g, z, xx, wb, scale, alpha, eps, x, w, consts, screen, h, v_rows, p
         se = kap - kap
         for n in range(b * BLOCK, min(N, (b + 1) * BLOCK)):
             xn = xx[s, n]
-            cnt = 0
-            for j in range(m):
-                zz = z[s, n, j]
-                den = (wb[s, j] - (zz + zz)) + xn
-                h[s, n, j] = den
-                cnt += den < kap * (xn + scale[s, j])
+            cnt = _distances_row(h[s, n], z[s, n], wb, xn, scale, s, kap)
             if screen and cnt:
                 _repair_row(h[s, n], x[s, n], w, s, n, xn, scale, kap, e)
                 repaired[s * N + n] = cnt

@@ -5,7 +5,7 @@
     .venv/bin/python scripts/bench_seed_batch.py --threads 2     # torch threads (sweep workers use 1)
 
 The models are those of the ``xor`` sweep preset (conf/sweep/xor.yaml). Prints one row per model:
-training seconds for S seeds together (``yatbench.trainer.train`` with S models), for one seed
+training seconds for S seeds together (``yatbench.train.trainer.train`` with S models), for one seed
 alone (the same call with one), the extrapolated one-by-one time of all S, their ratios and the time
 per step. Only training is timed (no data loading, no run folders).
 """
@@ -20,10 +20,10 @@ from typing import Any
 
 import torch
 
-from yatbench.device import resolve_device
-from yatbench.run import build_model
+from yatbench.run.execute import build_model
 from yatbench.sweep.grid import build_grid, with_seed
-from yatbench.trainer import train
+from yatbench.train.device import resolve_device
+from yatbench.train.trainer import train
 
 
 def bench(seeds: int, steps: int, encoding: str, single_seeds: int, device: str) -> list[dict[str, Any]]:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from yatbench.compose import compose_config
-from yatbench.config import RunSpec, validate
+from yatbench.config.compose import compose_config
+from yatbench.config.spec import RunSpec, validate
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from yatbench.artifacts import LABEL, PAD, save_weight_grid, tile_rows
+from yatbench.rundir.artifacts import LABEL, PAD, save_weight_grid, tile_rows
 
 
 def test_tiles_hold_each_row_scaled_to_unit_max(tmp_path) -> None:

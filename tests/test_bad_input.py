@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from yatbench.cli import main
+from yatbench.cli.main import main
 
 TB = "Traceback"
 
@@ -257,7 +257,8 @@ USER_FILES: list[tuple[str, str, list[str], str]] = [
      "dataset._target_='nosuch.Mod' cannot be imported"),
     ("dataset/bad.yaml", "_target_: yatbench.data.xor.Nope\nname: bad\n", ["run", "bad"],
      "dataset._target_='yatbench.data.xor.Nope' cannot be imported"),
-    ("dataset/bad.yaml", "_target_: yatbench.errors.UserError\nname: bad\n", ["run", "bad"], "not a config dataclass"),
+    ("dataset/bad.yaml", "_target_: yatbench.core.errors.UserError\nname: bad\n", ["run", "bad"],
+     "not a config dataclass"),
     ("dataset/bad.yaml", "name: bad\n", ["run", "bad"], "config group 'dataset' has no _target_"),
     ("dataset/bad.yaml", "_target_: 5\nname: bad\n", ["run", "bad"], "must name a config dataclass"),
     ("dataset/bad.yaml", "_target_: yatbench.data.xor.XorConfig\nname: ../../escape\n", ["run", "bad"],

@@ -512,7 +512,7 @@ def _setting_keys() -> list[str]:
     """Every setting of the composed XOR/yat config, from the config itself (no list kept by hand)."""
     from omegaconf import OmegaConf
 
-    from yatbench.compose import compose_config
+    from yatbench.config.compose import compose_config
 
     flat = OmegaConf.to_container(compose_config(["dataset=xor", "model=yat"]))
     keys = []

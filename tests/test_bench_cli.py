@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from yatbench.throughput import trainer_throughput
+from yatbench.bench.throughput import trainer_throughput
 
 
 def test_bench_writes_its_tables(tmp_path: Path) -> None:

@@ -15,11 +15,11 @@ import torch
 from torch import nn
 
 from yatbench.data.compositional import CompositionalConfig
-from yatbench.labour import band_slopes, labour_metrics
+from yatbench.measures.labour import band_slopes, labour_metrics
+from yatbench.measures.onchip import SCHEMES, streamed, training_bytes
 from yatbench.models.attention import GatedExperts
 from yatbench.models.relu import ReluConfig
 from yatbench.nn.yat import YatLayer
-from yatbench.onchip import SCHEMES, streamed, training_bytes
 from yatbench.report.claims.base import CONTRADICTED, NOT_ENOUGH, SUPPORTED
 from yatbench.report.claims.cost import cost_memory
 from yatbench.report.claims.sharpening import Curve, judge

@@ -15,7 +15,7 @@ def yatbench(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_help_does_not_import_torch() -> None:
-    code = "import sys, yatbench.cli; sys.exit('torch' in sys.modules or 'hydra' in sys.modules)"
+    code = "import sys, yatbench.cli.main; sys.exit('torch' in sys.modules or 'hydra' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from yatbench.compose import compose_config
-from yatbench.config import validate
-from yatbench.errors import UserError
-from yatbench.identity import config_hash
+from yatbench.config.compose import compose_config
+from yatbench.config.spec import validate
+from yatbench.core.errors import UserError
+from yatbench.core.identity import config_hash
 
 
 def spec(*overrides: str):

@@ -17,17 +17,17 @@ import numpy as np
 import pytest
 import torch
 
+from yatbench.core.errors import UserError
+from yatbench.core.record import RunRecord
 from yatbench.data.compositional import CompositionalConfig
 from yatbench.data.mnist import MnistConfig
 from yatbench.data.poisson1d import Poisson1dConfig
 from yatbench.data.poisson2d import Poisson2dConfig
 from yatbench.data.xor import XorConfig
-from yatbench.errors import UserError
-from yatbench.objective import evaluate
-from yatbench.record import RunRecord
 from yatbench.report.load import load_runs
-from yatbench.run import build_model, execute
-from yatbench.trainer import Phase, train
+from yatbench.run.execute import build_model, execute
+from yatbench.train.objective import evaluate
+from yatbench.train.trainer import Phase, train
 
 from .test_trainer import assert_equivalent_runs, close, read_history, run_both, with_seed
 

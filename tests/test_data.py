@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 import torch
 
+from yatbench.core.errors import UserError
 from yatbench.data._images import BUNDLED_SOURCE, read_bundled_mnist
 from yatbench.data.compositional import CompositionalConfig
 from yatbench.data.image_sources import DATA_DIR_ENV
 from yatbench.data.inversion import PIXEL_INVERTED, SIGN_INVERTED, InversionConfig
 from yatbench.data.mnist import FashionMnistConfig, MnistConfig
-from yatbench.errors import UserError
 
 FASHION_SYSTEM_DIR = Path("/usr/share/datasets/fashion-mnist")
 
@@ -309,8 +309,8 @@ def test_mnist_has_no_eval_sets() -> None:
 @pytest.mark.parametrize("stem, cls", [("compositional", CompositionalConfig), ("mnist", MnistConfig),
                                        ("fashion_mnist", FashionMnistConfig), ("inversion", InversionConfig)])
 def test_dataset_yaml_builds_its_dataclass_with_its_defaults(stem: str, cls: type) -> None:
-    from yatbench.compose import compose_config
-    from yatbench.config import build_node
+    from yatbench.config.compose import compose_config
+    from yatbench.config.spec import build_node
 
     built = build_node(compose_config([f"dataset={stem}"]).dataset, "dataset")
     assert type(built) is cls and built.name == stem

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from yatbench.gradients import gradient_metrics
+from yatbench.measures.gradients import gradient_metrics
 from yatbench.models.relu import ReluConfig
 from yatbench.report import build_report
 from yatbench.report.claims.base import CONTRADICTED, NOT_ENOUGH, SUPPORTED, Claim
@@ -16,7 +16,7 @@ from yatbench.report.claims.depth import decide, deep_without_norm
 from yatbench.report.context import Context
 from yatbench.report.load import load_runs, main_variants
 from yatbench.report.subset import apply_where, parse_where
-from yatbench.run import build_model
+from yatbench.run.execute import build_model
 
 from .test_trainer import assert_equivalent_runs, assert_stacked_matches_each_seed
 

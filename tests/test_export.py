@@ -19,7 +19,7 @@ import pytest
 from tests.tiny import tiny_runs, tiny_spec
 from yatbench.report.load import load_runs
 from yatbench.report.output import parquet_ready, write_parquet
-from yatbench.run import execute
+from yatbench.run.execute import execute
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -92,9 +92,9 @@ def test_tensorboard_export_reads_back_with_tensorboard(results: Path, tmp_path:
 
 def test_tensorboard_export_writes_only_into_a_new_or_empty_folder(results: Path, tmp_path: Path) -> None:
     pytest.importorskip("tensorboard")
-    from yatbench.errors import UserError
+    from yatbench.core.errors import UserError
     from yatbench.report.subset import parse_where
-    from yatbench.tb_export import export_tensorboard
+    from yatbench.report.tensorboard import export_tensorboard
 
     busy = tmp_path / "busy"
     busy.mkdir()
@@ -119,8 +119,8 @@ def test_tensorboard_export_writes_only_into_a_new_or_empty_folder(results: Path
 
 def test_tensorboard_export_refuses_a_linked_or_system_folder(results: Path, tmp_path: Path) -> None:
     pytest.importorskip("tensorboard")
-    from yatbench.errors import UserError
-    from yatbench.tb_export import export_tensorboard
+    from yatbench.core.errors import UserError
+    from yatbench.report.tensorboard import export_tensorboard
 
     target = tmp_path / "someone-else"
     target.mkdir()
@@ -158,7 +158,7 @@ def test_an_oversized_or_unreadable_history_is_left_out_with_a_note(results: Pat
     with pytest.warns(UserWarning, match="history left out") as caught:
         histories = yatbench.load_histories(copy)
     assert len(caught) == 2 and set(histories["run_id"]) == set(load_runs(copy).runs["run_id"]) - {wide, big}
-    from yatbench.export import export_finished
+    from yatbench.rundir.export import export_finished
 
     (copy / wide / "events.jsonl").unlink(missing_ok=True)
     said = export_finished("jsonl", copy / wide)

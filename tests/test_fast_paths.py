@@ -18,16 +18,16 @@ from hypothesis import strategies as st
 from omegaconf import OmegaConf
 
 from tests.tiny import tiny_spec
-from yatbench import known_runs
-from yatbench.compose import compose_config
-from yatbench.config import validate
-from yatbench.known_runs import KNOWN_DIR, recall, remember
-from yatbench.results import config_text, write_history
+from yatbench.config.compose import compose_config
+from yatbench.config.spec import validate
+from yatbench.run import known as known_runs
+from yatbench.run.known import KNOWN_DIR, recall, remember
+from yatbench.rundir.results import config_text, write_history
 
 # Runs the CLI's main in a fresh interpreter, then says which heavy modules it imported.
 PROBE = """
 import sys
-from yatbench.cli import main
+from yatbench.cli.main import main
 try:
     main()
 except SystemExit as exc:
@@ -65,7 +65,7 @@ def test_help_and_list_answer_without_torch(tmp_path: Path, args: list[str]) -> 
 
 
 def test_a_finished_run_is_recognised_without_torch_and_a_new_one_is_not(tmp_path: Path) -> None:
-    from yatbench.run import execute
+    from yatbench.run.execute import execute
 
     results = tmp_path / "results"
     spec = tiny_spec(results)
@@ -78,7 +78,7 @@ def test_a_finished_run_is_recognised_without_torch_and_a_new_one_is_not(tmp_pat
     # and remembers it; the second time it needs no torch.
     from typer.testing import CliRunner
 
-    from yatbench.cli import app
+    from yatbench.cli.main import app
 
     first = CliRunner().invoke(app, run_args(results, 1))
     assert first.exit_code == 0 and "written" in first.output, first.output
@@ -87,7 +87,7 @@ def test_a_finished_run_is_recognised_without_torch_and_a_new_one_is_not(tmp_pat
 
 
 def test_a_memo_is_trusted_only_for_its_config_its_code_and_a_sound_folder(tmp_path: Path, monkeypatch) -> None:
-    from yatbench.run import execute
+    from yatbench.run.execute import execute
 
     results = tmp_path / "results"
     spec = tiny_spec(results)
@@ -124,7 +124,7 @@ def test_a_memo_is_trusted_only_for_its_config_its_code_and_a_sound_folder(tmp_p
 
 
 def test_tags_on_a_recognised_run_are_added_as_the_ordinary_path_adds_them(tmp_path: Path) -> None:
-    from yatbench.run import execute
+    from yatbench.run.execute import execute
 
     results = tmp_path / "results"
     spec = tiny_spec(results, "yat", 0, "tags=[first]")
@@ -178,7 +178,7 @@ def test_history_is_the_bytes_dict_writer_wrote(tmp_path: Path) -> None:
 
 
 def test_growth_is_the_exponent_of_a_power_law_and_the_table_says_it() -> None:
-    from yatbench.bench_scaling import Point, growth, table
+    from yatbench.bench.scaling import Point, growth, table
 
     for exponent in (0.5, 1.0, 1.3):
         points = [Point(runs, 2, 0.7 * runs ** exponent, 2.0 * runs ** exponent) for runs in (10, 100, 1000, 10000)]
@@ -190,8 +190,8 @@ def test_growth_is_the_exponent_of_a_power_law_and_the_table_says_it() -> None:
 
 
 def test_scaling_counts_are_checked_in_one_line() -> None:
-    from yatbench.bench_scaling import parse_counts
-    from yatbench.errors import UserError
+    from yatbench.bench.scaling import parse_counts
+    from yatbench.core.errors import UserError
 
     assert parse_counts("10,100", "--runs") == [10, 100]
     for bad in ("10,x", "0", "-5", ""):
@@ -201,7 +201,7 @@ def test_scaling_counts_are_checked_in_one_line() -> None:
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 def test_the_process_tree_cpu_counts_a_child_that_works() -> None:
-    from yatbench.bench_scaling import _tree_cpu
+    from yatbench.bench.scaling import _tree_cpu
 
     child = subprocess.Popen([sys.executable, "-c", "import time\nt = time.process_time()\n"
                               "while time.process_time() - t < 0.3: pass\ntime.sleep(5)"])

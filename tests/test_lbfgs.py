@@ -1,4 +1,4 @@
-"""The seed-stacked L-BFGS (yatbench/lbfgs.py): each seed of a stack gets what it gets alone, and it converges."""
+"""The seed-stacked L-BFGS (yatbench/train/lbfgs.py): each seed of a stack gets what it gets alone, and it converges."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import math
 import pytest
 import torch
 
-from yatbench.lbfgs import StackedLBFGS
+from yatbench.train.lbfgs import StackedLBFGS
 
 # Per-seed Rosenbrock-type problems, f_s(x, y) = (a_s − x)² + b_s (y − x²)²: minimum at (a_s, a_s²), f = 0.
 A = torch.tensor([1.0, -0.5, 2.0, 0.3], dtype=torch.float64)

@@ -14,8 +14,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from tests.test_report import fabricate
-from yatbench.confdir import config_dir
-from yatbench.narrow import Col, fit_table
+from yatbench.config.confdir import config_dir
+from yatbench.core.narrow import Col, fit_table
 from yatbench.sweep.grid import build_grid
 from yatbench.sweep.jobs import RunReport
 
@@ -115,8 +115,8 @@ def test_report_verdicts_and_compare_tables_at_80(tmp_path: Path) -> None:
 
 
 def test_bench_tables_keep_the_contender_at_80() -> None:
-    from yatbench.bench import layer_benchmark
-    from yatbench.bench_table import format_table
+    from yatbench.bench.layer import layer_benchmark
+    from yatbench.bench.table import format_table
 
     frame = layer_benchmark([(16, 8, 8)], repeats=3, min_sample_s=0.001)
     text = render(format_table(frame, width=WIDTH))
@@ -129,8 +129,8 @@ def test_bench_tables_keep_the_contender_at_80() -> None:
 def test_throughput_table_keeps_dataset_model_and_ratio_at_80() -> None:
     import pandas as pd
 
-    from yatbench.bench_table import throughput_table
-    from yatbench.throughput import trainer_throughput
+    from yatbench.bench.table import throughput_table
+    from yatbench.bench.throughput import trainer_throughput
 
     frame = pd.DataFrame([trainer_throughput("xor", model, ["trainer.epochs=20"], repeats=1)
                           for model in ("yat", "relu")])

@@ -23,14 +23,14 @@ import pytest
 from rich.console import Console
 
 from tests.test_bad_input import assert_one_line, cli
-from yatbench.compose import compose_config
-from yatbench.config import validate
-from yatbench.errors import UserError
-from yatbench.owner import owned_name
+from yatbench.config.compose import compose_config
+from yatbench.config.spec import validate
+from yatbench.core.errors import UserError
+from yatbench.core.owner import owned_name
+from yatbench.core.safe_paths import atomic_write_text, system_folder
 from yatbench.report.output import staged
-from yatbench.results import PARTIAL_DIR, is_complete, remove_leftovers
-from yatbench.run import execute
-from yatbench.safe_paths import atomic_write_text, system_folder
+from yatbench.run.execute import execute
+from yatbench.rundir.results import PARTIAL_DIR, is_complete, remove_leftovers
 from yatbench.sweep.executor_base import WORKERS_PER_CORE, ExecutorConfig, cores
 from yatbench.sweep.grid import build_grid
 from yatbench.sweep.jobs import FAILED_DIR, Job, _failed, remove_failure_leftovers, write_failure_record

@@ -16,7 +16,7 @@ def test_installed_wheel_finds_its_configs(tmp_path: Path) -> None:
     (wheel,) = wheel_dir.glob("yatbench-*.whl")
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target),
                     str(wheel)], check=True, capture_output=True)
-    code = ("import yatbench.compose as h, yatbench.config as c; "
+    code = ("import yatbench.config.compose as h, yatbench.config.spec as c; "
             "spec = c.validate(h.compose_config(['dataset=compositional', 'model=relu'])); "
             "print(c.__file__, h.config_dir(), spec.model.hidden)")
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,

@@ -22,7 +22,7 @@ from yatbench.report.claims.base import CONTRADICTED
 from yatbench.report.context import Context
 from yatbench.report.figures.pde import pde_figures
 from yatbench.report.load import load_runs, main_variants
-from yatbench.run import count_params, execute
+from yatbench.run.execute import count_params, execute
 from yatbench.sweep.jobs import execute_grouped
 
 PROBLEMS = ("poisson1d", "poisson1d_multiscale", "poisson2d")
@@ -152,7 +152,7 @@ def test_lbfgs_phase_continues_the_history_and_lowers_the_loss(spec_for) -> None
 
 
 def test_pinn_seeds_train_together_through_lbfgs_each_as_alone(spec_for, tmp_path) -> None:
-    """Adam then the stacked L-BFGS (yatbench/lbfgs.py): a group of seeds trains together in both phases, and each
+    """Adam then the stacked L-BFGS (yatbench/train/lbfgs.py): a group of seeds trains together in both phases, and each
     seed's history and final scores are those it gets alone (to float32 rounding of the stacked kernels)."""
     common = ("trainer.epochs=20", "dataset.n_test=11", "dataset.n_interior=16", "model.hidden=[6]",
               "dataset.lbfgs_steps=15", "trainer.eval_every=5")

@@ -17,10 +17,10 @@ import torch
 
 from tests.test_report import fabricate
 from tests.tiny import tiny_runs
-from yatbench.provenance import NOT_GIT, PACKAGE_DIR, source_commit
 from yatbench.report.load import load_runs
 from yatbench.report.provenance import provenance_table, version_warnings
-from yatbench.tags import write_tags
+from yatbench.rundir.provenance import NOT_GIT, PACKAGE_DIR, source_commit
+from yatbench.rundir.tags import write_tags
 
 GIT = shutil.which("git")
 
@@ -51,7 +51,7 @@ def _commit_of(package_root: Path, path_env: str | None = None) -> list:
     env = {**os.environ, "PYTHONPATH": str(package_root)}
     if path_env is not None:
         env["PATH"] = path_env
-    done = subprocess.run([sys.executable, "-c", "import json, yatbench.provenance as p; "
+    done = subprocess.run([sys.executable, "-c", "import json, yatbench.rundir.provenance as p; "
                            "print(json.dumps(p.source_commit()))"], capture_output=True, text=True, env=env,
                           timeout=60, cwd=package_root)
     assert done.returncode == 0, done.stderr
@@ -72,7 +72,7 @@ def test_commit_outside_git_without_git_and_in_a_fresh_repository(tmp_path: Path
     sha = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
     assert _commit_of(root) == [sha, False]
     assert _commit_of(root, path_env="") == [NOT_GIT, None]  # git absent: no failure, no commit
-    (root / "yatbench" / "errors.py").write_text("# changed\n")
+    (root / "yatbench" / "core" / "errors.py").write_text("# changed\n")
     assert _commit_of(root) == [sha, True]
 
 

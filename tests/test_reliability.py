@@ -16,14 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from yatbench.compose import compose_config
-from yatbench.config import validate
-from yatbench.errors import UserError
-from yatbench.owner import owned_name
+from yatbench.config.compose import compose_config
+from yatbench.config.spec import validate
+from yatbench.core.errors import UserError
+from yatbench.core.owner import owned_name
 from yatbench.report import build_report
 from yatbench.report.output import MARKER, staged
-from yatbench.results import PARTIAL_DIR, remove_leftovers, write_run
-from yatbench.run import execute
+from yatbench.run.execute import execute
+from yatbench.rundir.results import PARTIAL_DIR, remove_leftovers, write_run
 
 # ------------------------------------------------------------------ report --out
 

@@ -20,10 +20,10 @@ import pytest
 import torch
 from omegaconf import OmegaConf
 
-from yatbench.compose import compose_config
-from yatbench.config import validate
-from yatbench.identity import setting_key
-from yatbench.record import DataFacts, RunRecord
+from yatbench.config.compose import compose_config
+from yatbench.config.spec import validate
+from yatbench.core.identity import setting_key
+from yatbench.core.record import DataFacts, RunRecord
 from yatbench.report import build_report
 from yatbench.report.build import expected_runs
 from yatbench.report.claims import CONTRADICTED, NOT_ENOUGH, SUPPORTED
@@ -347,7 +347,7 @@ def test_cli_report_on_missing_and_empty_folders(tmp_path: Path) -> None:
 
 
 def test_report_reads_real_runs(spec_for, tmp_path: Path) -> None:
-    from yatbench.run import execute
+    from yatbench.run.execute import execute
 
     for model in ("yat", "relu"):
         execute(spec_for("xor", model, "trainer.epochs=30"))

@@ -2,8 +2,8 @@
 configuration or several, NaN/±inf metrics, missing columns, huge values, integers beyond any float,
 damaged metrics.json / config.yaml / history.csv, and a history too large to read.
 
-Run folders are written by the project's own writers (:func:`yatbench.run.make_record` and
-:func:`yatbench.run.save_run`, from a composed and validated config and an untrained model), so they
+Run folders are written by the project's own writers (:func:`yatbench.run.execute.make_record` and
+:func:`yatbench.run.execute.save_run`, from a composed and validated config and an untrained model), so they
 are exactly what `yatbench run` leaves; damage is then done to the files as a disk or an editor would.
 The property: the report is written (index.html, index.md, summary and claims tables), every run
 folder is either read or listed as broken, and no figure, claim or table failed.
@@ -31,14 +31,14 @@ import torch
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from yatbench.compose import compose_config
-from yatbench.config import RunSpec, validate
+from yatbench.config.compose import compose_config
+from yatbench.config.spec import RunSpec, validate
 from yatbench.report import build_report
 from yatbench.report.build import Report
 from yatbench.report.guard import ERRORS_FILE
-from yatbench.report.load import HISTORY_MAX_BYTES
-from yatbench.run import make_record, save_run
-from yatbench.trainer import TrainResult
+from yatbench.run.execute import make_record, save_run
+from yatbench.rundir.results import HISTORY_MAX_BYTES
+from yatbench.train.trainer import TrainResult
 
 # The configurations a generated set draws from: two XOR models and a second size of one of them (a
 # parameter-budget series), the other XOR encoding, and a regression dataset (a different headline).

@@ -29,9 +29,9 @@ def _figure(report, name: str):
 @pytest.fixture(scope="module")
 def mnist_runs(tmp_path_factory: pytest.TempPathFactory):
     """Yat prototypes and the linear classifier, 2 seeds each, on a small bundled MNIST (centred)."""
-    from yatbench.compose import compose_config
-    from yatbench.config import validate
-    from yatbench.run import execute
+    from yatbench.config.compose import compose_config
+    from yatbench.config.spec import validate
+    from yatbench.run.execute import execute
 
     results = tmp_path_factory.mktemp("mnist") / "results"
     specs = []
@@ -183,9 +183,9 @@ def test_budgets_every_fifth_epoch_then_every_tenth_and_the_last() -> None:
 @pytest.fixture(scope="module")
 def xor_report(tmp_path_factory: pytest.TempPathFactory):
     """A shrunk `xor` preset (±1): one Yat neuron with kernels yat and square, relu [2] and [4], linear; 4 seeds."""
-    from yatbench.compose import compose_config
-    from yatbench.config import validate
-    from yatbench.run import execute_seeds
+    from yatbench.config.compose import compose_config
+    from yatbench.config.spec import validate
+    from yatbench.run.execute import execute_seeds
 
     results = tmp_path_factory.mktemp("xor") / "results"
     grid = [("yat", "model.hidden=[1]", "model.kernel=yat"), ("yat", "model.hidden=[1]", "model.kernel=square"),
@@ -236,7 +236,7 @@ def test_budget_ticks_leave_out_sizes_that_would_overlap() -> None:
 
 def test_compositional_fits_draw_each_model_at_its_median_seed(spec_for, tmp_path: Path) -> None:
     from yatbench.report.figures.compositional import median_seed
-    from yatbench.run import execute
+    from yatbench.run.execute import execute
 
     for model in ("yat", "relu"):
         for seed in range(3):

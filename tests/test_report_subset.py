@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.test_report import fabricate
-from yatbench.errors import UserError
+from yatbench.core.errors import UserError
 from yatbench.report.compare import compare_folders
 from yatbench.report.load import RunTable, load_runs
 from yatbench.report.subset import apply_where, parse_condition, parse_where
@@ -146,7 +146,7 @@ def test_compare_matches_by_seedless_key_with_intervals(folder: Path, tmp_path: 
 def test_both_xor_encodings_get_their_decision_regions(spec_for, tmp_path: Path) -> None:
     """The drawn configuration is ±1; the {0, 1} runs get their own figure, which says which configuration it shows."""
     from yatbench.report import build_report
-    from yatbench.run import execute
+    from yatbench.run.execute import execute
 
     for encoding, seeds in (("pm1", 3), ("binary", 2)):  # the drawn configuration is the one with most seeds
         for seed in range(seeds):

@@ -7,8 +7,8 @@ import json
 import pytest
 import torch
 
-from yatbench.results import PARTIAL_DIR, iter_run_dirs
-from yatbench.run import count_params, execute
+from yatbench.run.execute import count_params, execute
+from yatbench.rundir.results import PARTIAL_DIR, iter_run_dirs
 
 MODELS = ["linear", "relu", "attention", "yat"]
 
@@ -78,7 +78,7 @@ def test_a_loss_that_explodes_ends_as_diverged(spec_for) -> None:
 
 def test_a_run_whose_last_step_overflows_its_gradient_ends_as_diverged(spec_for) -> None:
     # One Adam step at lr 1e8: training saw a finite loss and gradient (at the initial weights), but the trained
-    # weights' loss is ~1e34 and its gradient norms overflow (yatbench/gradients.py): diverged, not "ok".
+    # weights' loss is ~1e34 and its gradient norms overflow (yatbench/measures/gradients.py): diverged, not "ok".
     record = execute(spec_for("compositional", "relu", "trainer.lr=1e8", "trainer.epochs=1")).record
     assert record["status"] == "diverged" and record["diverged_epoch"] == 1 and record["metrics"] == {}
     assert "grad_norm_final_1" in record["notes"][-1] and "not finite after training" in record["notes"][-1]
@@ -92,7 +92,7 @@ def test_minibatch_training_counts_steps(spec_for) -> None:
 
 
 def test_unwritable_results_dir_fails_before_training(spec_for, tmp_path) -> None:
-    from yatbench.errors import UserError
+    from yatbench.core.errors import UserError
 
     blocker = tmp_path / "a-file"
     blocker.write_text("")

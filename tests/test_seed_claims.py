@@ -14,21 +14,21 @@ import pytest
 import torch
 import yaml
 
-from yatbench.compose import compose_config
-from yatbench.config import validate
+from yatbench.config.compose import compose_config
+from yatbench.config.spec import validate
+from yatbench.core.errors import UserError
 from yatbench.data.xor import XorConfig
-from yatbench.errors import UserError
-from yatbench.labour import nmi
-from yatbench.objective import max_prob
+from yatbench.measures.labour import nmi
 from yatbench.report import build_report
 from yatbench.report.claims import families
 from yatbench.report.claims.base import CONTRADICTED, NOT_ENOUGH, PREMISE_NOT_MET, SUPPORTED, Claim
 from yatbench.report.claims.far_field import envelope, far_value
 from yatbench.report.claims.prototypes import orthogonality_verdict
 from yatbench.report.measures import EPSILON, mean_abs_cosine, support_overlap, yat_peak
-from yatbench.run import execute
+from yatbench.run.execute import execute
 from yatbench.sweep.grid import compose_points
 from yatbench.sweep.jobs import execute_grouped
+from yatbench.train.objective import max_prob
 
 DECIDED = (SUPPORTED, CONTRADICTED)
 NO_FIGURES = lambda name: False  # noqa: E731 — the claims only: drawing every figure would triple a test's time

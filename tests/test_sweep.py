@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from yatbench.compose import compose_config
-from yatbench.config import validate
-from yatbench.errors import UserError
-from yatbench.results import PARTIAL_DIR, is_complete
+from yatbench.config.compose import compose_config
+from yatbench.config.spec import validate
+from yatbench.core.errors import UserError
+from yatbench.rundir.results import PARTIAL_DIR, is_complete
 from yatbench.sweep.grid import build_grid, load_preset, with_seed
 from yatbench.sweep.jobs import FAILED_DIR, make_jobs
 from yatbench.sweep.params import param_count, spec_param_count, within_budget

@@ -12,13 +12,13 @@ import pytest
 import yaml
 
 from tests.tiny import tiny_runs, tiny_spec
-from yatbench.compose import compose_config
-from yatbench.config import validate
-from yatbench.errors import UserError
+from yatbench.config.compose import compose_config
+from yatbench.config.spec import validate
+from yatbench.core.errors import UserError
 from yatbench.report.load import load_runs
 from yatbench.report.subset import apply_where, parse_where
-from yatbench.run import execute
-from yatbench.tags import TAGS_FILE
+from yatbench.run.execute import execute
+from yatbench.rundir.tags import TAGS_FILE
 
 
 def test_tags_do_not_change_the_run_and_are_added_to_a_finished_one(tmp_path: Path) -> None:

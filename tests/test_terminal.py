@@ -14,8 +14,8 @@ import pytest
 import torch
 
 from tests.test_report import fabricate
-from yatbench.errors import UserError
-from yatbench.export import EVENTS_FILE
+from yatbench.core.errors import UserError
+from yatbench.rundir.export import EVENTS_FILE
 
 
 def yatbench(*args: str, cwd: Path, columns: int = 80) -> subprocess.CompletedProcess[str]:
@@ -67,7 +67,7 @@ def test_bench_cuda_without_gpu_suggests_cpu(tmp_path: Path) -> None:
 
 
 def test_jsonl_export_from_the_recorded_history(spec_for) -> None:
-    from yatbench.run import execute
+    from yatbench.run.execute import execute
 
     plain = spec_for("xor", "yat", "trainer.epochs=20")
     spec = spec_for("xor", "yat", "trainer.epochs=20", "export=jsonl")

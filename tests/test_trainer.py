@@ -22,20 +22,20 @@ import pytest
 import torch
 from torch import nn
 
-import yatbench.run as run_module
-import yatbench.trainer as trainer_module
-from yatbench.compose import compose_config
-from yatbench.config import RunSpec, validate
-from yatbench.device import intra_op_threads
+import yatbench.run.execute as run_module
+import yatbench.train.trainer as trainer_module
+from yatbench.config.compose import compose_config
+from yatbench.config.spec import RunSpec, validate
 from yatbench.models.yat import YatConfig, _yat_stacked
 from yatbench.nn.stacked import addmatmul, matmul, stack_models
 from yatbench.nn.yat import YatLayer, yat_product
-from yatbench.objective import per_seed_loss
 from yatbench.report.load import load_runs
 from yatbench.report.tables import summary_table
-from yatbench.run import build_model
+from yatbench.run.execute import build_model
 from yatbench.sweep.jobs import execute_grouped
-from yatbench.trainer import Phase, train
+from yatbench.train.device import intra_op_threads
+from yatbench.train.objective import per_seed_loss
+from yatbench.train.trainer import Phase, train
 
 MODELS = ["linear", "relu", "attention", "yat"]
 CPU = torch.device("cpu")
@@ -167,7 +167,7 @@ def test_a_group_equals_the_same_seeds_alone_on_pinn(spec_for, tmp_path, dataset
     # Each seed its own collocation points; ∂u/∂x, ∂²u/∂x² by autograd through the stacked forward.
     batched, single = run_both(spec_for, tmp_path, dataset, model, [0, 1, 2], "trainer.epochs=30",
                                "trainer.eval_every=10", "model.hidden=[6,5]", "dataset.n_interior=24",
-                               # and the stacked L-BFGS phase (yatbench/lbfgs.py); not for Yat at ε = 1e-5, whose
+                               # and the stacked L-BFGS phase (yatbench/train/lbfgs.py); not for Yat at ε = 1e-5, whose
                                # ill-conditioned loss turns the module's and the stack's float32 rounding into
                                # different line-search decisions (tests/test_lbfgs.py checks a stack against alone)
                                f"dataset.lbfgs_steps={0 if model == 'yat' else 10}",

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from yatbench.compose import compose_config
-from yatbench.config import validate
+from yatbench.config.compose import compose_config
+from yatbench.config.spec import validate
 from yatbench.report import build_report
 from yatbench.report.load import load_runs
 from yatbench.report.stats import NONNEGATIVE, summarize
-from yatbench.run import execute
+from yatbench.run.execute import execute
 from yatbench.sweep.jobs import execute_grouped
 
 # The seed texts are not part of the repository (each claim carries its quotes and their source): the quotes are
@@ -131,7 +131,7 @@ def _consistent(folder: Path) -> Path:
     the run id again (what `yatbench run` would have written for that config)."""
     from omegaconf import OmegaConf
 
-    from yatbench.identity import config_hash
+    from yatbench.core.identity import config_hash
 
     digest = config_hash(OmegaConf.to_container(OmegaConf.create((folder / "config.yaml").read_text())))
     name = f"{folder.name.rsplit('-', 1)[0]}-{digest}"
@@ -190,7 +190,7 @@ def test_a_config_edited_by_hand_is_damaged_for_the_report_as_for_run(one_run: P
     lists it as broken with the same reason instead of reporting its numbers under the edited config."""
     import shutil
 
-    from yatbench.results import damage
+    from yatbench.rundir.results import damage
 
     results = tmp_path / "results"
     folder = results / one_run.name

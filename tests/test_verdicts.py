@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from yatbench.errors import UserError
+from yatbench.core.errors import UserError
 from yatbench.report.claims import verdict_counts
 from yatbench.report.findings import END, START, check_findings_file, marker_lines
 from yatbench.report.stats import METHODS, paired_bootstrap_diff
@@ -272,9 +272,9 @@ def test_converged_runs_keep_their_verdict_and_it_holds_at_half_the_budget(tmp_p
 @pytest.fixture(scope="module")
 def mse_results(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Real compositional runs, yat [7] and relu [7] (29 vs 30 parameters), 3 seeds, early stopping on."""
-    from yatbench.compose import compose_config
-    from yatbench.config import validate
-    from yatbench.run import execute
+    from yatbench.config.compose import compose_config
+    from yatbench.config.spec import validate
+    from yatbench.run.execute import execute
 
     results = tmp_path_factory.mktemp("mse") / "results"
     for model in ("yat", "relu"):
@@ -330,10 +330,10 @@ def test_mse_comparisons_include_the_test_set_sampling_error_and_fall_back_to_we
 def test_accuracy_comparison_is_the_paired_bootstrap_of_the_runs_own_outcome_files(tmp_path: Path) -> None:
     """Yat prototypes against the linear classifier on shrunk bundled MNIST: the claim's interval is the
     bootstrap of the ``correct`` rows at each run's best epoch, read here straight from test_outcomes.npz."""
-    from yatbench.compose import compose_config
-    from yatbench.config import validate
+    from yatbench.config.compose import compose_config
+    from yatbench.config.spec import validate
     from yatbench.report import build_report
-    from yatbench.run import execute
+    from yatbench.run.execute import execute
 
     results = tmp_path / "results"
     arms: dict[str, list[np.ndarray]] = {"yat": [], "linear": []}

@@ -17,9 +17,9 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from yatbench.errors import UserError
-from yatbench.kernel_impl import fused_applies, kernel_impl, parse_impl, path_name, use_kernel_impl
+from yatbench.core.errors import UserError
 from yatbench.nn import YatLayer, yat_product
+from yatbench.nn.kernel_impl import fused_applies, kernel_impl, parse_impl, path_name, use_kernel_impl
 from yatbench.nn.yat import learned_epsilon
 
 pytest.importorskip("numba", reason="numba is not installed: the fused path does not exist here (eager only)")
@@ -217,8 +217,8 @@ def test_a_bad_kernel_setting_is_one_line_before_any_timing(tmp_path) -> None:
 
 
 def test_bench_times_both_paths_side_by_side_and_says_which_ran() -> None:
-    from yatbench.bench import layer_benchmark
-    from yatbench.bench_table import format_table
+    from yatbench.bench.layer import layer_benchmark
+    from yatbench.bench.table import format_table
 
     with use_kernel_impl("numba"):
         frame = layer_benchmark([(8, 6, 4)], repeats=2, threads=1, min_sample_s=0.0)
@@ -248,7 +248,7 @@ def test_a_bad_clock_is_one_line(tmp_path, args: list[str], line: str) -> None:
 
 
 def test_cpu_clock_times_this_thread() -> None:
-    from yatbench.bench import layer_benchmark
+    from yatbench.bench.layer import layer_benchmark
 
     frame = layer_benchmark([(8, 6, 4)], repeats=2, threads=1, min_sample_s=0.0, positions=("first",), clock="cpu")
     assert set(frame["clock"]) == {"cpu"} and (frame["median_ms"].dropna() > 0).all()

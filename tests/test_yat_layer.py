@@ -9,7 +9,7 @@ import pytest
 import torch
 from torch.func import functional_call, grad, vmap
 
-from yatbench.errors import UserError
+from yatbench.core.errors import UserError
 from yatbench.nn import YatLayer, yat_product, yat_reference
 from yatbench.nn.cancellation import KAPPA
 
@@ -289,8 +289,8 @@ def test_vmap_over_inputs_and_alpha_only() -> None:
 
 def test_layer_benchmark_smoke(tmp_path) -> None:
     pytest.importorskip("pandas")
-    from yatbench.bench import COLUMNS, layer_benchmark
-    from yatbench.bench_table import format_table, write_csv
+    from yatbench.bench.layer import COLUMNS, layer_benchmark
+    from yatbench.bench.table import format_table, write_csv
 
     df = layer_benchmark([(8, 6, 4)], repeats=2, threads=1, min_sample_s=0.0)
     assert set(df["layer"]) == {"hidden", "first"}

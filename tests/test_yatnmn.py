@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from tests.test_trainer import assert_equivalent_runs, run_both
-from yatbench.errors import UserError
+from yatbench.core.errors import UserError
 from yatbench.models.yat import YatConfig
 from yatbench.nn import YatLayer, YatNMN
 from yatbench.report.claims.pde import epsilon_text, tuned_epsilon

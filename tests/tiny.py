@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from yatbench.compose import compose_config
-from yatbench.config import RunSpec, validate
+from yatbench.config.compose import compose_config
+from yatbench.config.spec import RunSpec, validate
 
 
 def tiny_spec(results: Path, model: str = "yat", seed: int = 0, *overrides: str) -> RunSpec:
@@ -18,7 +18,7 @@ def tiny_spec(results: Path, model: str = "yat", seed: int = 0, *overrides: str)
 def tiny_runs(results: Path, models: Iterable[str] = ("yat", "linear"), seeds: Iterable[int] = (0, 1),
               *overrides: str) -> list[str]:
     """Train and save each model × seed (skipped when already complete); their run ids."""
-    from yatbench.run import execute
+    from yatbench.run.execute import execute
 
     return [execute(tiny_spec(results, model, seed, *overrides)).run_dir.name
             for model in models for seed in seeds]

@@ -1,5 +1,5 @@
 """``python -m yatbench`` is the ``yatbench`` command."""
 
-from yatbench.cli import main
+from yatbench.cli.main import main
 
 main()

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from yatbench.errors import UserError
-from yatbench.export import read_history_rows
+from yatbench.core.errors import UserError
 from yatbench.report.load import RunTable
 from yatbench.report.load import load_runs as read_folder
 from yatbench.report.subset import apply_where, parse_where
+from yatbench.rundir.export import read_history_rows
 
 ID_COLUMNS = ("run_id", "dataset", "model", "seed", "variant", "variant_label", "tags")
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from yatbench.errors import UserError
+from yatbench.core.errors import UserError
 
 # torchvision's names for the four files, the same for MNIST and FashionMNIST (also Debian's).
 IDX_FILES = {

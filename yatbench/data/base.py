@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 import torch
 
-from yatbench.record import VAL_KINDS
+from yatbench.core.record import VAL_KINDS
 
 Task = Literal["classification", "regression", "pde"]
 # What a dataset's validation set is (``Splits.val_kind``, one of ``VAL_KINDS``, recorded in the run's data facts):
@@ -55,16 +55,16 @@ class Splits:
     # The inversion test also evaluates the model with its first-layer weights negated (w → −w).
     weight_negation: bool = False
     # Data drawn from several laws (the compositional toy): which law made each test sample, and each
-    # law's slope along input 0 in the units the model sees (yatbench/labour.py measures against them).
+    # law's slope along input 0 in the units the model sees (yatbench/measures/labour.py measures against them).
     regime_test: torch.Tensor | None = None
     regime_slopes: list[float] = field(default_factory=list)
     # What training minimises, when not the task's criterion on model(x) vs y: a callable
-    # ``objective(forward, x, target) -> (S,)`` (see ``yatbench/objective.py`` and ``yatbench/trainer.py``).
+    # ``objective(forward, x, target) -> (S,)`` (see ``yatbench/train/objective.py`` and ``yatbench/train/trainer.py``).
     objective: Callable[..., Any] | None = None
     # The test set is a grid of this (rows, cols) shape (PDE problems): drawn as solution.png.
     test_grid: tuple[int, ...] | None = None
     # Iterations of an L-BFGS phase after the configured optimizer (PINN practice; 0 = none): see
-    # ``yatbench.trainer.phases_of``.
+    # ``yatbench.train.trainer.phases_of``.
     lbfgs_steps: int = 0
 
     def __post_init__(self) -> None:

@@ -31,9 +31,9 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from yatbench.core.errors import UserError
 from yatbench.data.base import Splits
 from yatbench.data.pde import CollocationConfig, Points, grad, pde_splits, uniform, validation_generator
-from yatbench.errors import UserError
 
 NU = 0.01 / math.pi
 N_X, N_T, T_LAST = 256, 100, 0.99

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 
 import torch
 
+from yatbench.core.errors import UserError
 from yatbench.data.base import Splits
-from yatbench.errors import UserError
 
 DEFAULT_SLOPES = (-2.0, -1.0, 0.5, 1.5, 3.0)
 X_RANGE = 5.0  # x and y are both drawn from U(0, X_RANGE)

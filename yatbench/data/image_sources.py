@@ -10,8 +10,8 @@ import os
 import socket
 from pathlib import Path
 
+from yatbench.core.safe_paths import system_folder
 from yatbench.data._images import idx_paths
-from yatbench.safe_paths import system_folder
 
 DATA_DIR_ENV = "YATBENCH_DATA_DIR"
 DEFAULT_DATA_DIR = "data"

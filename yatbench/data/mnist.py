@@ -52,12 +52,12 @@ from typing import ClassVar
 
 import torch
 
+from yatbench.core.errors import UserError
+from yatbench.core.record import PREPROCESS
 from yatbench.data._images import BUNDLED_SOURCE, IDX_FILES, read_bundled_mnist, read_idx_set
 from yatbench.data.base import Splits
 from yatbench.data.image_sources import DATA_DIR_ENV, download, find_idx_files, resolve_data_dir
 from yatbench.data.image_subsets import split_bundled, split_validation, take_subset
-from yatbench.errors import UserError
-from yatbench.record import PREPROCESS
 
 SIDE = 28
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081  # over all 60 000 MNIST training pixels, in [0, 1]

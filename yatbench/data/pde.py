@@ -22,11 +22,11 @@ boundary data and its solution; :func:`pde_splits` packs them into :class:`~yatb
 with a :class:`PdeObjective` that the trainer calls instead of its supervised loss, and
 ``lbfgs_steps``, the L-BFGS phase the trainer adds after Adam.
 
-Seeds train stacked like any small run (``yatbench/trainer.py``): each seed has its own collocation
+Seeds train stacked like any small run (``yatbench/train/trainer.py``): each seed has its own collocation
 and boundary points (its slice of x), and the derivatives of the summed output with respect to the
 stacked inputs are still per seed, since a seed's outputs depend on its own rows only — a seed's
 numbers are the same alone and in any group. The L-BFGS phase trains the stack too: its curvature
-memory and line search are per seed (``yatbench/lbfgs.py``).
+memory and line search are per seed (``yatbench/train/lbfgs.py``).
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from yatbench.core.errors import UserError
 from yatbench.data.base import Splits
-from yatbench.errors import UserError
 
 # (x, u) → residual, where x (…, n, d) requires grad and u = net(x) (…, n, 1); result (…, n, 1).
 Residual = Callable[[Tensor, Tensor], Tensor]
@@ -72,7 +72,7 @@ class PdeObjective:
     A seed's training set is its ``n_interior`` collocation points followed by its boundary points,
     whose targets are the boundary values g (the interior rows' targets are unused zeros): x (S, n, d),
     target (S, n, 1), one slice per seed, drawn from that seed. As the trainer's objective
-    (``objective(forward, x, target) -> (S,)``, ``yatbench/trainer.py``) it returns each seed's weighted
+    (``objective(forward, x, target) -> (S,)``, ``yatbench/train/trainer.py``) it returns each seed's weighted
     loss; :meth:`parts` gives the loss's named terms (``train_residual``, ``train_boundary`` in the
     history) and, on points with no targets (the test grid), the residual alone (``test_residual``).
     """

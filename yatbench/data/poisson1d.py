@@ -18,9 +18,9 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from yatbench.core.errors import UserError
 from yatbench.data.base import Splits
 from yatbench.data.pde import CollocationConfig, Points, grad, pde_splits, uniform, validation_generator
-from yatbench.errors import UserError
 
 SOLUTIONS = ("smooth", "multiscale")
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import torch
 
+from yatbench.core.errors import UserError
 from yatbench.data.base import Splits
-from yatbench.errors import UserError
 
 ENCODINGS = ("pm1", "binary")
 FEATURES = ("raw", "sum_product")

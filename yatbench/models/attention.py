@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from yatbench.errors import UserError
+from yatbench.core.errors import UserError
 from yatbench.nn.stacked import Params, linear
 
 

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from yatbench.errors import UserError
+from yatbench.core.errors import UserError
 from yatbench.nn.stacked import Params, linear, sub
 
 ACTIVATIONS = ("tanh", "sin")

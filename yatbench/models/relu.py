@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from yatbench.errors import UserError
+from yatbench.core.errors import UserError
 from yatbench.models.mlp import NORMS, MlpNet
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from yatbench.errors import UserError, UserValueError
+from yatbench.core.errors import UserError, UserValueError
 from yatbench.nn.stacked import Params, linear, sub
 from yatbench.nn.yat import BIAS_MODES, KERNELS, YatLayer, parse_alpha, yat_product
 

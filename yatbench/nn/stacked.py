@@ -46,7 +46,7 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     and none remained when the stack of one was expanded to two (a view, no copy of the data). On one
     CPU thread (what stacked runs use) such a product runs as two copies of itself: it has a dimension
     of 1, so it is cheap. On several threads or a GPU the trainer gives a lone run a ghost twin instead
-    (``yatbench/trainer.py``): expanded products measured slower there.
+    (``yatbench/train/trainer.py``): expanded products measured slower there.
     """
     if _lone_shortcut(a, b):
         return torch.bmm(a.expand(2, -1, -1), b.expand(2, -1, -1))[:1]

@@ -97,7 +97,7 @@ elementwise passes forward and eleven backward; at small sizes the per-op dispat
 so the eager path keeps the op count low (no reshape nodes for 2-D input, no extra Function
 outputs). The gradient derivation is in the comments of ``yat_backward``. ``YATBENCH_KERNEL=numba``
 runs the elementwise passes as two fused numba kernels instead (``yat_fused.py``, chosen per call in
-``_dispatch``; ``yatbench/kernel_impl.py`` says when and why eager is the default). It is twice
+``_dispatch``; ``yatbench/nn/kernel_impl.py`` says when and why eager is the default). It is twice
 differentiable: a backward run with ``create_graph=True`` rebuilds its intermediates from the
 inputs and builds a graph (physics-informed losses, ∂²y/∂x²).
 """
@@ -110,9 +110,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from yatbench.errors import UserError, UserValueError
-from yatbench.kernel_impl import fused_applies, kernel_impl
+from yatbench.core.errors import UserError, UserValueError
 from yatbench.nn.cancellation import transforms_active, vmapped
+from yatbench.nn.kernel_impl import fused_applies, kernel_impl
 from yatbench.nn.yat_function import YatFunction, YatFunctionTransformable, yat_forward
 from yatbench.nn.yat_reference import BIAS_MODES, KERNELS, yat_reference
 

@@ -1,6 +1,6 @@
 """The Yat layer's elementwise work after the GEMMs as two numba kernels: one forward, one backward.
 
-Imported only when the fused path first runs (``yatbench/kernel_impl.py``): importing numba costs
+Imported only when the fused path first runs (``yatbench/nn/kernel_impl.py``): importing numba costs
 about 0.6 s and each kernel is compiled (LLVM) on first use per dtype, then cached on disk.
 
 Layout: every array has a leading seed dimension S (a plain layer is S = 1): x (S, N, d), w (S, m, d),

@@ -50,7 +50,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from yatbench.errors import UserValueError
+from yatbench.core.errors import UserValueError
 from yatbench.nn.yat import inverse_softplus, learned_epsilon, parse_epsilon, yat_product
 
 __all__ = ["YatNMN"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from yatbench.errors import UserError
+from yatbench.core.errors import UserError
 from yatbench.nn.cancellation import KAPPA, cancelled, direct_distance, eps_at, vmapped
 from yatbench.nn.stacked import matmul
 

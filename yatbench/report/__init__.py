@@ -6,6 +6,11 @@ Modules, one concept each: :mod:`load` (run folders → DataFrame), :mod:`stats`
 :mod:`build` (all of it, in order).
 """
 
+
 from yatbench.report.build import Report, build_report
 
 __all__ = ["Report", "build_report"]
+
+
+# The layers this package may import (tests/test_layers.py checks every import, lazy ones too).
+MAY_IMPORT: tuple[str, ...] = ("core", "config", "rundir", "nn", "data", "models", "train", "measures", "sweep")

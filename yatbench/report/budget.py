@@ -26,7 +26,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from yatbench.report.load import HISTORY_FILE, RunTable, history_too_large
+from yatbench.report.load import HISTORY_FILE, RunTable
+from yatbench.rundir.results import history_too_large
 
 MONITOR = "val_loss"  # the quantity early stopping monitors (conf/trainer/default.yaml)
 

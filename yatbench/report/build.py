@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from yatbench.core.narrow import seed_range
 from yatbench.report.claims import CONTRADICTED, NOT_ENOUGH, SUPPORTED, Claim, all_claims, claims_frame, verdict_counts
 from yatbench.report.context import Context
 from yatbench.report.figures import Figure, all_figures
@@ -33,7 +34,7 @@ from yatbench.report.runlog import cfg_anchor, run_links, run_sections
 from yatbench.report.stats import METHODS
 from yatbench.report.subset import Condition, apply_where, where_text
 from yatbench.report.sweepview import SweepPoints, sweep_points
-from yatbench.report.tables import Table, all_tables, seed_range, write_table
+from yatbench.report.tables import Table, all_tables, write_table
 from yatbench.sweep.grid import expand, load_preset
 
 DEFAULT_PRESET = "default"  # the sweep every report expects; the other presets add to it

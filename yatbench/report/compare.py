@@ -15,12 +15,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from yatbench.core.narrow import seed_range
 from yatbench.report.load import RunTable, load_runs
 from yatbench.report.output import check_target, staged
 from yatbench.report.page import Block, heading, para, write_page
 from yatbench.report.stats import fmt_interval, summarize, welch_diff
 from yatbench.report.subset import Condition, apply_where, where_text
-from yatbench.report.tables import col, seed_range
+from yatbench.report.tables import col
 
 
 @dataclass

@@ -8,7 +8,7 @@ import pandas as pd
 from rich.console import Console
 from rich.markup import escape
 
-from yatbench.narrow import Col, fit_table
+from yatbench.core.narrow import Col, fit_table
 from yatbench.report.build import Report
 from yatbench.report.claims import CONTRADICTED, NOT_ENOUGH, PREMISE_NOT_MET, SUPPORTED, UNCONVERGED, Claim
 from yatbench.report.compare import Comparison
@@ -99,7 +99,7 @@ def short_setting(text: str) -> str:
 
 def _fitting_table(width: int, title: str, display: pd.DataFrame, numeric: pd.DataFrame, rows: list[int],
                    regression: bool):
-    """The dataset's table with as many optional columns as fit in ``width`` (:func:`yatbench.narrow.fit_table`)."""
+    """The dataset's table with as many optional columns as fit in ``width`` (:func:`.narrow.fit_table`)."""
     columns = [c for c in COLUMNS if regression or not c.name.startswith("R²")]
     cells = []
     for position, index in enumerate(rows):

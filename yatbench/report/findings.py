@@ -24,11 +24,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from yatbench.errors import UserError
-from yatbench.provenance import source_commit
+from yatbench.core.errors import UserError
 from yatbench.report.claims import Claim
 from yatbench.report.page import overview_frame
 from yatbench.report.tables import to_markdown
+from yatbench.rundir.provenance import source_commit
 
 START, END = "<!-- findings:start -->", "<!-- findings:end -->"
 

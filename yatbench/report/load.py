@@ -1,22 +1,22 @@
 """Read every run folder under a results directory into one pandas table.
 
 One row per complete run: its record (metrics.json, read and checked by
-:meth:`yatbench.record.RunRecord.from_dict`), its ``metrics`` flattened into columns
+:meth:`yatbench.core.record.RunRecord.from_dict`), its ``metrics`` flattened into columns
 (``test_accuracy``, ``test_r2``, …), its data facts (``task``, ``source``, ``preprocess``,
 ``in_features``, …) and its config.yaml flattened into dotted columns (``model.hidden``,
 ``trainer.epochs``, …), its ``tags`` (comma-joined) and its provenance (``commit``, ``host``,
 ``versions.torch``, … see :func:`provenance_columns`). Folders that look like runs but cannot be read (no or malformed
 metrics.json, a record that fails its checks, an unreadable or ill-shaped config.yaml, or any folder
-:func:`yatbench.results.damage` calls damaged, e.g. a config.yaml that does not hash to the run id: the
+:func:`yatbench.rundir.results.damage` calls damaged, e.g. a config.yaml that does not hash to the run id: the
 folders `yatbench run` and `sweep` would rerun) are listed in :attr:`RunTable.broken` with the reason and
 left out. Nothing here touches training data, imports code named in a folder, or reads today's ``conf/``.
 
 A run's history.csv is read only when it is at most ``HISTORY_MAX_BYTES`` (32 MiB, about 300 000
 rows of a 15-column history; a preset's longest history is 200 rows, 14 kB): a larger one is not read
-at all, and the learning curve or claim that wanted it says so (:func:`history_too_large`).
+at all, and the learning curve or claim that wanted it says so (:func:`yatbench.rundir.results.history_too_large`).
 
 Runs that differ only by seed form a *configuration*: the ``variant`` column holds the recorded
-seedless key (:func:`yatbench.identity.seedless_key`), ``setting`` the recorded setting key
+seedless key (:func:`yatbench.core.identity.seedless_key`), ``setting`` the recorded setting key
 (same data, preprocessing and training), and ``variant_label`` names what sets a configuration
 apart from the others of the same dataset and model (e.g. ``model.hidden=[3]``).
 """
@@ -32,18 +32,17 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from yatbench.identity import is_execution_only
-from yatbench.record import DataFacts, RunRecord
-from yatbench.results import METRICS_FILE, PARTIAL_DIR, damage
-from yatbench.tags import read_tags
+from yatbench.core.identity import is_execution_only
+from yatbench.core.record import DataFacts, RunRecord
+from yatbench.rundir.results import METRICS_FILE, PARTIAL_DIR, damage
+from yatbench.rundir.tags import read_tags
 
 REPORT_DIR = "report"
 HISTORY_FILE = "history.csv"
-HISTORY_MAX_BYTES = 32 * 2**20
 MODEL_ORDER = ["yat", "linear", "relu", "attention"]
 FACTS = ("task", "source", "preprocess", "in_features", "out_features", "n_train", "n_test", "n_val", "val_kind",
          "metric")
-# The convergence rule's outcome (yatbench/trainer.py): None for runs recorded before it.
+# The convergence rule's outcome (yatbench/train/trainer.py): None for runs recorded before it.
 CONVERGENCE = ("best_epoch", "converged", "stop_reason", "max_epochs")
 # The columns every table has, even with no runs (so an empty folder still filters cleanly).
 PROVENANCE = ("commit", "dirty", "command", "host", "cpu", "threads", "device_name")
@@ -142,17 +141,6 @@ def provenance_columns(record: RunRecord) -> dict[str, Any]:
     columns["finished_at"] = record.finished_at or None
     columns.update({f"versions.{name}": record.versions.get(name) for name in VERSIONS})
     return columns
-
-
-def history_too_large(path: Path, limit: int = HISTORY_MAX_BYTES) -> str:
-    """Why a CSV the report would read (a run's history.csv) is not read — over ``limit`` bytes — or ""."""
-    try:
-        size = path.stat().st_size
-    except OSError:
-        return ""  # absent or unreadable: the reader says so itself
-    if size <= limit:
-        return ""
-    return f"{path.name} is {size / 2**20:,.0f} MiB, over the report's limit of {limit / 2**20:,.0f} MiB: not read"
 
 
 def read_config(folder: Path, record: RunRecord) -> dict[str, Any]:

@@ -26,9 +26,10 @@ import numpy as np
 import pandas as pd
 
 from yatbench.report.context import Context
-from yatbench.report.load import HISTORY_FILE, history_too_large
+from yatbench.report.load import HISTORY_FILE
 from yatbench.report.rebuild import build_untrained, first_layer_weights
 from yatbench.report.stats import Summary, summarize, welch_diff
+from yatbench.rundir.results import history_too_large
 
 TERRITORY_TAUS = (0.1, 1.0, 10.0)
 # Four neurons placed around the origin: the territories figure and its claim use the same ones.
@@ -228,7 +229,7 @@ def support_overlap(weights: Any, mass: float = SUPPORT_MASS) -> float:
 def prototype_geometry(ctx: Context, runs: pd.DataFrame) -> dict[int, dict[str, float]]:
     """Per seed: mean pairwise |cos| of the trained first-layer rows (model.pt), their support overlap,
     and the |cos| of the same layer at initialisation (rebuilt from the config and seed, untrained)."""
-    from yatbench.device import seed_everything
+    from yatbench.train.device import seed_everything
 
     out: dict[int, dict[str, float]] = {}
     for _, run in runs.iterrows():

@@ -6,7 +6,7 @@ folder carries a marker file listing what yatbench wrote into it; an existing ``
 replaced only when it is empty or holds exactly such a report. Anything else (a results
 folder, a file, a folder with the user's own files) is refused with one line, and nothing is
 deleted that yatbench did not write. ``--out`` may not be a symbolic link, nor the root, the home
-folder or a system folder (:mod:`yatbench.safe_paths`); nothing is ever removed through a link.
+folder or a system folder (:mod:`yatbench.core.safe_paths`); nothing is ever removed through a link.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from yatbench.errors import UserError
-from yatbench.owner import is_leftover, owned_name, owner_of
-from yatbench.safe_paths import check_output_dir, remove_tree
+from yatbench.core.errors import UserError
+from yatbench.core.owner import is_leftover, owned_name, owner_of
+from yatbench.core.safe_paths import check_output_dir, remove_tree
 
 MARKER = ".yatbench-report.json"
 STALE_S = 3600.0

@@ -2,7 +2,7 @@
 
 One row per configuration (runs that differ only by seed): the source commit(s) and whether any tree
 was dirty, the versions of yatbench, torch, NumPy and Python, the hosts, CPUs, threads and devices
-(:mod:`yatbench.provenance` records them in every run). Seeds averaged together should come from the
+(:mod:`yatbench.rundir.provenance` records them in every run). Seeds averaged together should come from the
 same code: a configuration whose runs name more than one commit or version gets one warning line,
 on the terminal and on the page. Runs that predate the record of a field are left out of its check.
 """

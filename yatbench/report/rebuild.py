@@ -15,8 +15,8 @@ from typing import Any
 
 import yaml
 
-from yatbench.compose import search_dirs
-from yatbench.record import DataFacts
+from yatbench.config.compose import search_dirs
+from yatbench.core.record import DataFacts
 
 SYNTHETIC_TASK_SOURCES = ("synthetic:",)
 
@@ -41,8 +41,8 @@ def build_group(config: dict[str, Any], group: str) -> Any:
     """The built dataclass of one group of a run's config; ValueError when its target is not known."""
     from omegaconf import OmegaConf
 
-    from yatbench.config import build_node
-    from yatbench.errors import UserError
+    from yatbench.config.spec import build_node
+    from yatbench.core.errors import UserError
 
     node = config.get(group)
     if not isinstance(node, dict):

@@ -15,7 +15,8 @@ from pathlib import Path
 import pandas as pd
 
 from yatbench.report.html import sparkline
-from yatbench.report.load import HISTORY_FILE, RunTable, config_columns, history_too_large, show_value
+from yatbench.report.load import HISTORY_FILE, RunTable, config_columns, show_value
+from yatbench.rundir.results import history_too_large
 
 
 def cfg_anchor(key: str) -> str:

@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from yatbench.errors import UserError
+from yatbench.core.errors import UserError
 from yatbench.report.load import RunTable, label_variants, same_value, show_value
 
 OPERATORS = ("!=", "<=", ">=", "=", "<", ">")  # two-character signs first: `a<=3` is not `a<` `=3`

@@ -21,11 +21,12 @@ from typing import Any
 
 import pandas as pd
 
-from yatbench.record import LOWER_IS_BETTER
+from yatbench.core.narrow import seed_range
+from yatbench.core.record import LOWER_IS_BETTER
 from yatbench.report.load import config_columns, show_value
 from yatbench.report.runlog import cfg_anchor
 from yatbench.report.stats import summarize
-from yatbench.report.tables import col, seed_range
+from yatbench.report.tables import col
 
 
 @dataclass

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from yatbench.core.narrow import seed_range
 from yatbench.report.guard import Failure, attempt
 from yatbench.report.load import RunTable
 from yatbench.report.stats import NONNEGATIVE, fmt_interval, summarize, wilson
@@ -31,16 +32,6 @@ class Table:
     numeric: pd.DataFrame
     display: pd.DataFrame
     caption: str = ""
-
-
-def seed_range(seeds: list[int]) -> str:
-    """``0–4`` for a contiguous run of seeds, else a comma list."""
-    seeds = sorted(set(int(s) for s in seeds))
-    if not seeds:
-        return ""
-    if len(seeds) > 2 and seeds == list(range(seeds[0], seeds[-1] + 1)):
-        return f"{seeds[0]}–{seeds[-1]}"
-    return ",".join(str(s) for s in seeds)
 
 
 def col(frame: pd.DataFrame, name: str) -> pd.Series:

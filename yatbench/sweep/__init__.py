@@ -10,3 +10,6 @@
 - :mod:`yatbench.sweep.runner` ties them together: resume counts, progress, summary, exit code;
 - :mod:`yatbench.sweep.params` counts and matches parameter budgets for the presets.
 """
+
+# The layers this package may import (tests/test_layers.py checks every import, lazy ones too).
+MAY_IMPORT: tuple[str, ...] = ("core", "config", "rundir", "run")

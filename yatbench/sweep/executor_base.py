@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from yatbench.errors import UserError
+from yatbench.core.errors import UserError
 from yatbench.sweep.jobs import Job, RunReport
 
 KINDS = ("inprocess", "local", "submitit")

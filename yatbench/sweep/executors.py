@@ -24,8 +24,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from yatbench.compose import search_dirs
-from yatbench.errors import UserError
+from yatbench.config.compose import search_dirs
+from yatbench.core.errors import UserError
 from yatbench.sweep.executor_base import Executor, ExecutorConfig
 from yatbench.sweep.jobs import Job, RunReport, run_job
 from yatbench.sweep.local_pool import LocalPool
@@ -42,7 +42,7 @@ def load_executor_config(name: str, settings: dict[str, Any] | None = None,
     """``conf/executor/<name>.yaml`` with ``settings`` on top, validated into an ExecutorConfig."""
     from omegaconf import OmegaConf
 
-    from yatbench.config import build_node
+    from yatbench.config.spec import build_node
 
     path = next((d / "executor" / f"{name}.yaml" for d in search_dirs(user_dir)
                  if (d / "executor" / f"{name}.yaml").is_file()), None)

@@ -24,7 +24,7 @@ Command-line overrides then, key by key:
   ``dataset.source=auto``), or else is added to every point (``trainer.epochs=5``,
   ``trainer.lr=0.1,0.01`` adds an axis).
 
-Every point is then composed and validated (:mod:`yatbench.compose`, :mod:`yatbench.config`) before
+Every point is then composed and validated (:mod:`yatbench.config.compose`, :mod:`yatbench.config.spec`) before
 anything runs, so a typo fails at once with one line. A point is composed once for all its seeds.
 
 A grid holds at most :data:`MAX_RUNS` runs. Its size is computed arithmetically from the lengths of
@@ -42,9 +42,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from yatbench.compose import compose_config, option_names, read_config_text, search_dirs
-from yatbench.config import RunSpec, check_seed, validate
-from yatbench.errors import UserError
+from yatbench.config.compose import compose_config, option_names, read_config_text, search_dirs
+from yatbench.config.spec import RunSpec, check_seed, validate
+from yatbench.core.errors import UserError
 
 PRESET_KEYS = ("axes", "grid", "executor")
 GROUP_KEYS = ("dataset", "model", "device", "trainer")

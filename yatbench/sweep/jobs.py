@@ -2,15 +2,15 @@
 
 Grouping seeds is the sweep's job: runs that differ only by their seed (equal
 ``RunSpec.seedless_key``) form a group, and :func:`execute_grouped` hands each group's pending,
-distinct seeds to :func:`yatbench.run.execute_seeds`, which trains them together when their
-configuration trains stacked (``yatbench/trainer.py``) — a run's numbers are the same alone and in
+distinct seeds to :func:`yatbench.run.execute.execute_seeds`, which trains them together when their
+configuration trains stacked (``yatbench/train/trainer.py``) — a run's numbers are the same alone and in
 any group. ``trainer.seed_batching=off`` keeps every run alone. Big groups are cut into chunks so
 that every worker stays busy. :func:`run_job` is what executes in a worker process
 (or in-process, or in a SLURM task): it never raises for a failing run. It catches the error,
 writes ``<results>/.failed/<run_id>.json`` (not a run folder, so the run is retried by the
 next sweep) and reports the run as ``failed`` with its message. A run that completes removes its
 failure record; a failure record is written atomically and never leaves its temporary file behind
-(:func:`yatbench.safe_paths.atomic_write_text`), and :func:`remove_failure_leftovers` removes those
+(:func:`yatbench.core.safe_paths.atomic_write_text`), and :func:`remove_failure_leftovers` removes those
 of writers that were killed.
 """
 
@@ -28,14 +28,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from yatbench.config import RunSpec
-from yatbench.errors import UserError
-from yatbench.owner import owner_of, writer_gone
-from yatbench.results import METRICS_FILE, is_complete, read_metrics
-from yatbench.safe_paths import atomic_write_text, open_dir, own_subdir, unlink_names
+from yatbench.config.spec import RunSpec
+from yatbench.core.errors import UserError
+from yatbench.core.owner import owner_of, writer_gone
+from yatbench.core.safe_paths import atomic_write_text, open_dir, own_subdir, unlink_names
+from yatbench.rundir.results import METRICS_FILE, is_complete, read_metrics
 
 if TYPE_CHECKING:
-    from yatbench.run import RunOutcome
+    from yatbench.run.execute import RunOutcome
 
 FAILED_DIR = ".failed"
 # Temporary names of failure records: owned (.<run_id>.json.<pid>@<host>.<hex>), or the older .<run_id>.json.<hex>
@@ -97,11 +97,11 @@ def pack_jobs(jobs: list[Job], max_jobs: int) -> list[Job]:
 
 def execute_grouped(specs: list[RunSpec], force: bool = False) -> list[RunOutcome]:
     """Run ``specs`` (outcomes in their order): completed runs are skipped, the pending distinct seeds of
-    each configuration are trained by one :func:`yatbench.run.execute_seeds` call (alone when
+    each configuration are trained by one :func:`yatbench.run.execute.execute_seeds` call (alone when
     ``trainer.seed_batching=off``)."""
-    # Lazy: yatbench.run imports torch, which the sweep's main process should import only after its
+    # Lazy: yatbench.run.execute imports torch, which the sweep's main process should import only after its
     # worker pool has started (see sweep/runner.py); workers have it preloaded.
-    from yatbench.run import completed_outcome, execute, execute_seeds, update_finished
+    from yatbench.run.execute import completed_outcome, execute, execute_seeds, update_finished
 
     outcomes: dict[int, RunOutcome] = {}
     groups: dict[str, list[int]] = {}
@@ -166,8 +166,8 @@ def _failed(spec: RunSpec, trace: str) -> RunReport:
     """Record a run that raised: last line of its traceback as the message, whole trace on disk."""
     lines = [line for line in trace.strip().splitlines() if line.strip()]
     message = lines[-1] if lines else "unknown error"
-    if message.startswith("yatbench.errors.UserError: "):
-        message = message.removeprefix("yatbench.errors.UserError: ")
+    if message.startswith("yatbench.core.errors.UserError: "):
+        message = message.removeprefix("yatbench.core.errors.UserError: ")
     record = {"run_id": spec.run_id, "status": "failed", "dataset": spec.dataset.name, "model": spec.model.name,
               "seed": spec.seed, "message": message, "traceback": trace, "host": platform.node(),
               "pid": os.getpid(), "failed_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}

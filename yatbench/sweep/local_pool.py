@@ -26,9 +26,9 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
-from yatbench.errors import UserError
-from yatbench.owner import pid_alive
-from yatbench.results import remove_leftovers
+from yatbench.core.errors import UserError
+from yatbench.core.owner import pid_alive
+from yatbench.rundir.results import remove_leftovers
 from yatbench.sweep.executor_base import Executor, ExecutorConfig, cores, worker_count
 from yatbench.sweep.jobs import Job, RunReport, failed_reports, remove_failure_leftovers, run_job
 
@@ -69,13 +69,13 @@ def _init_worker(threads: int, sweep_pid: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the sweep's to handle: it stops the pool
     import torch
 
-    import yatbench.run  # noqa: F401
+    import yatbench.run.execute  # noqa: F401
 
     torch.set_num_threads(threads)
 
 
 # Imported once by the fork server, so that every worker forked from it starts with them loaded.
-PRELOAD = ["torch", "yatbench.run", "yatbench.data", "matplotlib.pyplot"]
+PRELOAD = ["torch", "yatbench.run.execute", "yatbench.data", "matplotlib.pyplot"]
 
 
 def worker_context() -> multiprocessing.context.BaseContext:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from yatbench.compose import compose_config
-from yatbench.config import RunSpec, validate
+from yatbench.config.compose import compose_config
+from yatbench.config.spec import RunSpec, validate
 
 TOLERANCE = 0.05
 _SHAPES: dict[str, tuple[int, int]] = {}  # dataset settings → (in, out) features, read once
@@ -27,7 +27,7 @@ def param_count(overrides: list[str], user_dir: str | Path | None = None) -> int
 
 def spec_param_count(spec: RunSpec) -> int:
     """Trainable parameters of a validated run's model (its data is read once per dataset setting)."""
-    from yatbench.run import count_params  # imports torch: only when counting
+    from yatbench.run.execute import count_params  # imports torch: only when counting
 
     key = repr(spec.dataset)  # the data's shape depends on its settings, not on the seed
     if key not in _SHAPES:

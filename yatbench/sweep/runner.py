@@ -3,7 +3,7 @@
 Nothing runs before the whole grid is validated and the executor is ready, so bad input is one
 line and exit 2. A complete run folder is never redone (unless ``force``), which makes a sweep
 resumable: kill it at any moment and the same command finishes the rest. Run folders appear
-atomically (see :mod:`yatbench.results`), so two sweeps on one results folder may at worst
+atomically (see :mod:`yatbench.rundir.results`), so two sweeps on one results folder may at worst
 both train a run, and the second finisher's copy is dropped.
 """
 
@@ -20,10 +20,10 @@ from typing import Any
 
 from rich.console import Console
 
-from yatbench.config import RunSpec
-from yatbench.errors import Interrupted, UserError
-from yatbench.results import ensure_writable, is_complete, remove_leftovers
-from yatbench.safe_paths import own_subdir
+from yatbench.config.spec import RunSpec
+from yatbench.core.errors import Interrupted, UserError
+from yatbench.core.safe_paths import own_subdir
+from yatbench.rundir.results import ensure_writable, is_complete, remove_leftovers
 from yatbench.sweep.executor_base import Executor, ExecutorConfig
 from yatbench.sweep.executors import load_executor_config, make_executor
 from yatbench.sweep.grid import Preset, build_grid, load_preset, parse_overrides
@@ -115,7 +115,7 @@ def run_sweep(preset: str, overrides: list[str], *, force: bool = False, dry_run
 def _sweep(preset: Preset, overrides: list[str], pool: Executor, force: bool, dry_run: bool,
            user_dir: str | Path | None, console: Console, todo: list[RunSpec],
            verbose: bool = False) -> SweepResult:
-    from yatbench.run import completed_outcome, update_finished  # imports torch: after the pool has started
+    from yatbench.run.execute import completed_outcome, update_finished  # imports torch: after the pool has started
 
     grid = build_grid(preset, overrides, user_dir)
     result = SweepResult(grid, pool.description)

@@ -13,8 +13,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from yatbench.errors import UserError
-from yatbench.safe_paths import check_output_dir
+from yatbench.core.errors import UserError
+from yatbench.core.safe_paths import check_output_dir
 from yatbench.sweep.executor_base import Executor, ExecutorConfig, cores, worker_count
 from yatbench.sweep.jobs import Job, RunReport, failed_reports, run_job
 

@@ -14,10 +14,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from yatbench.config import RunSpec
-from yatbench.errors import UserError
-from yatbench.narrow import Col, fit_table
-from yatbench.report.tables import seed_range
+from yatbench.config.spec import RunSpec
+from yatbench.core.errors import UserError
+from yatbench.core.narrow import Col, fit_table, seed_range
 from yatbench.sweep.grid import Grid
 from yatbench.sweep.jobs import FAILED_DIR, RunReport
 from yatbench.sweep.params import spec_param_count

@@ -30,9 +30,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from yatbench.core.narrow import seed_range
 from yatbench.report.outcomes import OutcomeReader
 from yatbench.report.stats import clean, fmt_interval, paired_bootstrap_diff, summarize, welch_diff
-from yatbench.report.tables import seed_range
 
 SUPPORTED, CONTRADICTED, NOT_ENOUGH = "supported", "contradicted", "not enough data"
 UNCONVERGED = "unconverged"

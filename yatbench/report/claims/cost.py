@@ -3,7 +3,7 @@
 The seed's sentence is about a GEMV kernel's on-chip state: "it essentially doubles the amount of memory
 needed on-chip. Yat-Product GEMMV now needs to store the running total of the inner product and the norm
 of the input vectors." It is decided by counting the running state of streamed computations that give
-the layer's result (:mod:`yatbench.onchip`), each checked here against ``nn.Linear`` / ``YatLayer`` on the
+the layer's result (:mod:`yatbench.measures.onchip`), each checked here against ``nn.Linear`` / ``YatLayer`` on the
 same tensors: the seed's own scheme, the direct distance, and the norms computed before the GEMM. The
 count is exact by construction (an analytic claim: no seeds, no interval); it is not a reading of a GPU
 kernel's registers, which yatbench does not have. The memory a layer needs in *training* (parameters +
@@ -28,14 +28,14 @@ TRAINING_SHAPE = (256, 784, 256)  # batch, in, out of the training-memory note
 @cache  # deterministic (fixed seed, fixed shapes): counted once per process, however many reports it builds
 def _scheme_ratios() -> tuple[dict[str, dict[int, float]], dict[str, str]]:
     """Per scheme and tile, its running state ÷ the dot product's; and each scheme's description."""
-    from yatbench.onchip import SCHEMES, scheme_ratios  # torch: only once a report decides this claim
+    from yatbench.measures.onchip import SCHEMES, scheme_ratios  # torch: only once a report decides this claim
 
     return scheme_ratios(GEMV, TILES), SCHEMES
 
 
 @cache
 def _training_ratios() -> dict[str, dict[str, float]]:
-    from yatbench.onchip import training_ratios
+    from yatbench.measures.onchip import training_ratios
 
     return training_ratios(TRAINING_SHAPE)
 

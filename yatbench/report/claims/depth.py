@@ -9,7 +9,7 @@ at which the Yat stack is worse than that baseline contradicts "trains at depth"
 is as good (within a stated margin) supports it. The ReLU stack without normalisation is shown beside
 it (does the baseline need its normalisation at that depth at all?), and so are the training loss
 against chance (whether the stack trains at all, the old floor) and the loss gradient's norm per
-weight matrix at initialisation (:mod:`yatbench.gradients`), where vanishing gradients show first.
+weight matrix at initialisation (:mod:`yatbench.measures.gradients`), where vanishing gradients show first.
 
 A *depth series* is a set of Yat configurations (Linear readout, kernel yat) trained alike on one
 classification dataset whose hidden layers all have one width and which differ only in how many

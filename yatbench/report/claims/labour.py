@@ -1,6 +1,6 @@
 """Division of labour (seeds/001): does the attention gate hand each law to its own linear expert?
 
-Decided from what the runs recorded at run time (:mod:`yatbench.labour`), on the model as training
+Decided from what the runs recorded at run time (:mod:`yatbench.measures.labour`), on the model as training
 left it (with early stopping: at its best validation evaluation):
 
 - ``labour_gate_nmi``: ``unit_nmi``, the normalised mutual information between the gate's argmax
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from yatbench.labour import SLOPE_TOLERANCE
+from yatbench.measures.labour import SLOPE_TOLERANCE
 from yatbench.report.claims.base import (
     CONTRADICTED,
     MIN_SEEDS,

@@ -1,7 +1,7 @@
 """Softmax sharpening (seeds/000): as training goes on, the winning prototype's probability → 1.
 
 Every classifier records, per epoch, the mean over the test set of its winning class's softmax
-probability (``test_max_prob`` in history.csv, see :func:`yatbench.objective.max_prob`). The claim
+probability (``test_max_prob`` in history.csv, see :func:`yatbench.train.objective.max_prob`). The claim
 is decided on each configuration of the Yat prototype classifier (one Yat neuron per class, scores
 as logits: the seed's "winning neuron") on any classification data with more than two classes,
 judged against the linear classifier trained alike (same data, same budget): any softmax classifier

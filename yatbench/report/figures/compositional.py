@@ -7,11 +7,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from yatbench.core.narrow import seed_range
 from yatbench.report.context import Context
 from yatbench.report.figures.base import Figure
 from yatbench.report.rebuild import build_group, load_model, synthetic_splits
 from yatbench.report.style import TRUTH_COLOR, color, pyplot, save
-from yatbench.report.tables import col, seed_range
+from yatbench.report.tables import col
 
 
 def median_seed(frame: pd.DataFrame, metric: str = "test_mse") -> int | None:

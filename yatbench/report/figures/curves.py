@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
-from yatbench.record import LOWER_IS_BETTER
+from yatbench.core.narrow import seed_range
+from yatbench.core.record import LOWER_IS_BETTER
 from yatbench.report.claims.compositional import R2_TARGET
 from yatbench.report.claims.xor import SOLVE_RATE
 from yatbench.report.context import Context, configurations
@@ -19,7 +20,7 @@ from yatbench.report.load import as_text, config_columns, show_value
 from yatbench.report.measures import read_history
 from yatbench.report.stats import summarize, wilson
 from yatbench.report.style import DRAWABLE, MARKERS, color, drawable, pyplot, save, short_label
-from yatbench.report.tables import col, params_text, seed_range
+from yatbench.report.tables import col, params_text
 
 SERIES_COLORS = ["#56B4E9", "#D55E00", "#000000", "#CC79A7", "#009E73"]  # a model's further series
 SERIES_COLORS += ["#0072B2", "#E69F00", "#999999"]  # and, with every configuration drawn, one per configuration

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from yatbench.core.narrow import seed_range
 from yatbench.report.claims.prototypes import prototype_arms
 from yatbench.report.context import Context
 from yatbench.report.figures.base import Figure
@@ -14,7 +15,7 @@ from yatbench.report.figures.base import dataset_label as _dataset_label
 from yatbench.report.rebuild import first_layer_weights
 from yatbench.report.stats import summarize
 from yatbench.report.style import color, pyplot, save
-from yatbench.report.tables import col, seed_range
+from yatbench.report.tables import col
 
 MAX_PROTOTYPE_FIGURES = 6
 

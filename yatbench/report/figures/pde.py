@@ -16,13 +16,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from yatbench.core.narrow import seed_range
 from yatbench.report.claims.pde import SELECTION, epsilon_text, log_errors, pde_datasets, tuned_epsilon
 from yatbench.report.context import Context
 from yatbench.report.figures.base import Figure
 from yatbench.report.measures import read_history
 from yatbench.report.stats import summarize
 from yatbench.report.style import MARKERS, color, drawable, pyplot, save
-from yatbench.report.tables import col, params_text, seed_range
+from yatbench.report.tables import col, params_text
 
 
 def error_vs_params(ctx: Context, dataset: str) -> Figure | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from yatbench.core.narrow import seed_range
 from yatbench.report.claims.base import ok
 from yatbench.report.claims.prototypes import prototype_arms
 from yatbench.report.context import Context
@@ -19,7 +20,7 @@ from yatbench.report.figures.base import Figure
 from yatbench.report.figures.base import dataset_label as _dataset_label
 from yatbench.report.measures import PLATEAU_WINDOW, history_series, late_change
 from yatbench.report.style import EXTRA_COLORS, color, pyplot, save
-from yatbench.report.tables import params_text, seed_range
+from yatbench.report.tables import params_text
 
 MAX_PANELS = 4
 STYLES = {"yat": ("-", color("yat")), "linear": ("-", color("linear")),

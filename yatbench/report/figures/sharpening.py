@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 
+from yatbench.core.narrow import seed_range
 from yatbench.report.claims.sharpening import COLUMN, sharpening_arms
 from yatbench.report.context import Context
 from yatbench.report.figures.base import Figure, dataset_label
 from yatbench.report.measures import history_series
 from yatbench.report.style import color, pyplot, save
-from yatbench.report.tables import seed_range
 
 
 def _label(frame: pd.DataFrame) -> str:

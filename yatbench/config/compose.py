@@ -1,0 +1,337 @@
+"""Compose a run's config with Hydra: the search path, the overrides, inherited defaults, one-line errors.
+
+Hydra composes YAML from ``conf/`` (the packaged copy in an installed wheel) plus any user
+config folder, searched first. A dataset that extends another inherits its parent's budget
+and model sizes (:func:`inherited_defaults`). Interpolations (``${trainer.lr}``,
+``${oc.env:NAME}``) are resolved here, once, so that one that cannot be resolved is named at
+once; ``hydra.*`` overrides and top-level keys the primary config does not have are refused
+(yatbench runs no Hydra app, so they would be silently ignored). Every failure becomes one
+:class:`UserError` line. Turning the composed config into typed settings is :mod:`yatbench.config.spec`'s job.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from hydra import compose
+from hydra.core.global_hydra import GlobalHydra
+from hydra.errors import HydraException, OverrideParseException
+from omegaconf import DictConfig, OmegaConf, open_dict
+from omegaconf.errors import OmegaConfBaseException
+
+from yatbench.config.confdir import config_dir
+from yatbench.core.errors import UserError, first_line
+
+USER_CONFIG_ENV = "YATBENCH_CONFIG_DIR"
+
+
+def search_dirs(user_dir: str | Path | None = None) -> list[Path]:
+    """Config folders in the order they are searched: the user's first, then yatbench's own."""
+    user_dir = user_dir or os.environ.get(USER_CONFIG_ENV)
+    dirs = [Path(user_dir).expanduser().resolve()] if user_dir else []
+    for folder in dirs:
+        if not folder.is_dir():
+            raise UserError(f"config folder {folder} does not exist (--config-dir / {USER_CONFIG_ENV}); "
+                            "give a folder holding dataset/, model/, ... subfolders")
+    return [*dirs, config_dir()]
+
+
+def option_names(group: str, user_dir: str | Path | None = None) -> list[str]:
+    """The options of one config group: its YAML files on the search path (a user file shadows ours).
+
+    Each file must be a YAML mapping (:func:`read_option`): a broken file is named at once.
+    """
+    paths = {}
+    for folder in search_dirs(user_dir):
+        for path in sorted((folder / group).glob("*.yaml")):
+            paths.setdefault(path.stem, path)
+    for path in paths.values():
+        read_option(path)
+    return sorted(paths)
+
+
+def read_config_text(path: Path) -> str:
+    """A config file's text; one :class:`UserError` line when it cannot be read or is not UTF-8."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise UserError(f"config file {path} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset "
+                        f"{exc.start}); save it as UTF-8") from None
+    except OSError as exc:
+        raise UserError(f"cannot read config file {path}: {exc.strerror or exc}") from None
+
+
+def read_option(path: Path) -> tuple[str, dict[str, Any]]:
+    """A config group file's text and its settings; one :class:`UserError` line if it is not a YAML mapping."""
+    text = read_config_text(path)
+    try:
+        values = OmegaConf.to_container(OmegaConf.create(text)) or {}
+    except Exception as exc:  # YAML that does not parse
+        raise UserError(f"config file {path} is not valid YAML: {str(exc).splitlines()[0]}") from None
+    if not isinstance(values, dict):
+        raise UserError(f"config file {path} must be a mapping of settings (key: value), "
+                        f"not a {type(values).__name__}")
+    return text, values
+
+
+def compose_config(overrides: list[str], user_dir: str | Path | None = None) -> DictConfig:
+    """Compose ``config.yaml`` with Hydra overrides (``model=yat``, ``trainer.epochs=5``, ...).
+
+    The user's folder goes *before* yatbench's own on Hydra's search path (``hydra.searchpath``
+    would append it after, so a packaged file would win over the user's file of the same name).
+    """
+    from hydra._internal.hydra import Hydra
+    from hydra._internal.utils import create_config_search_path
+
+    _refuse_hydra_overrides(overrides)
+    dirs = search_dirs(user_dir)
+    _refuse_derived_overrides(overrides, dirs)
+    inherited = inherited_defaults(overrides, dirs)
+    GlobalHydra.instance().clear()
+    try:
+        search_path = create_config_search_path(f"file://{dirs[-1]}")
+        for folder in dirs[:-1]:
+            search_path.prepend("yatbench-user", f"file://{folder}", anchor="main")
+        Hydra.create_main_hydra2("yatbench", search_path)
+        cfg = compose("config", overrides=[*inherited, *overrides], return_hydra_config=True)
+    except OverrideParseException as exc:
+        raise UserError(_malformed_override(overrides, exc)) from None
+    except UnicodeDecodeError:  # Hydra's message names no file: find it
+        _check_utf8(dirs)
+        raise UserError("a config file is not UTF-8 text; save it as UTF-8") from None
+    except (HydraException, OmegaConfBaseException, ValueError) as exc:
+        raise UserError(_one_line_hydra_error(exc)) from None
+    except Exception as exc:  # a user YAML that does not parse, a file that cannot be read
+        raise UserError(f"cannot read the config: {first_line(exc)}") from None
+    finally:
+        GlobalHydra.instance().clear()
+    choices = dict(cfg.hydra.runtime.choices)
+    with open_dict(cfg):
+        del cfg["hydra"]
+    _resolve(cfg)
+    _check_top_keys(cfg, dirs)
+    _check_names(cfg, choices)
+    return cfg
+
+
+def _override_key(override: str) -> str:
+    """``+trainer.x=1`` → ``trainer.x``; ``~seed`` → ``seed``; ``dataset_model@model=x`` → ``dataset_model@model``."""
+    return override.split("=", 1)[0].strip().lstrip("+~")
+
+
+def _refuse_hydra_overrides(overrides: list[str]) -> None:
+    """``hydra.run.dir=x``, ``hydra/launcher=...``: yatbench runs no Hydra app, so these would do nothing."""
+    for override in overrides:
+        key = _override_key(override)
+        if key == "hydra" or key.startswith(("hydra.", "hydra/", "hydra@")):
+            raise UserError(f"{override!r}: hydra.* settings are not used by yatbench (it composes configs with "
+                            "Hydra but has no Hydra output folder, launcher or logging); leave it out")
+
+
+def _refuse_derived_overrides(overrides: list[str], dirs: list[Path]) -> None:
+    """``dataset_model@model=mnist_relu``: groups the defaults list chooses from the dataset and model are not options.
+
+    They are found in ``config.yaml`` as the defaults whose choice is an interpolation (``${dataset}``).
+    """
+    derived = set()
+    for item in _primary_config(dirs).get("defaults") or []:
+        if isinstance(item, dict):
+            derived |= {name.split()[-1].split("@", 1)[0] for name, value in item.items() if "${" in str(value)}
+    for override in overrides:
+        group = _override_key(override).split("@", 1)[0].split("/", 1)[0]
+        if group in derived:
+            raise UserError(f"{override!r}: {group} follows from the dataset and model chosen, it is not an option "
+                            f"of its own; set its keys instead (e.g. trainer.epochs=5, model.hidden=[8])")
+
+
+def check_choice_overrides(overrides: list[str], chosen: dict[str, str], how: dict[str, str]) -> None:
+    """An override of a group the command's own arguments choose (``--model linear model=relu``) is refused.
+
+    The argument is the authority: silently training what the override names would label the run
+    by one thing and train another. Repeating the same choice is harmless and accepted.
+    """
+    for override in overrides:
+        key = _override_key(override)
+        group = key.split("@", 1)[0].split("/", 1)[0]
+        if group not in chosen:
+            continue
+        value = override.split("=", 1)[1].strip() if "=" in override else None
+        if value is not None and ("," in value or "(" in value):
+            raise UserError(f"{override!r} lists several values: a run takes one {group}, chosen by {how[group]}; "
+                            "several make a grid: use `yatbench sweep`")
+        if override.startswith(("+", "~")) or value != chosen[group] or key != group:
+            raise UserError(f"{override!r} contradicts {how[group]} ({group} {chosen[group]!r}); choose the "
+                            f"{group} there, not with an override")
+
+
+def _resolve(cfg: DictConfig) -> None:
+    """Resolve every interpolation now: one that cannot be (``${nope}``, ``${oc.env:UNSET}``) is one line."""
+    try:
+        OmegaConf.resolve(cfg)
+    except OmegaConfBaseException as exc:
+        key, raw = _unresolvable(cfg) or ("a setting", "")
+        shown = f"{key}={raw}" if raw else key
+        reason = str(exc).splitlines()[0].strip()
+        raise UserError(f"cannot resolve {shown}: {reason}; an interpolation names another setting "
+                        "(${trainer.lr}) or a set environment variable (${oc.env:NAME,default})") from None
+
+
+def _unresolvable(node: Any, path: str = "") -> tuple[str, str] | None:
+    """The first key (dotted) whose interpolation fails, and its raw text."""
+    from omegaconf import ListConfig
+
+    keys = range(len(node)) if isinstance(node, ListConfig) else list(node.keys())
+    for key in keys:
+        dotted = f"{path}[{key}]" if isinstance(key, int) else (f"{path}.{key}" if path else str(key))
+        try:
+            value = node[key]
+        except OmegaConfBaseException:
+            raw = node._get_node(key)._value()  # the text as written
+            return dotted, str(raw)
+        if isinstance(value, (DictConfig, ListConfig)):
+            found = _unresolvable(value, dotted)
+            if found:
+                return found
+    return None
+
+
+def _check_top_keys(cfg: DictConfig, dirs: list[Path]) -> None:
+    """``+foo=1``: a key the primary config does not have would be composed and then ignored."""
+    known = _top_keys(dirs)
+    extra = [key for key in cfg.keys() if key not in known]
+    if extra:
+        hint = "; labels go in tags=[...]" if extra[0].startswith("tag") else ""
+        raise UserError(f"unknown setting {extra[0]!r}; the settings are {', '.join(sorted(known))} "
+                        f"(see `yatbench list`){hint}")
+
+
+def _top_keys(dirs: list[Path]) -> set[str]:
+    """The top-level keys of the primary ``config.yaml``: its own keys and the packages its defaults fill."""
+    raw = _primary_config(dirs)
+    keys = {k for k in raw if k != "defaults"}
+    for item in raw.get("defaults") or []:
+        if isinstance(item, dict):
+            for name in item:
+                group = name.split()[-1]  # "optional dataset_model@model" → "dataset_model@model"
+                keys.add(group.split("@", 1)[1] if "@" in group else group)
+    return keys
+
+
+def _primary_config(dirs: list[Path]) -> dict[str, Any]:
+    """``config.yaml`` as written (the user's copy first); {} where it cannot be read (Hydra then says why)."""
+    path = next((d / "config.yaml" for d in dirs if (d / "config.yaml").is_file()), None)
+    try:
+        raw = OmegaConf.to_container(OmegaConf.create(read_config_text(path))) if path else {}
+    except Exception:
+        return {}
+    return raw if isinstance(raw, dict) else {}
+
+
+def _check_utf8(dirs: list[Path]) -> None:
+    """Name the first config file under ``dirs`` that is not UTF-8 (one :class:`UserError` line)."""
+    for folder in dirs:
+        for path in sorted(folder.rglob("*.yaml")):
+            read_config_text(path)
+
+
+def _check_names(cfg: DictConfig, choices: dict[str, Any]) -> None:
+    """``dataset.name`` / ``model.name`` must be the config file chosen: a run is labelled by what it ran."""
+    for group in ("dataset", "model"):
+        node = cfg.get(group)
+        if not isinstance(node, DictConfig):
+            raise UserError(f"config group {group!r} must be a mapping of settings, got {type(node).__name__}; "
+                            f"see `yatbench list {group}`")
+        name, chosen = node.get("name"), choices.get(group)
+        if chosen is not None and name != chosen:
+            raise UserError(f"{group}.name={name!r} does not match the {group} config chosen ({chosen!r}); a "
+                            f"{group}'s name is the name of its config file: choose another with {group}=NAME")
+
+
+def inherited_defaults(overrides: list[str], dirs: list[Path]) -> list[str]:
+    """A dataset that extends another (``defaults: [xor, _self_]``) gets its parent's budget and sizes.
+
+    ``config.yaml`` loads ``dataset_trainer/<dataset>.yaml`` and ``dataset_model/<dataset>_<model>.yaml``
+    by the dataset's own name; for a derived dataset without files of its own, these overrides name
+    the nearest ancestor's instead. Command-line settings still come last and win.
+    """
+    choices = dict(o.split("=", 1) for o in overrides if o.split("=", 1)[0] in ("dataset", "model"))
+    dataset = choices.get("dataset")
+    if dataset is None:
+        return []
+    model = choices.get("model") or _default_choice("model", dirs)
+    extra = []
+    for group, own, package in (("dataset_trainer", "{}", "trainer"), ("dataset_model", "{}_" + model, "model")):
+        found = next((d for d in _lineage(dataset, dirs) if _config_file(dirs, group, own.format(d))), dataset)
+        if found != dataset:
+            extra.append(f"{group}@{package}={own.format(found)}")
+    return extra
+
+
+def _lineage(dataset: str, dirs: list[Path]) -> list[str]:
+    """``dataset`` and the datasets it extends through its defaults list, nearest first."""
+    chain = [dataset]
+    while (path := _config_file(dirs, "dataset", chain[-1])) is not None:
+        try:
+            defaults = OmegaConf.to_container(OmegaConf.load(path)).get("defaults") or []
+        except Exception:
+            break  # Hydra reports a broken file when it composes it
+        parents = [d for d in defaults if isinstance(d, str) and d != "_self_" and "/" not in d]
+        if not parents or parents[0] in chain:
+            break
+        chain.append(parents[0])
+    return chain
+
+
+def _config_file(dirs: list[Path], group: str, name: str) -> Path | None:
+    return next((d / group / f"{name}.yaml" for d in dirs if (d / group / f"{name}.yaml").is_file()), None)
+
+
+def _default_choice(group: str, dirs: list[Path]) -> str:
+    """The option ``config.yaml`` picks for ``group`` when the command line does not."""
+    for item in OmegaConf.load(dirs[-1] / "config.yaml").get("defaults", []):
+        if isinstance(item, dict) and group in item:
+            return str(item[group])
+    return ""
+
+
+def _malformed_override(overrides: list[str], exc: Exception) -> str:
+    """Name the override Hydra could not parse, and the grammar it expects."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parser = OverridesParser.create()
+    for override in overrides:
+        try:
+            parser.parse_override(override)
+        except HydraException as bad:
+            reason = str(bad).splitlines()[0]
+            return f"malformed override {override!r} ({reason}); expected key=value, e.g. model.hidden=[16,16]"
+    return f"malformed override: {str(exc).splitlines()[0]}"
+
+
+def _one_line_hydra_error(exc: Exception) -> str:
+    """Hydra explains well but over several lines: keep its words, on one line."""
+    text = str(exc).strip()
+    match = re.search(r"Could not find '([^']+)'\s*\nAvailable options in '([^']+)':\s*\n(.*)", text, re.S)
+    if match:
+        missing, group = match.group(1), match.group(2)
+        listing = match.group(3).split("Config search path")[0]
+        options = ", ".join(line.strip() for line in listing.splitlines() if line.strip())
+        return f"unknown {group} {missing.split('/')[-1]!r}; valid choices: {options}"
+    if "Could not override" in text or "Key '" in text:
+        key = re.search(r"Could not override '([^']+)'", text)
+        if key:
+            return (f"unknown config key {key.group(1)!r} (see `yatbench list` for the options of each group; "
+                    f"prefix with + to add a new key)")
+    ambiguous = re.search(r"Ambiguous value for argument '([^']+)'", text)
+    if ambiguous:
+        return (f"{ambiguous.group(1)!r} lists several values: a run takes one (several values "
+                f"make a grid: use `yatbench sweep`), or write a list as key=[a,b]")
+    text = re.sub(r"\s*\n\s*", " ", text).replace("Error parsing override", "malformed override")
+    if "override" in text and "expected" in text:
+        return text
+    if "override" not in text.lower():  # e.g. a user's config.yaml with a broken defaults list
+        return f"cannot compose the config: {text}"
+    return f"{text} (overrides are key=value, e.g. trainer.epochs=5)"

@@ -1,0 +1,112 @@
+"""Resource limits: a model too large for this machine is refused before it is allocated.
+
+The model is first built on PyTorch's ``meta`` device (shapes only, no memory), its
+parameters counted and its training memory estimated: 16 bytes per parameter (fp32 weights,
+gradients and two optimizer moments) plus 12 bytes per activation kept for backward (batch
+rows × the output width of every weight matrix). Limits come from the config's ``limits``
+block (``limits.max_params``, ``limits.max_memory_gb``; null = half this machine's RAM) and
+are execution settings: they never change a run id.
+
+Budgets are checked the same way, before any data is made: ``limits.max_steps`` bounds the
+optimizer steps a run asks for (``trainer.epochs``, each at least one step, plus a PDE's
+``dataset.lbfgs_steps``), so also its history rows; ``limits.max_samples`` bounds every size
+setting of a dataset (an integer named ``n``, ``n_*`` or ``max_*``: points drawn, kept or tested).
+A size that passes and still cannot be allocated is caught where the data is made (:mod:`yatbench.run.execute`).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any
+
+from yatbench.core.errors import UserError
+
+if TYPE_CHECKING:
+    from torch import nn
+
+BYTES_PER_PARAM = 16  # weight, gradient, two Adam moments, fp32
+BYTES_PER_ACTIVATION = 12  # forward value, its gradient, one temporary, fp32
+FALLBACK_RAM = 8 * 2**30
+
+
+def machine_ram() -> int:
+    """Physical memory of this machine in bytes (8 GiB where the platform cannot say)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return FALLBACK_RAM
+
+
+@dataclass
+class Limits:
+    """``max_params``: trainable parameters; ``max_memory_gb``: estimated training memory (null: half the RAM);
+    ``max_steps``: optimizer steps of one run; ``max_samples``: any one size setting of a dataset."""
+
+    max_params: int = 100_000_000
+    max_memory_gb: float | None = None
+    max_steps: int = 1_000_000
+    max_samples: int = 100_000_000
+
+    def __post_init__(self) -> None:
+        for key in ("max_params", "max_steps", "max_samples"):
+            if getattr(self, key) < 1:
+                raise UserError(f"limits.{key}={getattr(self, key)} must be >= 1")
+        if self.max_memory_gb is not None and not (math.isfinite(self.max_memory_gb) and self.max_memory_gb > 0):
+            raise UserError(f"limits.max_memory_gb={self.max_memory_gb} must be a positive number or null "
+                            "(half this machine's RAM)")
+
+    @property
+    def max_bytes(self) -> int:
+        if self.max_memory_gb is None:
+            return machine_ram() // 2
+        return int(self.max_memory_gb * 2**30)
+
+
+def estimate(build: Callable[[], nn.Module], batch: int) -> tuple[int, int]:
+    """(trainable parameters, estimated training bytes) of the model ``build()`` makes, allocating nothing."""
+    import torch  # here, not at the top: `yatbench list` reads configs without torch
+
+    with torch.device("meta"):
+        model = build()
+    params = [p for p in model.parameters() if p.requires_grad]
+    count = sum(p.numel() for p in params)
+    widths = sum(p.shape[0] for p in params if p.ndim >= 2)
+    return count, BYTES_PER_PARAM * count + BYTES_PER_ACTIVATION * batch * widths
+
+
+def check_model_size(build: Callable[[], nn.Module], batch: int, limits: Limits, what: str) -> None:
+    """Raise one :class:`UserError` line when the model ``build()`` makes exceeds ``limits``."""
+    try:
+        count, needed = estimate(build, batch)
+    except (OverflowError, RuntimeError, TypeError, ValueError) as exc:  # a width torch cannot even describe
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise UserError(f"{what} cannot be built with these sizes ({reason[:120]}); make it smaller") from None
+    if count > limits.max_params:
+        raise UserError(f"{what} has {count:,} parameters, over limits.max_params={limits.max_params:,}; "
+                        "make it smaller or raise the limit (limits.max_params=N)")
+    if needed > limits.max_bytes:
+        raise UserError(f"{what} needs about {needed / 2**30:.1f} GiB to train, over the limit of "
+                        f"{limits.max_bytes / 2**30:.1f} GiB; make it smaller or raise limits.max_memory_gb")
+
+
+# A dataset setting that is a count of examples or points, by the naming convention of the dataset configs.
+SIZE_SETTING = re.compile(r"^(n|n_\w+|max_\w+)$")
+
+
+def check_budget(dataset: Any, trainer: Any, limits: Limits) -> None:
+    """Refuse, in one line and before any data is made, a run whose steps or data sizes exceed ``limits``."""
+    steps = int(getattr(trainer, "epochs", 0)) + int(getattr(dataset, "lbfgs_steps", 0) or 0)
+    if steps > limits.max_steps:
+        asked = "trainer.epochs" + (" + dataset.lbfgs_steps" if getattr(dataset, "lbfgs_steps", 0) else "")
+        raise UserError(f"{asked} = {steps:,} optimizer steps, over limits.max_steps={limits.max_steps:,}; "
+                        "ask for fewer or raise the limit (limits.max_steps=N)")
+    for item in fields(dataset):
+        value = getattr(dataset, item.name)
+        if SIZE_SETTING.match(item.name) and isinstance(value, int) and not isinstance(value, bool) \
+                and value > limits.max_samples:
+            raise UserError(f"dataset.{item.name}={value:,} is over limits.max_samples={limits.max_samples:,}; "
+                            "ask for fewer or raise the limit (limits.max_samples=N)")

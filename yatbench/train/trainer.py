@@ -1,0 +1,416 @@
+"""The training loop: S ≥ 1 seeds of one configuration at once, in-memory tensors, per-epoch history.
+
+``yatbench run`` is the S = 1 case of :func:`train`, a sweep's seed group the S > 1 case; grouping
+seeds is the sweep's job (``yatbench/sweep/jobs.py``), training is this module's.
+
+How it trains:
+
+- Small runs (parameters × batch ≤ :data:`SMALL_WORK`) run *stacked*: the seeds' parameters are
+  stacked along a leading seed dimension and the model's ``forward_stacked`` (see
+  ``yatbench/nn/stacked.py``) runs every operation once for all of them. A run alone is a stack of
+  one, so its numbers are the same alone and in any group (on the CPU: per-seed operations only,
+  one intra-op thread for such runs, whose stacked matmuls round a stack of one as a larger stack, see
+  ``matmul`` there; under vmap, several threads or a GPU a run alone trains beside a ghost copy of itself):
+  to float32 rounding: a larger stack may take another kernel (a BLAS's batched product, torch's vectorised
+  elementwise loops), which rounds differently (``tests/test_trainer.py``, README "Seed batching").
+  Larger runs call the module itself, one seed at a time.
+  Whether a run is stacked depends on its configuration only, never on its group.
+- The objective gives each seed's loss, (S,); their *sum* is differentiated, so each seed's gradient
+  is exactly its own, and one optimizer step updates all (Adam, AdamW and SGD are elementwise).
+- Each seed shuffles its mini-batches with its own ``torch.Generator().manual_seed(seed)``; data drawn
+  per seed is stacked per seed (``yatbench/train/stacked.py``).
+- A seed is ``diverged`` at the first epoch whose training loss is NaN/inf or at one of whose steps the
+  gradient norm over all its parameters is (the float32 2-norm: an overflowing norm counts, as a loss of
+  3.7e34 with gradients past 1.8e19 does); its weights are kept as they were then, and it keeps computing in
+  its own slice, which cannot reach the others. ``yatbench/run/execute.py`` also calls a run diverged whose final
+  losses or gradient norms are not finite (:func:`non_finite_outcome`).
+
+Selection and stopping (README "Validation split and the convergence rule"):
+
+- Every evaluation (every ``eval_every`` epochs of a seed, and the last epoch of each phase) scores the
+  validation set (``val_<metric>`` history columns) beside the test set. Selection reads the validation loss
+  only: the test scores are recorded, never used to stop or to choose weights.
+- ``epochs`` is the maximum budget. Each seed stops on its own by :class:`Stopping` (``patience``,
+  ``min_delta``, ``loss_floor``); a seed that has stopped is frozen as a diverged one is: its slice of a stack
+  keeps computing (which cannot reach the others), but it draws no batch order, records nothing and keeps its
+  own epoch and step counts. A group's phase ends when every seed in it has stopped.
+- At the end of each phase, each seed's weights are set back to its best validation evaluation; the next
+  phase starts from there and the final metrics are measured there (so they equal the history row at
+  ``best_epoch``). ``converged``: the last phase stopped by the rule (not cut off by its epochs).
+
+Seams for other kinds of training (physics-informed losses, say):
+
+- **objective**: ``splits.objective`` (a callable ``objective(forward, x, target) -> (S,)``, see
+  ``yatbench/train/objective.py``) replaces the default criterion on ``forward(x)``; it may take input
+  gradients (``x.requires_grad_()``, ``torch.autograd.grad(..., create_graph=True)``): the stacked
+  forwards are twice differentiable (the Yat layer's custom backward included). Evaluation still scores the test sets.
+  An objective with a ``parts(forward, x, target=None) -> [{name: value}]`` method (per seed: ``loss`` and
+  named terms) also scores the sets by it: its terms on the train set (with its targets) join each history
+  row as ``train_<name>`` and are the final train metrics (such data has no labels to score against); its
+  terms on the validation set (with its targets) are ``val_<name>``, ``val_loss`` the monitored one; its
+  terms at the test points alone (no targets) add ``test_<name>``. Its derivatives with respect to the
+  stacked inputs stay per seed (a seed's outputs depend on its own rows only): PINN losses train stacked.
+- **phases**: ``train(..., phases=[Phase("adam", 0.01, 500), Phase("lbfgs", 1.0, 20)])`` runs
+  optimizers one after the other (epochs counted on; history continues). An L-BFGS step goes through
+  ``optimizer.step(closure)`` (its line search evaluates the loss again); the others take one loss and
+  gradient, then ``optimizer.step()``. L-BFGS is ``yatbench/train/lbfgs.py``'s :class:`StackedLBFGS`: each seed has
+  its own curvature memory and its own backtracking line search, so a stack of seeds trains together and each
+  gets what it gets alone. One L-BFGS epoch is one iteration (1 + its backtracks evaluations; its curvature
+  memory carries over from epoch to epoch).
+  Data may ask for an L-BFGS phase after the configured optimizer (``splits.lbfgs_steps``, PINN
+  practice): :func:`phases_of` adds it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from yatbench.core.errors import UserError
+from yatbench.core.progress import progress_bar
+from yatbench.data.base import Splits
+from yatbench.nn.stacked import backend_of
+from yatbench.train.lbfgs import StackedLBFGS
+from yatbench.train.objective import default_objective, final_metrics
+from yatbench.train.replicas import Replicas
+from yatbench.train.stacked import same_shapes, seed_set
+
+OPTIMIZERS = ("adam", "adamw", "sgd")
+ELEMENTWISE = ("adam", "adamw", "sgd")  # optimizers whose step treats every parameter entry alone
+PER_SEED = (*ELEMENTWISE, "lbfgs")  # optimizers whose step treats every seed alone (yatbench/train/lbfgs.py)
+SEED_BATCHING = ("auto", "off")
+# A run is "small" when parameters × batch size (≈ multiply-adds of one forward step) is at most this:
+# a step is then dominated by per-operation overhead, so it trains stacked (and in a group when a sweep
+# has its seeds) on one thread. 2^24 takes in the ≈17k-parameter MNIST models of the default preset
+# at batch 64 and the deep narrow stacks of the claims preset (32 layers of width 64: ≈180k parameters
+# at batch 64, 2^23.5), whose steps are hundreds of small operations: an 8 × 64 Yat stack measured
+# 124 ms a step on two intra-op threads with the other core busy, 2.0 ms on one (torch 2.15, MNIST batch 64).
+# XOR and the compositional toy are far below.
+SMALL_WORK = 2**24
+
+
+# Adam's first step is lr / (1 − β₁) = 10 × lr, held by torch as a float32 scalar (at most 3.4e38): a larger
+# lr is an overflow inside torch, not a run. Any lr near this bound diverges at once, so it takes nothing away.
+MAX_LR = 1e30
+
+
+@dataclass
+class TrainerConfig:
+    """Optimizer, budget and bookkeeping of one training run (``conf/trainer/default.yaml``)."""
+
+    optimizer: str = "adam"
+    lr: float = 0.01
+    momentum: float = 0.9
+    weight_decay: float = 0.0
+    epochs: int = 100
+    patience: int = 20
+    min_delta: float = 0.001
+    loss_floor: float = 0.0
+    batch_size: int = 0
+    eval_every: int = 1
+    progress: bool = True
+    seed_batching: str = "auto"
+
+    def __post_init__(self) -> None:
+        if self.optimizer not in OPTIMIZERS:
+            raise UserError(f"trainer.optimizer={self.optimizer!r} is not valid; choose one of {', '.join(OPTIMIZERS)}")
+        if self.seed_batching not in SEED_BATCHING:
+            raise UserError(f"trainer.seed_batching={self.seed_batching!r} is not valid; "
+                            f"choose one of {', '.join(SEED_BATCHING)}")
+        for key in ("epochs", "eval_every", "patience"):
+            if getattr(self, key) < 1:
+                raise UserError(f"trainer.{key}={getattr(self, key)} must be >= 1")
+        if self.batch_size < 0:
+            raise UserError(f"trainer.batch_size={self.batch_size} must be >= 0 (0 = full batch)")
+        if not self.lr > 0:
+            raise UserError(f"trainer.lr={self.lr} must be > 0")
+        if math.isfinite(self.lr) and self.lr > MAX_LR:  # inf is refused as not finite, with the others
+            raise UserError(f"trainer.lr={self.lr} is over {MAX_LR:g}; no run learns at such a rate, and torch "
+                            "cannot hold Adam's step for it in float32")
+        if not 0 <= self.min_delta < 1:
+            raise UserError(f"trainer.min_delta={self.min_delta} must be in [0, 1): the relative fall of the "
+                            "validation loss that counts as an improvement")
+        if not (0 <= self.loss_floor and math.isfinite(self.loss_floor)):
+            raise UserError(f"trainer.loss_floor={self.loss_floor} must be a finite number >= 0")
+        if self.weight_decay < 0:
+            raise UserError(f"trainer.weight_decay={self.weight_decay} must be >= 0")
+        if self.momentum < 0:
+            raise UserError(f"trainer.momentum={self.momentum} must be >= 0")
+
+
+@dataclass
+class Phase:
+    """One stretch of training with one optimizer: ``adam``, ``adamw``, ``sgd`` or ``lbfgs``."""
+
+    optimizer: str
+    lr: float
+    epochs: int
+    momentum: float = 0.9
+    weight_decay: float = 0.0
+
+
+@dataclass
+class TrainResult:
+    """What a training run produced: its status, history rows and final metrics."""
+
+    status: str
+    history: list[dict[str, float]]
+    metrics: dict[str, Any]
+    steps: int
+    train_time_s: float
+    diverged_epoch: int | None = None
+    notes: list[str] = field(default_factory=list)
+    # Set when the run trained in a group of several seeds: group size, the group's training time
+    # (``train_time_s`` is its share) and the backend.
+    seed_batch: dict[str, Any] | None = None
+    # The convergence rule's outcome (:class:`Stopping`): the epoch whose weights the run ends with, whether it
+    # stopped by the rule in its last phase, why it stopped (patience | max_epochs | diverged), the budget
+    # (None: not known, for a result made elsewhere than :func:`train`).
+    best_epoch: int | None = None
+    converged: bool | None = None
+    stop_reason: str | None = None
+    max_epochs: int | None = None
+    # Per evaluation, per test example: ``epochs`` (E,) and ``correct`` (E, N) uint8 or ``sq_error`` (E, N)
+    # float32; None for a PDE (run.py saves it as the ``test_outcomes`` artifact).
+    outcomes: dict[str, np.ndarray] | None = None
+
+
+def phases_of(cfg: TrainerConfig, splits: Splits | None = None) -> list[Phase]:
+    """The phase a trainer config describes, then the L-BFGS phase the data asks for (``splits.lbfgs_steps``)."""
+    extra = [Phase("lbfgs", 1.0, splits.lbfgs_steps)] if splits is not None and splits.lbfgs_steps else []
+    return [Phase(cfg.optimizer, cfg.lr, cfg.epochs, cfg.momentum, cfg.weight_decay), *extra]
+
+
+def make_optimizer(params: Any, phase: Phase | TrainerConfig) -> torch.optim.Optimizer:
+    """The optimizer a phase (or a trainer config) names, over ``params``.
+
+    PyTorch's default implementation on a CPU (one loop over the parameters): its ``foreach`` form gives
+    the same numbers but measured 5 % slower per step on XOR (9 runs, torch 2.15, one thread).
+    """
+    if phase.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=phase.lr, momentum=phase.momentum, weight_decay=phase.weight_decay)
+    if phase.optimizer == "lbfgs":
+        return StackedLBFGS(params, lr=phase.lr)
+    cls = torch.optim.Adam if phase.optimizer == "adam" else torch.optim.AdamW
+    return cls(params, lr=phase.lr, weight_decay=phase.weight_decay)
+
+
+def work(params: int, cfg: TrainerConfig, n_train: int) -> int:
+    """Parameters × effective batch size: the size of one training step of one seed."""
+    return params * (cfg.batch_size if 0 < cfg.batch_size < n_train else n_train)
+
+
+def stackable(model: nn.Module, splits: Splits, cfg: TrainerConfig, phases: Sequence[Phase] | None = None) -> bool:
+    """Whether this configuration trains stacked (small work, elementwise optimizers): its config decides."""
+    params = sum(p.numel() for p in model.parameters())
+    return (work(params, cfg, splits.x_train.shape[0]) <= SMALL_WORK
+            and all(p.optimizer in PER_SEED for p in phases or phases_of(cfg, splits)))
+
+
+def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: TrainerConfig,
+          device: torch.device, seeds: Sequence[int], label: str = "training",
+          phases: Sequence[Phase] | None = None) -> list[TrainResult]:
+    """Train ``models`` (one per seed, same architecture, on ``device``) in place; one result per seed.
+
+    ``splits`` is one dataset for all seeds or one per seed (same shapes). Each result holds the status,
+    history rows (every ``eval_every`` epochs and each phase's last), final metrics, steps, diverged epoch and
+    the convergence rule's outcome; each seed's model ends with the weights of its best validation evaluation.
+    In a group, ``train_time_s`` is the group's time / S.
+    """
+    size = len(models)
+    all_splits = [splits] * size if isinstance(splits, Splits) else list(splits)
+    if size == 0 or size != len(seeds) or len(all_splits) != size or not same_shapes(all_splits):
+        raise ValueError("train needs one model, seed and dataset (all of the same shapes) per seed")
+    first = all_splits[0]
+    phases = list(phases or phases_of(cfg, first))
+    stacked = stackable(models[0], first, cfg, phases)
+    real = size
+    if stacked and size == 1 and (backend_of(models[0]) == "vmap" or device.type != "cpu"
+                                  or torch.get_num_threads() > 1):
+        # A batched matmul of a batch of one rounds differently from the same seed in a group; on one CPU
+        # thread ``matmul`` (yatbench/nn/stacked.py) avoids that for a model's own forward_stacked. Under
+        # vmap, on several threads or on a GPU the lone run trains beside a ghost twin instead.
+        models, all_splits, seeds, size = [models[0]] * 2, all_splits * 2, [*seeds] * 2, 2
+    replicas = Replicas(models, stacked)
+    objective = first.objective or default_objective(first)
+    labelless = hasattr(first.objective, "parts")  # scored by its objective's terms on the train and val sets
+    train_set, test_set = seed_set(all_splits, "train", device), seed_set(all_splits, "test", device)
+    val_set = seed_set(all_splits, "val", device)
+    n_train = train_set.x.shape[1]
+    batch_size = cfg.batch_size if 0 < cfg.batch_size < n_train else n_train
+    generators = [torch.Generator().manual_seed(seed) for seed in seeds]
+    histories: list[list[dict[str, float]]] = [[] for _ in range(size)]
+    outcomes: list[list[tuple[int, Tensor]]] = [[] for _ in range(size)]  # (epoch, per-test-example outcome)
+    diverged: dict[int, tuple[int, int]] = {}  # seed index → (epoch, steps) when its loss or gradient went non-finite
+    kept: dict[int, dict[str, Tensor] | None] = {}  # seed index → its weights then
+    reasons: dict[int, str] = {}  # seed index → what was not finite (the run's notes)
+    # Each seed's own clock: in a group, a seed that stopped early in one phase starts the next at its own epoch.
+    epochs, steps = [0] * size, [0] * size
+    stopping = [Stopping(cfg) for _ in range(size)]
+    best = replicas.copy()  # each seed's weights at its best validation evaluation so far (:class:`Stopping`)
+    total = sum(p.epochs for p in phases)
+    update_every = max(1, total // 200)
+    group_epoch = 0
+    start = time.perf_counter()
+    with progress_bar(cfg.progress, total, label) as advance:
+        for phase in phases:
+            running = [i for i in range(size) if i not in diverged]
+            if not running:
+                break
+            for i in running:
+                stopping[i].start_phase(epochs[i])
+            optimizer = make_optimizer(replicas.leaves, phase)
+            for phase_epoch in range(1, phase.epochs + 1):
+                group_epoch += 1
+                if batch_size == n_train:
+                    batches: Sequence[Tensor | None] = (None,)
+                else:  # a seed that has stopped draws no order: its generator is where it would be alone
+                    orders = torch.stack([torch.randperm(n_train, generator=g) if i in running
+                                          else torch.arange(n_train) for i, g in enumerate(generators)])
+                    batches = orders.to(device).split(batch_size, dim=1)
+                epoch_loss = _step(optimizer, objective, replicas.forward, *train_set.batch(batches[0]))
+                epoch_grad = replicas.gradient_norms()
+                for index in batches[1:]:  # summed in batch order; starting from the first equals starting from 0
+                    epoch_loss = epoch_loss + _step(optimizer, objective, replicas.forward, *train_set.batch(index))
+                    epoch_grad = torch.maximum(epoch_grad, replicas.gradient_norms())  # NaN stays NaN
+                losses, grads = torch.stack([epoch_loss, epoch_grad.to(epoch_loss.dtype)]).tolist()  # one device read
+                train_loss = [value / len(batches) for value in losses]
+                for i in running:
+                    epochs[i] += 1
+                    steps[i] += len(batches)
+                    if not (math.isfinite(train_loss[i]) and math.isfinite(grads[i])):
+                        diverged[i], kept[i] = (epochs[i], steps[i]), replicas.snapshot(i)
+                        reasons[i] = (f"diverged at epoch {epochs[i]}: training loss {train_loss[i]:.3g}, "
+                                      f"largest gradient norm of the epoch {grads[i]:.3g}")
+                        stopping[i].reason = "diverged"
+                running = [i for i in running if i not in diverged]
+                due = [i for i in running if epochs[i] % cfg.eval_every == 0 or phase_epoch == phase.epochs]
+                if due:
+                    # Every set is scored for all seeds at once (read-only); only the seeds due record it.
+                    val = replicas.parts(val_set, first) if labelless else replicas.evaluate(val_set, first)
+                    terms = replicas.parts(train_set, first) if labelless else [{}] * size
+                    test, examples = replicas.evaluate_examples(test_set, first)
+                    for i in due:
+                        histories[i].append({"epoch": epochs[i], "step": steps[i], "train_loss": train_loss[i],
+                                             **{f"train_{k}": v for k, v in terms[i].items() if k != "loss"},
+                                             **{f"val_{k}": v for k, v in val[i].items()},
+                                             **{f"test_{k}": v for k, v in test[i].items()}})
+                        if examples is not None:
+                            outcomes[i].append((epochs[i], examples[i].cpu()))
+                    replicas.keep(best, [i for i in due if stopping[i].observe(epochs[i], val[i]["loss"])])
+                    running = [i for i in running if not stopping[i].exhausted(epochs[i])]
+                if cfg.progress and group_epoch % update_every == 0 and running:
+                    mean = sum(train_loss[i] for i in running) / len(running)
+                    advance(group_epoch, info=f"loss {mean:.4g}" if size == 1 else
+                            f"{len(running)}/{size} seeds · mean loss {mean:.4g}")
+                if not running:
+                    break
+            for i in running:
+                stopping[i].reason = "max_epochs"
+            # The next phase (and the final scores) start from each seed's best weights, alone or in any group.
+            replicas.restore(best, [i for i in range(size) if i not in diverged and stopping[i].best_epoch])
+    group_time = time.perf_counter() - start
+
+    finals: dict[int, dict[str, Any]] = {}
+    healthy = [i for i in range(size) if i not in diverged]
+    if healthy:  # scored at the restored weights: the test scores are those of the history row at the best epoch
+        evaluated = {"train": replicas.parts(train_set, first) if labelless else replicas.evaluate(train_set, first),
+                     "val": replicas.parts(val_set, first) if labelless else replicas.evaluate(val_set, first),
+                     "test": replicas.evaluate(test_set, first, terms=True)}
+        for name in first.eval_sets:
+            evaluated[name] = replicas.evaluate(seed_set(all_splits, name, device), first)
+        finals = {i: final_metrics(first, {k: v[i] for k, v in evaluated.items()}, histories[i]) for i in healthy}
+    replicas.write_back(kept)
+    info = {"seeds": real, "group_train_time_s": round(group_time, 4), "backend": replicas.backend}
+    return [TrainResult("diverged" if i in diverged else "ok", histories[i], finals.get(i, {}),
+                        diverged[i][1] if i in diverged else steps[i], group_time / real,
+                        diverged[i][0] if i in diverged else None, [reasons[i]] if i in reasons else [],
+                        seed_batch=dict(info) if real > 1 else None, best_epoch=stopping[i].best_epoch,
+                        converged=stopping[i].reason == "patience", stop_reason=stopping[i].reason,
+                        max_epochs=total, outcomes=_outcome_arrays(outcomes[i], first.task))
+            for i in range(real)]
+
+
+def _outcome_arrays(rows: list[tuple[int, Tensor]], task: str) -> dict[str, np.ndarray] | None:
+    """A seed's per-evaluation, per-test-example outcomes as the ``test_outcomes`` artifact's arrays (run.py)."""
+    if not rows:
+        return None
+    name = "correct" if task == "classification" else "sq_error"
+    values = torch.stack([row for _, row in rows]).numpy()
+    return {"epochs": np.array([epoch for epoch, _ in rows], dtype=np.int64),
+            name: values.astype(np.uint8 if name == "correct" else np.float32)}
+
+
+class Stopping:
+    """One seed's convergence rule (``trainer.patience``, ``min_delta``, ``loss_floor``) on its validation loss.
+
+    An evaluation *improves* when its validation loss v satisfies max(v, floor) < max(ref, floor) · (1 − min_delta),
+    ref being the last loss that improved (Keras' rule with a relative ``min_delta``); a loss at or below the floor
+    leaves nothing to gain. A phase ends for the seed once ``patience`` epochs have passed since the later of its
+    last improvement and the phase's start (:meth:`exhausted`): ``reason`` "patience" then, "max_epochs" when the
+    phase's epochs ran out first, "diverged". Independently of what counts as an improvement, ``best_epoch`` is
+    the evaluation with the lowest validation loss (the earliest of equals): the weights the run ends with.
+    """
+
+    def __init__(self, cfg: TrainerConfig) -> None:
+        self.patience, self.min_delta, self.floor = cfg.patience, cfg.min_delta, cfg.loss_floor
+        self.ref, self.best = math.inf, math.inf
+        self.best_epoch: int | None = None
+        self.last_gain = 0
+        self.reason = "max_epochs"
+
+    def start_phase(self, epoch: int) -> None:
+        """A new phase starts after ``epoch``: its patience counts from here."""
+        self.last_gain, self.reason = max(self.last_gain, epoch), "max_epochs"
+
+    def observe(self, epoch: int, loss: float) -> bool:
+        """Record the validation loss of ``epoch``; whether it is the best so far (its weights are to be kept)."""
+        if max(loss, self.floor) < max(self.ref, self.floor) * (1 - self.min_delta):  # False for NaN
+            self.ref, self.last_gain = loss, epoch
+        if loss < self.best:
+            self.best, self.best_epoch = loss, epoch
+            return True
+        return False
+
+    def exhausted(self, epoch: int) -> bool:
+        """Whether ``patience`` epochs have passed without an improvement (then ``reason`` is "patience")."""
+        if epoch - self.last_gain >= self.patience:
+            self.reason = "patience"
+            return True
+        return False
+
+
+def non_finite_outcome(metrics: dict[str, Any]) -> list[str]:
+    """The final training quantities in ``metrics`` that are NaN or infinite: the training loss of the trained
+    weights and their gradient norms (``grad_norm_final_<l>``, yatbench/measures/gradients.py). Training has diverged
+    then. Test metrics may be infinite in a healthy run (a far test point) and other metrics NaN by definition
+    (R² of a constant target): they say nothing about training."""
+    return [name for name, value in metrics.items() if (name == "train_loss" or name.startswith("grad_norm_final_"))
+            and isinstance(value, float) and not math.isfinite(value)]
+
+
+def _step(optimizer: torch.optim.Optimizer, objective: Callable[..., Tensor], forward: Callable[[Tensor], Tensor],
+          x: Tensor, target: Tensor) -> Tensor:
+    """One optimizer step on one batch; returns each seed's loss at the weights the step started from, (S,),
+    detached (L-BFGS evaluates the closure again along its line search: those trial points are not the loss)."""
+
+    def loss_and_gradient() -> Tensor:
+        optimizer.zero_grad(set_to_none=True)
+        loss = objective(forward, x, target)
+        # The gradient of Σ_s loss_s (each seed's gradient is its own loss's), seeded with the ones a sum's
+        # backward would pass down: the same numbers, one graph node fewer.
+        loss.backward(torch.ones_like(loss))
+        return loss.detach()
+
+    if not isinstance(optimizer, StackedLBFGS):  # one evaluation per step: no closure needed
+        loss = loss_and_gradient()
+        optimizer.step()
+        return loss
+    return optimizer.step(loss_and_gradient)  # each seed's loss where the step started (its line search reads (S,))

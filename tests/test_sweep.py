@@ -58,7 +58,7 @@ def test_presets_expand_to_their_documented_sizes() -> None:
     paper = build_grid("paper", [])
     # (yat, square, distance, yat with ε learned, yat without bias, linear) × 3 preprocessings × 5 seeds
     assert len(paper.specs) == 90
-    assert {(s.trainer.epochs, s.trainer.lr, s.trainer.batch_size) for s in paper.specs} == {(80, 0.001, 64)}
+    assert {(s.trainer.epochs, s.trainer.lr, s.trainer.batch_size) for s in paper.specs} == {(300, 0.001, 64)}
     assert {s.dataset.preprocess for s in paper.specs} == {"none", "center", "standardize"}
     assert {s.model.kernel for s in paper.specs if s.model.name == "yat"} == {"yat", "square", "distance"}
     assert len(build_grid("xor", []).specs) == 1800  # 9 models × 2 encodings × 100 seeds

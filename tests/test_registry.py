@@ -173,3 +173,24 @@ def test_the_existing_tests_cover_the_model_unchanged(rbf, tmp_path: Path) -> No
                       "tests/test_trainer.py::test_minibatches_and_per_seed_data_on_compositional[rbf]",
                       "tests/test_bad_input.py::test_every_model_refuses_bad_settings_in_one_line[rbf]",
                       "tests/test_run.py::test_every_model_trains_on_xor_and_writes_a_complete_folder[rbf]"}, run.stdout
+
+
+def test_every_packaged_model_has_its_own_row_place_colour_and_marker() -> None:
+    from yatbench.report.registry import SUBJECT, model_rank
+    from yatbench.report.style import SUBJECT_COLOR, color, marker
+
+    names = packaged_names("model")
+    assert sorted(names, key=model_rank)[0] == SUBJECT and model_rank("rbf") == len(names)  # the subject first
+    assert len({color(n) for n in names}) == len({marker(n) for n in names}) == len(names)
+    assert color(SUBJECT) == SUBJECT_COLOR and marker("rbf", "v") == "v"  # not packaged: the figure's choice
+    assert color("rbf", 0) != color("rbf", 1)  # ... by its index there, so series of one figure stay apart
+
+
+def test_page_sections_come_from_the_figure_modules_and_none_is_dropped(tmp_path: Path) -> None:
+    from yatbench.report.figures import Figure, page_sections
+
+    declared = page_sections()
+    assert [s.key for s in declared][:2] == ["xor", "yat"] and len({s.key for s in declared}) == len(declared)
+    made = [Figure("a", tmp_path / "a.png", "A", "", "rbf_maps"), Figure("b", tmp_path / "b.png", "B", "", "xor")]
+    sections = page_sections(made)
+    assert sections[:-1] == declared and sections[-1].key == "rbf_maps" and sections[-1].title == "Rbf maps"

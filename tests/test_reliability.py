@@ -108,9 +108,10 @@ def test_every_run_folder_lands_directly_in_results_dir(tmp_path: Path) -> None:
     results = (tmp_path / "results").resolve()
     for dataset in registry.datasets():
         for model in registry.models():
-            for seed in ("0", "4294967295"):
-                spec = validate(compose_config([f"dataset={dataset}", f"model={model}", f"seed={seed}",
-                                                f"results_dir={results}"]))
+            cfg = compose_config([f"dataset={dataset}", f"model={model}", f"results_dir={results}"])
+            for seed in (0, 4294967295):
+                cfg.seed = seed  # composed once per pair: a seed changes only the run id
+                spec = validate(cfg)
                 assert (results / spec.run_id).resolve().parent == results
                 assert spec.run_dir == results / spec.run_id
 

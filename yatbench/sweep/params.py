@@ -17,6 +17,7 @@ from pathlib import Path
 
 from yatbench.config.compose import compose_config, option_names
 from yatbench.config.spec import RunSpec, validate
+from yatbench.core.errors import UserError
 
 TOLERANCE = 0.05
 _SHAPES: dict[str, tuple[int, int]] = {}  # dataset settings → (in, out) features, read once
@@ -96,4 +97,9 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    try:
+        main(sys.argv[1:])
+    except (UserError, ValueError, IndexError) as exc:  # one line, as every yatbench command ends on bad input
+        detail = str(exc) if isinstance(exc, UserError) else "usage: python -m yatbench.sweep.params DATASET BUDGET " \
+            "[--config-dir DIR]"
+        sys.exit(f"error: {detail}")

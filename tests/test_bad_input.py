@@ -14,7 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from tests import registry
 from yatbench.cli.main import main
+from yatbench.config.confdir import packaged_names
+from yatbench.sweep.params import NoSizeKnob, size_knob
 
 TB = "Traceback"
 
@@ -56,7 +59,7 @@ RUN_CASES: list[tuple[list[str], int, str]] = [
     (["run", "mnist2"], 2, "unknown dataset 'mnist2'"),
     (["run", "../xor"], 2, "unknown dataset"),
     (["run", "xor", "--model", "yta"], 2,
-     "unknown model 'yta'; valid choices: attention, linear, relu, sin, tanh, yat"),
+     f"unknown model 'yta'; valid choices: {', '.join(packaged_names('model'))}"),
     (["run", "xor", "--model", "Linear"], 2, "unknown model 'Linear'"),
     (["run", "xor", "--model", "mlp"], 2, "unknown model 'mlp'"),
     (["run", "xor", "--model", "../yat"], 2, "unknown model"),
@@ -243,6 +246,38 @@ def test_bad_input_is_one_line_and_writes_nothing(args: list[str], code: int, fr
     got, out, err = cli(args, tmp_path, monkeypatch, capsys)
     assert_one_line(got, err, out, code, fragment)
     assert snapshot(tmp_path) == before  # no results/, no .partial/, no report
+
+
+@pytest.mark.parametrize("model", registry.models())  # every model of the config group, a user's included
+def test_every_model_refuses_bad_settings_in_one_line(model: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    where = registry.config_dir_args()  # read before cli() clears the environment's config folder
+    other = next(m for m in registry.models() if m != model)
+    cases = [(["model.nope=1"], "unknown config key 'model.nope'"),
+             ([f"model.name={other}"], f"model.name={other!r} does not match the model config chosen ({model!r})"),
+             (["model.name=../x"], "model.name='../x' does not match")]
+    try:  # a size the config's own knob makes far too big (a model without a knob has its size from the data)
+        cases.append(([size_knob(model, ["dataset=xor"], registry.user_dir())(10**9)], "over limits.max_params"))
+    except NoSizeKnob:
+        pass
+    for overrides, fragment in cases:
+        before = snapshot(tmp_path)
+        got, out, err = cli(["run", "xor", "--model", model, *overrides, *where], tmp_path, monkeypatch, capsys)
+        assert_one_line(got, err, out, 2, fragment)
+        assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("dataset", registry.datasets())
+def test_every_dataset_refuses_bad_settings_in_one_line(dataset: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    where = registry.config_dir_args()
+    for overrides, fragment in [(["dataset.nope=1"], "unknown config key 'dataset.nope'"),
+                                (["dataset.name=../x"], "dataset.name='../x' does not match"),
+                                (["trainer.epochs=0"], "trainer.epochs=0")]:
+        before = snapshot(tmp_path)
+        got, out, err = cli(["run", dataset, *overrides, *where], tmp_path, monkeypatch, capsys)
+        assert_one_line(got, err, out, 2, fragment)
+        assert snapshot(tmp_path) == before
 
 
 # A user's config folder: files that do not parse, have the wrong shape, or name what cannot be imported.

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import registry
 from yatbench.config.compose import compose_config
 from yatbench.config.spec import validate
 from yatbench.core.errors import UserError
@@ -105,11 +106,12 @@ def test_no_name_can_place_a_run_outside_results_dir(key: str, value: str, tmp_p
 
 def test_every_run_folder_lands_directly_in_results_dir(tmp_path: Path) -> None:
     results = (tmp_path / "results").resolve()
-    for dataset in ("xor", "compositional", "mnist", "fashion_mnist", "inversion"):
-        for model in ("linear", "relu", "attention", "yat"):
-            for seed in ("0", "4294967295"):
-                spec = validate(compose_config([f"dataset={dataset}", f"model={model}", f"seed={seed}",
-                                                f"results_dir={results}"]))
+    for dataset in registry.datasets():
+        for model in registry.models():
+            cfg = compose_config([f"dataset={dataset}", f"model={model}", f"results_dir={results}"])
+            for seed in (0, 4294967295):
+                cfg.seed = seed  # composed once per pair: a seed changes only the run id
+                spec = validate(cfg)
                 assert (results / spec.run_id).resolve().parent == results
                 assert spec.run_dir == results / spec.run_id
 

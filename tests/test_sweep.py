@@ -15,13 +15,14 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from tests import registry
 from yatbench.config.compose import compose_config
 from yatbench.config.spec import validate
 from yatbench.core.errors import UserError
 from yatbench.rundir.results import PARTIAL_DIR, is_complete
 from yatbench.sweep.grid import build_grid, load_preset, with_seed
 from yatbench.sweep.jobs import FAILED_DIR, make_jobs
-from yatbench.sweep.params import param_count, spec_param_count, within_budget
+from yatbench.sweep.params import NoSizeKnob, param_count, size_knob, spec_param_count, within_budget
 from yatbench.sweep.runner import executor_config, run_sweep
 
 SMALL = ["trainer.epochs=20"]  # XOR / compositional runs of a few milliseconds
@@ -104,7 +105,7 @@ def test_a_user_preset_shadows_and_uses_glob_and_choice(tmp_path: Path) -> None:
     (tmp_path / "sweep" / "mine.yaml").write_text(
         "# My grid.\naxes:\n  dataset: xor\n  seed: choice(3,4)\ngrid:\n  - {model: 'glob(*,exclude=attention)'}\n")
     grid = build_grid("mine", [], tmp_path)
-    models = ("linear", "relu", "sin", "tanh", "yat")
+    models = [m for m in registry.models() if m != "attention"]
     assert {(s.model.name, s.seed) for s in grid.specs} == {(m, s) for m in models for s in (3, 4)}
     assert load_preset("mine", tmp_path).description == "My grid."
 
@@ -131,19 +132,28 @@ def test_jobs_keep_seed_groups_together_and_cut_big_ones() -> None:
     assert all(len({s.seedless_key for s in job.specs}) == 1 for job in jobs)
 
 
-@pytest.mark.parametrize("preset", ["default", "param_budget", "paper", "pinn", "pinn_tuned"])
-def test_matched_models_are_within_five_percent_of_their_budget(preset: str) -> None:
-    grid = load_preset(preset)
+def assert_budgets_met(preset: str, user_dir: str | Path | None = None, unmatched_ok: bool = False) -> int:
+    """Every entry of ``preset`` with a ``budget:`` is within 5% of it, and every entry without one is a model
+    whose config declares no size knob (unless ``unmatched_ok``); returns how many entries were matched."""
+    grid = load_preset(preset, user_dir)
     fixed = [f"{k}={v[0]}" for k, v in grid.axes.items() if len(v) == 1 and k != "seed"]
     budgeted = 0
     for entry in grid.entries:
         point = [*fixed, *(f"{k}={v[0]}" for k, v in entry.axes.items())]
-        if entry.budget is None:
-            assert entry.axes["model"] == ["linear"] or preset == "paper"  # only linear lacks a size knob
+        if entry.budget is None:  # only a model whose config declares no size knob may go unmatched
+            if not unmatched_ok:
+                with pytest.raises(NoSizeKnob):
+                    size_knob(entry.axes["model"][0], [o for o in point if not o.startswith("model=")], user_dir)
             continue
-        params = param_count(point)
+        params = param_count(point, user_dir)
         assert within_budget(params, entry.budget), f"{point}: {params} params, budget {entry.budget}"
         budgeted += 1
+    return budgeted
+
+
+@pytest.mark.parametrize("preset", ["default", "param_budget", "paper", "pinn", "pinn_tuned"])
+def test_matched_models_are_within_five_percent_of_their_budget(preset: str) -> None:
+    budgeted = assert_budgets_met(preset, unmatched_ok=preset == "paper")
     assert budgeted >= {"paper": 0, "pinn": 6, "pinn_tuned": 4}.get(preset, 9)
 
 

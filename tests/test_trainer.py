@@ -24,10 +24,11 @@ from torch import nn
 
 import yatbench.run.execute as run_module
 import yatbench.train.trainer as trainer_module
+from tests import registry
 from yatbench.config.compose import compose_config
 from yatbench.config.spec import RunSpec, validate
 from yatbench.models.yat import YatConfig, _yat_stacked
-from yatbench.nn.stacked import addmatmul, matmul, stack_models
+from yatbench.nn.stacked import addmatmul, backend_of, matmul, stack_models
 from yatbench.nn.yat import YatLayer, yat_product
 from yatbench.report.load import load_runs
 from yatbench.report.tables import summary_table
@@ -37,7 +38,6 @@ from yatbench.train.device import intra_op_threads
 from yatbench.train.objective import per_seed_loss
 from yatbench.train.trainer import Phase, train
 
-MODELS = ["linear", "relu", "attention", "yat"]
 CPU = torch.device("cpu")
 
 
@@ -149,13 +149,14 @@ def assert_equivalent_runs(b, s) -> None:
                 np.testing.assert_allclose(in_group[name], alone[name], rtol=RTOL, atol=ATOL)
 
 
-@pytest.mark.parametrize("model", MODELS)
+@pytest.mark.parametrize("model", registry.models())  # every model of the config group, a user's included
 def test_a_group_equals_the_same_seeds_alone_on_xor(spec_for, tmp_path, model: str) -> None:
     batched, single = run_both(spec_for, tmp_path, "xor", model, [0, 1, 2], "trainer.epochs=300",
                                "trainer.eval_every=1")
+    backend = backend_of(spec_for("xor", model).model.build(2, 1))  # its own forward_stacked, else vmap
     for b, s in zip(batched, single, strict=True):
         assert b.record["seed_batched"] is True and s.record["seed_batched"] is False
-        assert b.record["seed_batch"]["seeds"] == 3 and b.record["seed_batch"]["backend"] == "stacked"
+        assert b.record["seed_batch"]["seeds"] == 3 and b.record["seed_batch"]["backend"] == backend
         assert s.record["seed_batch"] is None
         assert json.loads((b.run_dir / "metrics.json").read_text())["seed_batched"] is True
         assert len((b.run_dir / "history.csv").read_text().splitlines()) == 1 + 300
@@ -181,7 +182,7 @@ def test_a_group_equals_the_same_seeds_alone_on_pinn(spec_for, tmp_path, dataset
     assert len({b.record["metrics"]["test_rel_l2"] for b in batched}) == 3  # three seeds, three sets of points
 
 
-@pytest.mark.parametrize("model", ["relu", "yat", "attention"])
+@pytest.mark.parametrize("model", registry.models())
 def test_minibatches_and_per_seed_data_on_compositional(spec_for, tmp_path, model: str) -> None:
     # Compositional data is drawn from the seed: each seed trains on its own samples, in its own order.
     overrides = ["trainer.epochs=6", "trainer.batch_size=100", "trainer.eval_every=2"]

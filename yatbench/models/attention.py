@@ -60,5 +60,9 @@ class AttentionConfig:
         if self.temperature <= 0:
             raise UserError(f"model.temperature={self.temperature} must be > 0")
 
+    def size_override(self, width: int) -> str:
+        """The override sizing this model by one number: ``width`` experts."""
+        return f"model.experts={width}"
+
     def build(self, in_features: int, out_features: int) -> GatedExperts:
         return GatedExperts(in_features, out_features, self.experts, self.temperature)

@@ -132,5 +132,9 @@ class MlpConfig:
         if any(width < 1 for width in self.hidden):
             raise UserError(f"model.hidden={list(self.hidden)} must hold positive widths, e.g. model.hidden=[20,20]")
 
+    def size_override(self, width: int) -> str:
+        """The override sizing this model by one number: every hidden block ``width`` wide, at this depth."""
+        return f"model.hidden=[{','.join([str(width)] * max(1, len(self.hidden)))}]"
+
     def build(self, in_features: int, out_features: int) -> MlpNet:
         return MlpNet(in_features, out_features, list(self.hidden), self.activation)

@@ -40,5 +40,9 @@ class ReluConfig:
         if any(width < 1 for width in self.hidden):
             raise UserError(f"model.hidden={list(self.hidden)} must hold positive widths, e.g. model.hidden=[16]")
 
+    def size_override(self, width: int) -> str:
+        """The override sizing this model by one number: one hidden block of ``width`` units."""
+        return f"model.hidden=[{width}]"
+
     def build(self, in_features: int, out_features: int) -> ReluNet:
         return ReluNet(in_features, out_features, list(self.hidden), self.norm)

@@ -108,6 +108,10 @@ class YatConfig:
             raise UserError(f"model.alpha={self.alpha!r} is not valid; choose learnable, none or a finite "
                             "number") from None
 
+    def size_override(self, width: int) -> str:
+        """The override sizing this model by one number: one Yat layer of ``width`` neurons."""
+        return f"model.hidden=[{width}]"
+
     def build(self, in_features: int, out_features: int) -> YatNet:
         return YatNet(in_features, out_features, list(self.hidden), self.readout,
                       self.bias, self.alpha, self.epsilon, self.kernel)

@@ -15,7 +15,7 @@ import pandas as pd
 from yatbench.core.narrow import seed_range
 from yatbench.report.claims import CONTRADICTED, NOT_ENOUGH, SUPPORTED, Claim, all_claims, claims_frame, verdict_counts
 from yatbench.report.context import Context
-from yatbench.report.figures import Figure, all_figures
+from yatbench.report.figures import Figure, all_figures, page_sections
 from yatbench.report.guard import ERRORS_FILE, Failure, attempt, write_errors
 from yatbench.report.load import REPORT_DIR, RunTable, load_runs, main_variants
 from yatbench.report.output import check_target, staged, write_parquet
@@ -269,30 +269,6 @@ def page_blocks(ctx: Context, tables: list[Table], figures: list[Figure], claims
             rows = summary.display[summary.display["dataset"] == dataset].drop(columns="dataset")
             blocks.append(heading(f"Who wins on {dataset}", 3))
             blocks.append(Block("frame", rows))
-    sections = [
-        ("xor", "XOR", ["xor"], "One Yat neuron against dot-product nets on the classic non-linearly-separable "
-                                "problem (seeds/004)."),
-        ("yat", "What a single Yat neuron computes", [], "The ⵟ response of one neuron, and how several neurons "
-                                                         "split the plane under a softmax (seeds/000)."),
-        ("compositional", "Compositional toy", [], "Five linear laws z = a_k·x switched by a second input y "
-                                                   "(a reconstruction of seeds/001)."),
-        ("mnist", "MNIST: prototypes and inversion", ["inversion"], "What the classifiers learn, and how they "
-                                                                   "read inverted digits (seeds/002)."),
-        ("budget", "Quality against parameter count", [], "The param_budget sweep: does Yat need fewer "
-                                                          "parameters (seeds/003)?"),
-        ("pde", "Physics-informed networks (PDEs)", [], "Yat against tanh, sin and the ReLU control as PINNs on "
-                                                      "PDEs with known solutions (seeds/004); relative L2 error of u "
-                                                      "on log scales."),
-        ("sweep", "Sweeps: the metric against each swept setting", [], "Every config key the runs of a dataset "
-                                                                      "were swept over, against the test metric: "
-                                                                      "one point per configuration with its 95% "
-                                                                      "interval and n. Below the figures, every "
-                                                                      "configuration at once (pick a view; click "
-                                                                      "a line or point for its runs)."),
-        ("curves", "Learning curves", [], "Training loss and test metric per epoch."),
-        ("seeds", "Further seed claims", [], "Depth without normalisation, softmax sharpening, the gate's "
-                                             "division of labour (seeds/000, 001, 004)."),
-    ]
     drawn = _drawn_configurations(ctx)
     if drawn:
         blocks.append(heading("What the figures draw"))
@@ -300,14 +276,15 @@ def page_blocks(ctx: Context, tables: list[Table], figures: list[Figure], claims
                            "every configuration). Configurations not drawn are named with what sets them apart; "
                            "`yatbench report --where KEY=VALUE` draws the figures for another subset."))
         blocks.append(bullets(drawn))
-    for section, title, table_names, intro in sections:
-        figs = by_section.get(section, [])
-        tabs = [by_name[n] for n in table_names if n in by_name]
-        views = (sweeps or []) if section == "sweep" else []
+    for section in page_sections(figures):  # declared by the figure modules; none of their figures left off
+        figs = by_section.get(section.key, [])
+        tabs = [by_name[n] for n in section.tables if n in by_name]
+        views = (sweeps or []) if section.key == "sweep" else []
         if not figs and not tabs and not views:
             continue
-        blocks.append(heading(title))
-        blocks.append(para(intro))
+        blocks.append(heading(section.title))
+        if section.intro:
+            blocks.append(para(section.intro))
         for tab in tabs:
             blocks.append(Block("table", tab))
         for fig in figs:

@@ -14,6 +14,7 @@ from yatbench.report.claims import CONTRADICTED, NOT_ENOUGH, PREMISE_NOT_MET, SU
 from yatbench.report.compare import Comparison
 from yatbench.report.guard import ERRORS_FILE
 from yatbench.report.page import OVERVIEW, overview_frame
+from yatbench.report.registry import SUBJECT
 from yatbench.report.subset import where_text
 
 VERDICT_MARKUP = {SUPPORTED: "[bold green]✔ supported[/]", CONTRADICTED: "[bold red]✘ contradicted[/]",
@@ -110,7 +111,7 @@ def _fitting_table(width: int, title: str, display: pd.DataFrame, numeric: pd.Da
             text = escape(text)
             if column.name == "mean ± std" and _is_best(numeric, index):
                 text = f"[bold]{text}[/]"
-            if column.name == "model" and text == "yat":
+            if column.name == "model" and text == SUBJECT:
                 text = f"[bold blue]{text}[/]"
             line.append(text)
         cells.append(line)

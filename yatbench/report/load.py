@@ -34,12 +34,12 @@ import yaml
 
 from yatbench.core.identity import is_execution_only
 from yatbench.core.record import DataFacts, RunRecord
+from yatbench.report.registry import model_rank
 from yatbench.rundir.results import METRICS_FILE, PARTIAL_DIR, damage
 from yatbench.rundir.tags import read_tags
 
 REPORT_DIR = "report"
 HISTORY_FILE = "history.csv"
-MODEL_ORDER = ["yat", "linear", "relu", "attention"]
 FACTS = ("task", "source", "preprocess", "in_features", "out_features", "n_train", "n_test", "n_val", "val_kind",
          "metric")
 # The convergence rule's outcome (yatbench/train/trainer.py): None for runs recorded before it.
@@ -187,8 +187,7 @@ def load_runs(results_dir: Path) -> RunTable:
     runs = pd.DataFrame(rows) if rows else pd.DataFrame(columns=list(BASE_COLUMNS))
     if not runs.empty:
         runs = label_variants(runs)
-        order = {name: i for i, name in enumerate(MODEL_ORDER)}
-        runs["_order"] = runs["model"].map(lambda m: order.get(m, len(order)))
+        runs["_order"] = runs["model"].map(model_rank)  # the subject first, then the group's models by name
         runs = runs.sort_values(["dataset", "_order", "model", "params", "variant_label", "seed"])
         runs = runs.drop(columns="_order")
         runs = runs.reset_index(drop=True)

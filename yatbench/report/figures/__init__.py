@@ -6,7 +6,8 @@ corners and compositional laws. Each figure draws one configuration per model (t
 :func:`yatbench.report.load.main_variants` names), or one figure per configuration, never a pool.
 
 Adding a figure is one module here that defines ``FIGURES`` (makers ``ctx → Figure | [Figure] |
-None``): such modules are found by name and drawn after the ones listed below.
+None``): such modules are found by name and drawn after the ones listed below. The page's sections are
+found the same way: a module declares the sections it introduces in ``SECTIONS`` (:class:`Section`).
 
 Every maker is drawn through :func:`yatbench.report.guard.attempt`: one that raises is recorded in
 ``ctx.failures`` (named on the page and on stderr) and its half-drawn figures are closed; the others
@@ -21,7 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from yatbench.report.context import Context
-from yatbench.report.figures.base import Figure
+from yatbench.report.figures.base import Figure, Section
 from yatbench.report.figures.compositional import compositional_fits
 from yatbench.report.figures.curves import budget_datasets, learning_curves, param_budget
 from yatbench.report.figures.formula import response_field, territories
@@ -29,7 +30,29 @@ from yatbench.report.figures.images import inversion_bars, prototypes
 from yatbench.report.figures.xor import decision_regions
 from yatbench.report.guard import attempt
 
-__all__ = ["Figure", "all_figures", "figure_makers"]
+__all__ = ["Figure", "Section", "all_figures", "figure_makers", "page_sections"]
+
+
+def _modules() -> list[Any]:
+    """Every module of this package, by name."""
+    return [importlib.import_module(f"{__name__}.{info.name}")
+            for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name)]
+
+
+def page_sections(figures: list[Figure] = ()) -> list[Section]:
+    """The page's sections in order: those the modules declare (``SECTIONS``) by rank, then one per section
+    key that ``figures`` name and no module declares (titled by its key), so that no figure is left off."""
+    declared: dict[str, Section] = {}
+    for module in _modules():
+        for section in getattr(module, "SECTIONS", ()):
+            if section.key in declared:
+                raise ValueError(f"report section {section.key!r} is declared twice ({module.__name__})")
+            declared[section.key] = section
+    ordered = sorted(declared.values(), key=lambda s: (s.rank, s.key))
+    last = max((s.rank for s in ordered), default=0)
+    undeclared = [key for key in dict.fromkeys(f.section for f in figures) if key not in declared]
+    return ordered + [Section(key, key.replace("_", " ").capitalize(), "", last + 1 + i)
+                      for i, key in enumerate(undeclared)]
 
 
 def figure_makers(ctx: Context) -> list[tuple[str, Callable[[], Any]]]:
@@ -43,8 +66,7 @@ def figure_makers(ctx: Context) -> list[tuple[str, Callable[[], Any]]]:
         makers.append((f"learning_curves {dataset}", lambda d=dataset: learning_curves(ctx, d)))
     for dataset in budget_datasets(ctx):
         makers.append((f"param_budget {dataset}", lambda d=dataset: param_budget(ctx, d)))
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{__name__}.{info.name}")
+    for module in _modules():
         makers += [(make.__name__, lambda f=make: f(ctx)) for make in getattr(module, "FIGURES", ())]
     return makers
 

@@ -9,10 +9,13 @@ import pandas as pd
 
 from yatbench.core.narrow import seed_range
 from yatbench.report.context import Context
-from yatbench.report.figures.base import Figure
+from yatbench.report.figures.base import Figure, Section
 from yatbench.report.rebuild import build_group, load_model, synthetic_splits
 from yatbench.report.style import TRUTH_COLOR, color, pyplot, save
 from yatbench.report.tables import col
+
+SECTIONS = [Section("compositional", "Compositional toy", "Five linear laws z = a_k·x switched by a second "
+                    "input y (a reconstruction of seeds/001).", rank=30)]
 
 
 def median_seed(frame: pd.DataFrame, metric: str = "test_mse") -> int | None:

@@ -14,13 +14,17 @@ from yatbench.core.record import LOWER_IS_BETTER
 from yatbench.report.claims.compositional import R2_TARGET
 from yatbench.report.claims.xor import SOLVE_RATE
 from yatbench.report.context import Context, configurations
-from yatbench.report.figures.base import Figure
+from yatbench.report.figures.base import Figure, Section
 from yatbench.report.figures.base import dataset_label as _dataset_label
 from yatbench.report.load import as_text, config_columns, show_value
 from yatbench.report.measures import read_history
 from yatbench.report.stats import summarize, wilson
-from yatbench.report.style import DRAWABLE, MARKERS, color, drawable, pyplot, save, short_label
+from yatbench.report.style import DRAWABLE, color, drawable, marker, pyplot, save, short_label
 from yatbench.report.tables import col, params_text
+
+SECTIONS = [Section("budget", "Quality against parameter count", "The param_budget sweep: does Yat need fewer "
+                    "parameters (seeds/003)?", rank=50),
+            Section("curves", "Learning curves", "Training loss and test metric per epoch.", rank=80)]
 
 SERIES_COLORS = ["#56B4E9", "#D55E00", "#000000", "#CC79A7", "#009E73"]  # a model's further series
 SERIES_COLORS += ["#0072B2", "#E69F00", "#999999"]  # and, with every configuration drawn, one per configuration
@@ -221,7 +225,7 @@ def param_budget(ctx: Context, dataset: str) -> Figure | None:
                 counts = sorted({s.n for s in stats})
             xs = [p * dodge for p in sizes]
             size_text = "/".join(f"{p:,}" for p in sizes)
-            ax.errorbar(xs, means, yerr=[lows, highs], color=tint, marker=MARKERS.get(model, "o"), capsize=3, lw=1.5,
+            ax.errorbar(xs, means, yerr=[lows, highs], color=tint, marker=marker(model, "o"), capsize=3, lw=1.5,
                         label=f"{label} (n = {'/'.join(map(str, counts))}, {size_text} params)")
             if key != "solved":
                 single = [i for i, s in enumerate(stats) if s.n == 1]  # no interval from one seed: drawn hollow

@@ -8,10 +8,13 @@ import pandas as pd
 
 from yatbench.report.claims.depth import DepthPoint, depth_series, grad_profile
 from yatbench.report.context import Context
-from yatbench.report.figures.base import Figure, dataset_label
+from yatbench.report.figures.base import Figure, Section, dataset_label
 from yatbench.report.stats import summarize
-from yatbench.report.style import MARKERS, color, pyplot, save
+from yatbench.report.style import color, marker, pyplot, save
 from yatbench.report.tables import col
+
+SECTIONS = [Section("seeds", "Further seed claims", "Depth without normalisation, softmax sharpening, the gate's "
+                    "division of labour (seeds/000, 001, 004).", rank=90)]
 
 LINES = {"none": "-", "batch": "--", "layer": "-."}
 NORM_COLORS = {"batch": "#D55E00", "layer": "#CC79A7"}  # apart from Yat's blue and ReLU's green
@@ -30,7 +33,7 @@ def _frame(point: DepthPoint, model: str, norm: str) -> pd.DataFrame:
 
 def _style(model: str, norm: str, index: int) -> dict:
     shade = color(model) if model == "yat" or norm == "none" else NORM_COLORS.get(norm, color("", index))
-    return {"color": shade, "marker": MARKERS.get(model, "o"), "ls": LINES.get(norm, ":")}
+    return {"color": shade, "marker": marker(model, "o"), "ls": LINES.get(norm, ":")}
 
 
 def _points(series: list[DepthPoint], model: str, norm: str, metric: str) -> tuple[list[int], list[float],

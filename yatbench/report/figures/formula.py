@@ -5,9 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from yatbench.report.context import Context
-from yatbench.report.figures.base import Figure
+from yatbench.report.figures.base import Figure, Section
 from yatbench.report.measures import EPSILON, TERRITORY_TAUS, TERRITORY_WEIGHTS, territory_sharpness, yat_grid
 from yatbench.report.style import pyplot, save
+
+SECTIONS = [Section("yat", "What a single Yat neuron computes", "The ⵟ response of one neuron, and how several "
+                    "neurons split the plane under a softmax (seeds/000).", rank=20)]
 
 FIELD_CASES = (((1.0, 1.0), 0.0), ((-1.5, 0.5), 0.0), ((1.0, 1.0), 1.0))
 

@@ -10,12 +10,15 @@ import pandas as pd
 from yatbench.core.narrow import seed_range
 from yatbench.report.claims.prototypes import prototype_arms
 from yatbench.report.context import Context
-from yatbench.report.figures.base import Figure
+from yatbench.report.figures.base import Figure, Section
 from yatbench.report.figures.base import dataset_label as _dataset_label
 from yatbench.report.rebuild import first_layer_weights
 from yatbench.report.stats import summarize
 from yatbench.report.style import color, pyplot, save
 from yatbench.report.tables import col
+
+SECTIONS = [Section("mnist", "MNIST: prototypes and inversion", "What the classifiers learn, and how they read "
+                    "inverted digits (seeds/002).", rank=40, tables=("inversion",))]
 
 MAX_PROTOTYPE_FIGURES = 6
 

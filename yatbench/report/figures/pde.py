@@ -19,11 +19,14 @@ import pandas as pd
 from yatbench.core.narrow import seed_range
 from yatbench.report.claims.pde import SELECTION, epsilon_text, log_errors, pde_datasets, tuned_epsilon
 from yatbench.report.context import Context
-from yatbench.report.figures.base import Figure
+from yatbench.report.figures.base import Figure, Section
 from yatbench.report.measures import read_history
 from yatbench.report.stats import summarize
-from yatbench.report.style import MARKERS, color, drawable, pyplot, save
+from yatbench.report.style import color, drawable, marker, pyplot, save
 from yatbench.report.tables import col, params_text
+
+SECTIONS = [Section("pde", "Physics-informed networks (PDEs)", "Yat against tanh, sin and the ReLU control as PINNs "
+                    "on PDEs with known solutions (seeds/004); relative L2 error of u on log scales.", rank=60)]
 
 
 def error_vs_params(ctx: Context, dataset: str) -> Figure | None:
@@ -53,7 +56,7 @@ def error_vs_params(ctx: Context, dataset: str) -> Figure | None:
             label = (f"{name}{' (control: u″ = 0 a.e.)' if model == 'relu' else ''}: n = "
                      f"{'/'.join(str(s.n) for s in stats)}, {'/'.join(map(str, sizes))} params")
             ax.errorbar(sizes, 10 ** mean, yerr=[10 ** mean - 10 ** (mean - low), 10 ** (mean + high) - 10 ** mean],
-                        color=color(model, index), marker=MARKERS.get(model, "v"), ls=("-", "--", ":")[line % 3],
+                        color=color(model, index), marker=marker(model, "v"), ls=("-", "--", ":")[line % 3],
                         capsize=3, lw=1.5, label=label)
             seeds = seed_range(sorted({s for c in configs for s in c["seed"]}))
             described.append(f"{name} at {', '.join(map(str, sizes))} params (seeds {seeds})")

@@ -14,10 +14,15 @@ from __future__ import annotations
 import numpy as np
 
 from yatbench.report.context import Context
-from yatbench.report.figures.base import Figure, dataset_label
+from yatbench.report.figures.base import Figure, Section, dataset_label
 from yatbench.report.figures.curves import CURVE_LABELS
-from yatbench.report.style import DRAWABLE, MARKERS, drawable, pyplot, save, short_key
+from yatbench.report.style import DRAWABLE, drawable, marker, pyplot, save, short_key
 from yatbench.report.sweepview import SweepPoints, as_number, order_values, sweep_points
+
+SECTIONS = [Section("sweep", "Sweeps: the metric against each swept setting", "Every config key the runs of a "
+                    "dataset were swept over, against the test metric: one point per configuration with "
+                    "its 95% interval and n. Below the figures, every configuration at once (pick a view; "
+                    "click a line or point for its runs).", rank=70)]
 
 MAX_SERIES = 10  # beyond this the legend cannot be read: the rest are named in the caption
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#000000", "#F0E442", "#999999",
@@ -74,7 +79,7 @@ def metric_against_key(ctx: Context, sweep: SweepPoints, key: str) -> Figure | N
         ns = sorted(set(part["n"]))
         counts.update(ns)
         ax.errorbar(xs, means, yerr=[lows, highs], color=tint, capsize=3, lw=1.4,
-                    marker=MARKERS.get(model, "o"), label=f"{label} (n = {'/'.join(map(str, ns))})")
+                    marker=marker(model, "o"), label=f"{label} (n = {'/'.join(map(str, ns))})")
         if (~has).any():
             ax.scatter(xs[~has], means[~has], s=80, facecolors="white", edgecolors=tint, zorder=4)
         described.append(f"{label}: " + ", ".join(f"{short_key(key)}={v} n={n} ({c})" for v, n, c in

@@ -6,11 +6,14 @@ import numpy as np
 import pandas as pd
 
 from yatbench.report.context import Context
-from yatbench.report.figures.base import Figure
+from yatbench.report.figures.base import Figure, Section
 from yatbench.report.figures.base import dataset_label as _dataset_label
 from yatbench.report.rebuild import load_model, synthetic_splits
 from yatbench.report.style import pyplot, save, short_label
 from yatbench.report.tables import col
+
+SECTIONS = [Section("xor", "XOR", "One Yat neuron against dot-product nets on the classic non-linearly-separable "
+                    "problem (seeds/004).", rank=10, tables=("xor",))]
 
 AXIS = "dataset.encoding"  # XOR's two encodings (±1 and {0, 1}) are drawn side by side, one figure each
 

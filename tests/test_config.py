@@ -46,9 +46,29 @@ def test_a_derived_dataset_inherits_its_parents_budget_and_sizes(tmp_path) -> No
     assert derived("dataset=xor_noisy", "model=linear").trainer.epochs == 10000  # a model without sizes
     overridden = derived("dataset=xor_noisy", "model=relu", "trainer.epochs=7", "model.hidden=[3]")
     assert (overridden.trainer.epochs, overridden.model.hidden) == (7, [3])  # the command line still wins
+    # Its own budget and sizes: chosen in its defaults list after the parent's, they replace the parent's.
     (tmp_path / "dataset_trainer").mkdir()
-    (tmp_path / "dataset_trainer" / "xor_noisy.yaml").write_text("epochs: 300\n")  # its own budget
-    assert derived("dataset=xor_noisy").trainer.epochs == 300 and derived("dataset=xor_noisy").trainer.lr == 0.01
+    (tmp_path / "dataset_trainer" / "slow.yaml").write_text("epochs: 300\nlr: 0.002\n")
+    (tmp_path / "dataset_model").mkdir()
+    (tmp_path / "dataset_model" / "wide_relu.yaml").write_text("hidden: [5, 5]\n")
+    (tmp_path / "dataset" / "xor_noisy.yaml").write_text(
+        "defaults:\n  - xor\n  - override /dataset_trainer@_global_.trainer: slow\n"
+        "  - override /dataset_model@_global_.model: wide_${model}\n  - _self_\nname: xor_noisy\nnoise: 0.3\n")
+    own = derived("dataset=xor_noisy", "model=relu")
+    assert (own.trainer.epochs, own.trainer.lr, own.trainer.patience) == (300, 0.002, 20)  # on trainer/default
+    assert own.model.hidden == [5, 5] and derived("dataset=xor_noisy", "model=attention").model.experts == 5
+    assert derived("dataset=xor_noisier", "model=relu").model.hidden == [5, 5]  # and its own child inherits them
+
+
+def test_a_user_dataset_that_chooses_no_budget_or_sizes_gets_the_defaults(tmp_path) -> None:
+    (tmp_path / "dataset").mkdir()
+    (tmp_path / "dataset" / "mine.yaml").write_text("_target_: yatbench.data.xor.XorConfig\nname: mine\n")
+    (tmp_path / "dataset" / "typo.yaml").write_text(
+        "defaults:\n  - xor\n  - override /dataset_trainer@_global_.trainer: pinm\n  - _self_\nname: typo\n")
+    mine = validate(compose_config(["dataset=mine", "model=relu"], user_dir=tmp_path))
+    assert (mine.trainer.epochs, mine.trainer.patience, mine.model.hidden) == (100, 20, [16])  # conf/trainer, model
+    with pytest.raises(UserError, match=r"unknown dataset_trainer 'pinm'; valid choices: .*pinn"):
+        compose_config(["dataset=typo"], user_dir=tmp_path)
 
 
 def test_overrides_reach_the_built_dataclasses() -> None:

@@ -1,8 +1,8 @@
 """Compose a run's config with Hydra: the search path, the overrides, inherited defaults, one-line errors.
 
 Hydra composes YAML from ``conf/`` (the packaged copy in an installed wheel) plus any user
-config folder, searched first. A dataset that extends another inherits its parent's budget
-and model sizes (:func:`inherited_defaults`). Interpolations (``${trainer.lr}``,
+config folder, searched first. A dataset chooses its trainer budget and model sizes in its own
+defaults list (``conf/config.yaml``), so one that extends another inherits them. Interpolations (``${trainer.lr}``,
 ``${oc.env:NAME}``) are resolved here, once, so that one that cannot be resolved is named at
 once; ``hydra.*`` overrides and top-level keys the primary config does not have are refused
 (yatbench runs no Hydra app, so they would be silently ignored). Every failure becomes one
@@ -89,14 +89,13 @@ def compose_config(overrides: list[str], user_dir: str | Path | None = None) -> 
     _refuse_hydra_overrides(overrides)
     dirs = search_dirs(user_dir)
     _refuse_derived_overrides(overrides, dirs)
-    inherited = inherited_defaults(overrides, dirs)
     GlobalHydra.instance().clear()
     try:
         search_path = create_config_search_path(f"file://{dirs[-1]}")
         for folder in dirs[:-1]:
             search_path.prepend("yatbench-user", f"file://{folder}", anchor="main")
         Hydra.create_main_hydra2("yatbench", search_path)
-        cfg = compose("config", overrides=[*inherited, *overrides], return_hydra_config=True)
+        cfg = compose("config", overrides=overrides, return_hydra_config=True)
     except OverrideParseException as exc:
         raise UserError(_malformed_override(overrides, exc)) from None
     except UnicodeDecodeError:  # Hydra's message names no file: find it
@@ -132,14 +131,16 @@ def _refuse_hydra_overrides(overrides: list[str]) -> None:
 
 
 def _refuse_derived_overrides(overrides: list[str], dirs: list[Path]) -> None:
-    """``dataset_model@model=mnist_relu``: groups the defaults list chooses from the dataset and model are not options.
+    """``dataset_model@model=mnist_relu``: groups the dataset chooses (its budget, its model sizes) are not options.
 
-    They are found in ``config.yaml`` as the defaults whose choice is an interpolation (``${dataset}``).
+    They are found in ``config.yaml`` as the defaults left ``null`` there for the dataset's own defaults list
+    to fill (or, in a user's config.yaml, chosen by an interpolation such as ``${dataset}``).
     """
     derived = set()
     for item in _primary_config(dirs).get("defaults") or []:
         if isinstance(item, dict):
-            derived |= {name.split()[-1].split("@", 1)[0] for name, value in item.items() if "${" in str(value)}
+            derived |= {name.split()[-1].split("@", 1)[0] for name, value in item.items()
+                        if value is None or "${" in str(value)}
     for override in overrides:
         group = _override_key(override).split("@", 1)[0].split("/", 1)[0]
         if group in derived:
@@ -250,53 +251,6 @@ def _check_names(cfg: DictConfig, choices: dict[str, Any]) -> None:
                             f"{group}'s name is the name of its config file: choose another with {group}=NAME")
 
 
-def inherited_defaults(overrides: list[str], dirs: list[Path]) -> list[str]:
-    """A dataset that extends another (``defaults: [xor, _self_]``) gets its parent's budget and sizes.
-
-    ``config.yaml`` loads ``dataset_trainer/<dataset>.yaml`` and ``dataset_model/<dataset>_<model>.yaml``
-    by the dataset's own name; for a derived dataset without files of its own, these overrides name
-    the nearest ancestor's instead. Command-line settings still come last and win.
-    """
-    choices = dict(o.split("=", 1) for o in overrides if o.split("=", 1)[0] in ("dataset", "model"))
-    dataset = choices.get("dataset")
-    if dataset is None:
-        return []
-    model = choices.get("model") or _default_choice("model", dirs)
-    extra = []
-    for group, own, package in (("dataset_trainer", "{}", "trainer"), ("dataset_model", "{}_" + model, "model")):
-        found = next((d for d in _lineage(dataset, dirs) if _config_file(dirs, group, own.format(d))), dataset)
-        if found != dataset:
-            extra.append(f"{group}@{package}={own.format(found)}")
-    return extra
-
-
-def _lineage(dataset: str, dirs: list[Path]) -> list[str]:
-    """``dataset`` and the datasets it extends through its defaults list, nearest first."""
-    chain = [dataset]
-    while (path := _config_file(dirs, "dataset", chain[-1])) is not None:
-        try:
-            defaults = OmegaConf.to_container(OmegaConf.load(path)).get("defaults") or []
-        except Exception:
-            break  # Hydra reports a broken file when it composes it
-        parents = [d for d in defaults if isinstance(d, str) and d != "_self_" and "/" not in d]
-        if not parents or parents[0] in chain:
-            break
-        chain.append(parents[0])
-    return chain
-
-
-def _config_file(dirs: list[Path], group: str, name: str) -> Path | None:
-    return next((d / group / f"{name}.yaml" for d in dirs if (d / group / f"{name}.yaml").is_file()), None)
-
-
-def _default_choice(group: str, dirs: list[Path]) -> str:
-    """The option ``config.yaml`` picks for ``group`` when the command line does not."""
-    for item in OmegaConf.load(dirs[-1] / "config.yaml").get("defaults", []):
-        if isinstance(item, dict) and group in item:
-            return str(item[group])
-    return ""
-
-
 def _malformed_override(overrides: list[str], exc: Exception) -> str:
     """Name the override Hydra could not parse, and the grammar it expects."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
@@ -320,6 +274,9 @@ def _one_line_hydra_error(exc: Exception) -> str:
         listing = match.group(3).split("Config search path")[0]
         options = ", ".join(line.strip() for line in listing.splitlines() if line.strip())
         return f"unknown {group} {missing.split('/')[-1]!r}; valid choices: {options}"
+    if re.match(r"In '?[\w/.-]+'?: ", text) or text.startswith("Multiple values for "):
+        # A config file's own defaults list went wrong (a dataset choosing its budget or sizes), not the command line
+        return "cannot compose the config: " + re.sub(r"\s*\n\s*", " ", text)
     if "Could not override" in text or "Key '" in text:
         key = re.search(r"Could not override '([^']+)'", text)
         if key:

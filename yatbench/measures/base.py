@@ -78,7 +78,6 @@ class Measurement:
     measure: Callable[[Given], Measured | dict[str, Any]]
     applies: Callable[[Given], bool] = lambda given: True
     artifacts: tuple[str, ...] = ()
-    doc: str = ""
 
     def __post_init__(self) -> None:
         unknown = set(self.needs) - set(NEEDS)
@@ -112,11 +111,10 @@ class Measurement:
 def measurement(name: str, needs: tuple[str, ...] | frozenset[str], records: tuple[str, ...], *,
                 applies: Callable[[Given], bool] | None = None,
                 artifacts: tuple[str, ...] = ()) -> Callable[[Callable[[Given], Any]], Measurement]:
-    """Decorator: the function becomes the ``measure`` of a :class:`Measurement` (its docstring the ``doc``)."""
+    """Decorator: the function becomes the ``measure`` of a :class:`Measurement` named ``name``."""
 
     def wrap(function: Callable[[Given], Any]) -> Measurement:
         return Measurement(name, frozenset(needs), tuple(records), function,
-                           applies if applies is not None else (lambda given: True), tuple(artifacts),
-                           (function.__doc__ or "").strip())
+                           applies if applies is not None else (lambda given: True), tuple(artifacts))
 
     return wrap

@@ -22,6 +22,7 @@ from yatbench.config.spec import RunSpec, validate
 from yatbench.core.record import ARTIFACTS
 from yatbench.measures import measurements
 from yatbench.measures.base import NEEDS, Measured, Measurement, UndeclaredNeed
+from yatbench.measures.labour import is_gated_experts
 from yatbench.run.execute import build_model, execute, load_data
 from yatbench.train.trainer import train
 
@@ -152,3 +153,11 @@ print(loaded)
 """
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=300)
     assert out.stdout.strip().splitlines()[-1] == "[False, True]"  # loaded by the run of attention only
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in (TESTS.parent / "conf" / "model").glob("*.yaml")))
+def test_labour_tells_gated_experts_by_their_parts_as_the_class_would(name: str, tmp_path: Path) -> None:
+    from yatbench.models.attention import GatedExperts
+
+    model = spec(tmp_path, ["dataset=compositional", f"model={name}"]).model.build(2, 1)
+    assert is_gated_experts(model) == isinstance(model, GatedExperts)

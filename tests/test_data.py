@@ -17,6 +17,7 @@ from yatbench.data.compositional import CompositionalConfig
 from yatbench.data.image_sources import DATA_DIR_ENV
 from yatbench.data.inversion import PIXEL_INVERTED, SIGN_INVERTED, InversionConfig
 from yatbench.data.mnist import FashionMnistConfig, MnistConfig
+from yatbench.measures.inversion import weight_negation
 
 FASHION_SYSTEM_DIR = Path("/usr/share/datasets/fashion-mnist")
 
@@ -291,7 +292,7 @@ def test_inversion_eval_sets() -> None:
     assert torch.allclose(pixel_x, (1 - raw.x_test) - mean, atol=1e-6)
     assert torch.equal(sign_x, -s.x_test)
     assert torch.equal(pixel_y, s.y_test) and torch.equal(sign_y, s.y_test)
-    assert s.weight_negation is True
+    assert weight_negation.applies(weight_negation.given({"data": s}))  # the model-side inversion, w → −w
 
 
 def test_inversion_without_centering() -> None:
@@ -301,7 +302,8 @@ def test_inversion_without_centering() -> None:
 
 
 def test_mnist_has_no_eval_sets() -> None:
-    assert MnistConfig(source="bundled").load(0).eval_sets == {}
+    plain = MnistConfig(source="bundled").load(0)
+    assert plain.eval_sets == {} and not weight_negation.applies(weight_negation.given({"data": plain}))
 
 
 # -- configs -----------------------------------------------------------------------------------

@@ -125,12 +125,13 @@ class DataFacts:
         return LOWER_IS_BETTER[self.metric]
 
     @classmethod
-    def from_splits(cls, splits: Any) -> DataFacts:
-        """The facts of a dataset's :class:`~yatbench.data.base.Splits`."""
+    def from_splits(cls, splits: Any, weight_negation: bool = False, track_solved: bool = False) -> DataFacts:
+        """The facts of a dataset's :class:`~yatbench.data.base.Splits`; ``weight_negation`` and ``track_solved``:
+        whether the run measured those (``yatbench/measures/inversion.py``, ``yatbench/measures/solved.py``)."""
         shape = list(splits.image_shape) if splits.image_shape is not None else None
         return cls(splits.task, int(splits.in_features), int(splits.out_features), str(splits.source),
-                   splits.preprocess, shape, list(splits.eval_sets), bool(splits.weight_negation),
-                   bool(splits.track_solved), len(splits.y_train), len(splits.y_test),
+                   splits.preprocess, shape, list(splits.eval_sets), weight_negation,
+                   track_solved, len(splits.y_train), len(splits.y_test),
                    len(splits.y_val), str(splits.val_kind))
 
     @classmethod

@@ -50,10 +50,6 @@ class Splits:
     # How raw inputs were transformed before the model saw them (images: none | center | standardize).
     preprocess: str = "none"
     notes: list[str] = field(default_factory=list)
-    # XOR-style tasks: record whether every test point is right ("solved") and from which step.
-    track_solved: bool = False
-    # The inversion test also evaluates the model with its first-layer weights negated (w → −w).
-    weight_negation: bool = False
     # Data drawn from several laws (the compositional toy): which law made each test sample, and each
     # law's slope along input 0 in the units the model sees (yatbench/measures/labour.py measures against them).
     regime_test: torch.Tensor | None = None

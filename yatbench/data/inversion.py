@@ -9,9 +9,9 @@ reported separately with its accuracy and retention = inverted / clean accuracy:
   center or standardize): t(1 − r).
 - ``sign_inverted`` (in ``Splits.eval_sets``): −t(r), the sign flip of the model's input (of the
   centred input under the default ``preprocess: center``).
-- weight negation, w → −w on the first layer: a change to the model, not the data, so the run
-  code does it (negating ``model.input_weights()``, see :mod:`yatbench.models`) and evaluates
-  on the clean test set; ``Splits.weight_negation`` = true asks for it.
+- weight negation, w → −w on the first layer: a change to the model, not the data, so a measurement
+  does it (``yatbench/measures/inversion.py``: negating ``model.input_weights()``, see :mod:`yatbench.models`)
+  and evaluates on the clean test set, on every run whose data carries ``sign_inverted``.
 
 The honest contrast is the plain linear classifier: its logits are W·x + b, so under sign
 inversion they become −W·x + b and their order over the classes reverses (the most likely
@@ -48,5 +48,4 @@ class InversionConfig(MnistConfig):
             PIXEL_INVERTED: (inverted, splits.y_test),
             SIGN_INVERTED: (-splits.x_test, splits.y_test),
         }
-        splits.weight_negation = True  # asks the run code for the third inversion (w → −w)
         return splits

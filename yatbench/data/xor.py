@@ -8,6 +8,7 @@ is classified correctly.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import torch
 
@@ -29,6 +30,9 @@ class XorConfig:
     ``features``: the model sees (u, v) as drawn (``raw``) or (u + v, u·v) (``sum_product``,
     seeds/004's change of inputs, computed after the noise), under which XOR is linearly separable.
     """
+
+    # A run is scored by whether it solved the task (yatbench/measures/solved.py): a class attribute, not a field.
+    track_solved: ClassVar[bool] = True
 
     name: str = "xor"
     encoding: str = "pm1"
@@ -70,8 +74,7 @@ class XorConfig:
             x_train, x_test, x_val = sum_product(x_train), sum_product(x_test), sum_product(x_val)
         source = f"synthetic:xor-{self.encoding}" + ("" if self.features == "raw" else f"-{self.features}")
         return Splits(x_train, y_train, x_test, y_test, task="classification",
-                      in_features=2, out_features=1, source=source, x_val=x_val, y_val=y_val, val_kind=val_kind,
-                      track_solved=True)
+                      in_features=2, out_features=1, source=source, x_val=x_val, y_val=y_val, val_kind=val_kind)
 
 
 def sum_product(x: torch.Tensor) -> torch.Tensor:

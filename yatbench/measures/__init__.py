@@ -1,7 +1,38 @@
-"""What a run measures besides its loss and accuracy, from the trained model, the data and the
-history: prototype analysis (:mod:`analysis`), gradient norms per layer (:mod:`gradients`), the
-attention gate's division of labour (:mod:`labour`) and the Yat layer's on-chip cost (:mod:`onchip`).
+"""What a run measures besides its loss and accuracy, from the trained model, the data and the history.
+
+Each module here that defines ``MEASUREMENTS`` (:class:`yatbench.measures.base.Measurement` objects,
+declaring what they need and what they record) is found by :func:`measurements`, and the run
+(``yatbench/run/execute.py``) measures every one that applies: adding a measurement is one new module
+here and no edit elsewhere. Besides those, :mod:`onchip` is the Yat layer's on-chip cost, measured by
+the cost claim and the benchmark rather than by runs.
 """
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from yatbench.measures.base import Measurement
 
 # The layers this package may import (tests/test_layers.py checks every import, lazy ones too).
 MAY_IMPORT: tuple[str, ...] = ("core", "nn", "data", "models", "train")
+
+# The order in which runs have always recorded these modules' metrics (metrics.json keeps it); any other
+# module follows, by name.
+FIRST = ("inversion", "analysis", "gradients", "labour")
+
+
+def measurements() -> list[Measurement]:
+    """Every measurement of every module of this package that defines ``MEASUREMENTS``: the modules in
+    ``FIRST`` in that order, then the others by name; each module's in the order it lists them."""
+    names = sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name != "base")
+    order = [n for n in FIRST if n in names] + [n for n in names if n not in FIRST]
+    found = [m for name in order for m in getattr(importlib.import_module(f"{__name__}.{name}"), "MEASUREMENTS", ())]
+    seen: set[str] = set()
+    for m in found:
+        if m.name in seen:
+            raise ValueError(f"two measurements are named {m.name!r}")
+        seen.add(m.name)
+    return found

@@ -32,11 +32,19 @@ from typing import Any
 import torch
 from torch import nn
 
+from yatbench.measures.base import Given, Measured, measurement
+
 
 def is_prototype_classifier(model: nn.Module, out_features: int) -> bool:
     """True when the only weight matrix of the model is its first layer, with one row per output."""
     matrices = [p for p in model.parameters() if p.dim() >= 2]
     return len(matrices) == 1 and matrices[0].shape[0] == out_features and out_features > 1
+
+
+def has_class_means(splits: Any) -> bool:
+    """Whether the data is image classification (more than one class): what class means are taken of."""
+    return splits.task == "classification" and getattr(splits, "image_shape", None) is not None \
+        and splits.out_features >= 2
 
 
 @torch.no_grad()
@@ -45,7 +53,7 @@ def class_means(splits: Any) -> torch.Tensor | None:
 
     None for anything but image classification; a class with no training sample gets zeros.
     """
-    if splits.task != "classification" or getattr(splits, "image_shape", None) is None or splits.out_features < 2:
+    if not has_class_means(splits):
         return None
     x = splits.x_train.double().cpu().reshape(len(splits.x_train), -1)
     y = splits.y_train.cpu()
@@ -80,3 +88,22 @@ def _pearson(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     a = a / a.norm(dim=1, keepdim=True).clamp_min(1e-12)
     b = b / b.norm(dim=1, keepdim=True).clamp_min(1e-12)
     return a @ b.t()
+
+
+@measurement("class_means", needs=("data",), records=(), artifacts=("class_means",),
+             applies=lambda given: has_class_means(given.data))
+def _saved_class_means(given: Given) -> Measured:
+    """The mean training image per class, saved beside the run for the report to draw next to the prototypes."""
+    return Measured(artifacts={"class_means": class_means(given.data).float().numpy()})
+
+
+@measurement("prototypes", needs=("data", "model"),
+             records=("prototype_class_corr", "prototype_class_abs_corr", "prototype_self_match"),
+             applies=lambda given: has_class_means(given.data)
+             and is_prototype_classifier(given.model, given.data.out_features))
+def _prototypes(given: Given) -> dict[str, float]:
+    """How much each prototype classifier's weight row looks like its class's mean image (module doc)."""
+    return prototype_metrics(given.model, class_means(given.data))
+
+
+MEASUREMENTS = (_saved_class_means, _prototypes)

@@ -21,6 +21,7 @@ import math
 import torch
 from torch import nn
 
+from yatbench.measures.base import Given, measurement
 from yatbench.train.objective import loss_function, loss_target
 
 SAMPLES = 2048
@@ -53,3 +54,12 @@ def gradient_metrics(initial: nn.Module, trained: nn.Module, splits) -> dict[str
         for layer, norm in enumerate(layer_gradient_norms(model, splits), start=1):
             out[f"grad_norm_{name}_{layer}"] = norm
     return out
+
+
+@measurement("gradients", needs=("model", "initial", "data"), records=("grad_norm_init_*", "grad_norm_final_*"))
+def _gradients(given: Given) -> dict[str, float]:
+    """Gradient norms per layer of the model as initialised (rebuilt) and as trained (module doc)."""
+    return gradient_metrics(given.initial(), given.model, given.data)
+
+
+MEASUREMENTS = (_gradients,)

@@ -29,7 +29,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from yatbench.models.attention import GatedExperts
+from yatbench.measures.base import Given, measurement
 
 SLOPE_TOLERANCE = 0.1  # a band's slope is 'recovered' within 10% (relative)
 
@@ -106,14 +106,20 @@ def labour_metrics(model: nn.Module, splits) -> dict[str, float]:
             with torch.no_grad():
                 units = first(x).argmax(-1).cpu()
             out["unit_nmi"] = nmi(units, bands)
-            if isinstance(model, GatedExperts):
+            if is_gated_experts(model):
                 out.update(_summary("expert_slope", _expert_errors(model, units, bands, truth)))
     finally:
         model.train(was_training)
     return out
 
 
-def _expert_errors(model: GatedExperts, units: torch.Tensor, bands: torch.Tensor, truth: list[float]) -> list[float]:
+def is_gated_experts(model: nn.Module) -> bool:
+    """Whether ``model`` is a gate over experts (:class:`yatbench.models.attention.GatedExperts`), by what it has:
+    asked without importing the attention model, which a run of any other model need not load."""
+    return all(hasattr(model, part) for part in ("gate", "expert", "experts", "out_features"))
+
+
+def _expert_errors(model: nn.Module, units: torch.Tensor, bands: torch.Tensor, truth: list[float]) -> list[float]:
     """Relative error of each band's dominant expert's weight on x (bands with points and a_k ≠ 0)."""
     weights = model.expert.weight.detach().view(model.experts, model.out_features, -1)[:, 0, 0].cpu()
     errors = []
@@ -122,3 +128,14 @@ def _expert_errors(model: GatedExperts, units: torch.Tensor, bands: torch.Tensor
         if len(chosen) and slope != 0:
             errors.append(abs(float(weights[int(torch.mode(chosen).values)]) - slope) / abs(slope))
     return errors
+
+
+@measurement("labour", needs=("model", "data"),
+             records=("unit_nmi", "band_slope_*", "expert_slope_recovered", "expert_slope_error"),
+             applies=lambda given: given.data.regime_test is not None)
+def _labour(given: Given) -> dict[str, float]:
+    """Division of labour on data drawn from several laws (module doc)."""
+    return labour_metrics(given.model, given.data)
+
+
+MEASUREMENTS = (_labour,)

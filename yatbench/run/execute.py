@@ -7,7 +7,6 @@ Which seeds go together is the sweep's choice (``yatbench/sweep/jobs.py``).
 
 from __future__ import annotations
 
-import copy
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -26,9 +25,8 @@ from yatbench.core.identity import setting_key
 from yatbench.core.progress import note, progress_line, warn
 from yatbench.core.record import ARTIFACTS, DataFacts, RunRecord
 from yatbench.data.base import Splits
-from yatbench.measures.analysis import class_means, prototype_metrics
-from yatbench.measures.gradients import gradient_metrics
-from yatbench.measures.labour import labour_metrics
+from yatbench.measures import measurements
+from yatbench.measures.base import Measurement
 from yatbench.run.known import update_finished_run
 from yatbench.rundir.export import write_exports
 from yatbench.rundir.provenance import provenance, versions
@@ -47,7 +45,6 @@ from yatbench.rundir.results import (
 )
 from yatbench.rundir.tags import write_tags
 from yatbench.train.device import intra_op_threads, resolve_device, seed_everything
-from yatbench.train.objective import evaluate
 from yatbench.train.trainer import TrainResult, non_finite_outcome, stackable, train, work
 
 
@@ -98,36 +95,25 @@ def build_model(spec: RunSpec, splits: Splits, device: torch.device) -> nn.Modul
     return spec.model.build(splits.in_features, splits.out_features).to(device)
 
 
-def weight_negation_metrics(model: nn.Module, splits: Splits, device: torch.device) -> dict[str, float]:
-    """Accuracy with the first layer's weights negated (w → −w), and its retention."""
-    negated = copy.deepcopy(model)
-    with torch.no_grad():
-        for weight in negated.input_weights():
-            weight.neg_()
-    result = evaluate(negated, splits.x_test.to(device), splits.y_test.to(device), splits)
-    return {"weight_negated_loss": result["loss"], "weight_negated_accuracy": result["accuracy"]}
-
-
-def add_retention(metrics: dict[str, Any], names: list[str]) -> None:
-    """retention_<name> = accuracy on the altered set / clean test accuracy."""
-    clean = metrics.get("test_accuracy")
-    for name in names:
-        altered = metrics.get(f"{name}_accuracy")
-        if clean and altered is not None:
-            metrics[f"retention_{name}"] = altered / clean
-
-
 def make_record(spec: RunSpec, splits: Splits, model: nn.Module, device: torch.device,
-                result: TrainResult, seed_batched: bool = False, artifacts: Iterable[str] = ()) -> dict[str, Any]:
+                result: TrainResult, seed_batched: bool = False, artifacts: Iterable[str] = (),
+                measured: Iterable[str] | None = None) -> dict[str, Any]:
     """The metrics.json record (:class:`yatbench.core.record.RunRecord`): identity, outcome and data facts.
 
-    ``artifacts``: the names (``ARTIFACTS``) of the extra files :func:`save_run` writes for the report.
+    ``artifacts``: the names (``ARTIFACTS``) of the extra files :func:`save_run` writes for the report;
+    ``measured``: the names of the measurements that apply to the run (by default: :func:`applying`); the data
+    facts say whether the weight-negation and solved measurements did.
     """
+    if measured is None:
+        measured = [m.name for m in applying(run_values(spec, splits, model, device, result))]
+    measured = set(measured)
+    data = DataFacts.from_splits(splits, weight_negation="weight_negation" in measured,
+                                 track_solved="solved" in measured)
     return RunRecord(
         run_id=spec.run_id, config_hash=spec.config_hash, seedless_key=spec.seedless_key,
         setting_key=setting_key(spec.resolved), status=result.status, dataset=spec.dataset.name,
         model=spec.model.name, seed=spec.seed, params=count_params(model), device=str(device),
-        data=DataFacts.from_splits(splits), metrics=result.metrics,
+        data=data, metrics=result.metrics,
         epochs_run=result.history[-1]["epoch"] if result.history else 0, steps=result.steps,
         train_time_s=round(result.train_time_s, 4), diverged_epoch=result.diverged_epoch,
         best_epoch=result.best_epoch, converged=result.converged, stop_reason=result.stop_reason,
@@ -140,12 +126,13 @@ def make_record(spec: RunSpec, splits: Splits, model: nn.Module, device: torch.d
 
 
 def save_run(spec: RunSpec, splits: Splits, model: nn.Module, record: dict[str, Any],
-             history: list[dict[str, float]], replace: bool = False, means: torch.Tensor | None = None,
+             history: list[dict[str, float]], replace: bool = False, arrays: dict[str, np.ndarray] | None = None,
              outcomes: dict[str, np.ndarray] | None = None) -> Path:
     """Write the run folder (config, metrics, history, weights, pictures) atomically.
 
-    ``means``: the class means (:func:`yatbench.measures.analysis.class_means`), saved when the record lists them;
-    ``outcomes``: the per-evaluation, per-test-example outcomes (``TrainResult.outcomes``), likewise.
+    ``arrays``: the artifacts the measurements saved (name → array, e.g. the class means), each written as
+    the file the record lists for it; ``outcomes``: the per-evaluation, per-test-example outcomes
+    (``TrainResult.outcomes``), saved when the record lists them.
     """
 
     def contents(folder: Path) -> None:
@@ -155,8 +142,8 @@ def save_run(spec: RunSpec, splits: Splits, model: nn.Module, record: dict[str, 
         if spec.tags:
             write_tags(folder, spec.tags)
         torch.save({k: v.detach().cpu() for k, v in model.state_dict().items()}, folder / "model.pt")
-        if "class_means" in record["artifacts"]:  # drawn beside the prototypes by the report
-            np.save(folder / record["artifacts"]["class_means"], means.float().numpy())
+        for name, array in (arrays or {}).items():  # inside the folder write_run renames into place: atomic
+            np.save(folder / record["artifacts"][name], array)
         if "test_outcomes" in record["artifacts"]:  # inside the folder write_run renames into place: atomic
             with (folder / record["artifacts"]["test_outcomes"]).open("wb") as handle:
                 np.savez_compressed(handle, **outcomes)
@@ -188,31 +175,59 @@ def save_run(spec: RunSpec, splits: Splits, model: nn.Module, record: dict[str, 
     return write_run(spec.results_dir, spec.run_id, contents, replace=replace)
 
 
-def finish(spec: RunSpec, splits: Splits, model: nn.Module, device: torch.device, result: TrainResult,
-           started: float, seed_batched: bool = False, replace: bool = False) -> RunOutcome:
-    """Post-training evaluations, then the run folder. Shared by single and seed-batched runs.
+def run_values(spec: RunSpec, splits: Splits, model: nn.Module, device: torch.device,
+               result: TrainResult) -> dict[str, Any]:
+    """What a finished run offers its measurements (:data:`yatbench.measures.base.NEEDS`)."""
+    return {"spec": spec, "data": splits, "model": model, "initial": lambda: build_model(spec, splits, device),
+            "history": result.history, "metrics": result.metrics}
 
-    ``started`` is the ``time.perf_counter()`` reading when the run began (data loading included).
+
+def applying(values: dict[str, Any]) -> list[Measurement]:
+    """The discovered measurements (:func:`yatbench.measures.measurements`) that apply to a run, in their order."""
+    return [m for m in measurements() if m.applies(m.given(values))]
+
+
+def measure(spec: RunSpec, splits: Splits, model: nn.Module, device: torch.device,
+            result: TrainResult) -> tuple[list[str], dict[str, np.ndarray]]:
+    """Every discovered measurement (:func:`yatbench.measures.measurements`) that applies to the run, into
+    ``result.metrics``; the names of those that apply, and the arrays they saved.
+
+    Those of the trained model measure a run that trained to the end, before the check for non-finite
+    training quantities (a gradient norm that overflows makes the run diverged and blanks its metrics);
+    the others measure every run, after it (``yatbench/measures/base.py``).
     """
-    means = class_means(splits)  # once: for the prototype metrics and as a file beside the prototypes
+    values = run_values(spec, splits, model, device, result)
+    chosen = applying(values)
+    arrays: dict[str, np.ndarray] = {}
+
+    def run(chosen: list[Measurement]) -> None:
+        for m in chosen:
+            measured = m.run({**values, "metrics": result.metrics})
+            result.metrics.update(measured.metrics)
+            arrays.update(measured.artifacts)
+
     if result.status == "ok":
-        if splits.weight_negation:
-            result.metrics.update(weight_negation_metrics(model, splits, device))
-        result.metrics.update(prototype_metrics(model, means))
-        # run-level measures for the seed claims (yatbench/measures/gradients.py, yatbench/measures/labour.py)
-        result.metrics.update(gradient_metrics(build_model(spec, splits, device), model, splits))
-        result.metrics.update(labour_metrics(model, splits))
+        run([m for m in chosen if m.needs_model])
         if bad := non_finite_outcome(result.metrics):  # e.g. a loss of 3.7e34 whose gradient norm overflows
             last = result.history[-1]["epoch"] if result.history else None
             result.notes.append(f"diverged: {', '.join(bad)} not finite after training")
             result.status, result.diverged_epoch, result.metrics = "diverged", last, {}
             result.converged, result.stop_reason = False, "diverged"
-    add_retention(result.metrics, [*splits.eval_sets, "weight_negated"])
-    artifacts = [*(["class_means"] if means is not None else []),
-                 *(["test_outcomes"] if result.outcomes is not None else [])]
-    record = make_record(spec, splits, model, device, result, seed_batched, artifacts=artifacts)
+    run([m for m in chosen if not m.needs_model])
+    return [m.name for m in chosen], arrays
+
+
+def finish(spec: RunSpec, splits: Splits, model: nn.Module, device: torch.device, result: TrainResult,
+           started: float, seed_batched: bool = False, replace: bool = False) -> RunOutcome:
+    """Post-training measurements (:func:`measure`), then the run folder. Shared by single and seed-batched runs.
+
+    ``started`` is the ``time.perf_counter()`` reading when the run began (data loading included).
+    """
+    applied, arrays = measure(spec, splits, model, device, result)
+    artifacts = [*arrays, *(["test_outcomes"] if result.outcomes is not None else [])]
+    record = make_record(spec, splits, model, device, result, seed_batched, artifacts=artifacts, measured=applied)
     record["total_time_s"] = round(time.perf_counter() - started, 4)
-    run_dir = save_run(spec, splits, model, record, result.history, replace=replace, means=means,
+    run_dir = save_run(spec, splits, model, record, result.history, replace=replace, arrays=arrays,
                        outcomes=result.outcomes)
     return RunOutcome(run_dir, record, skipped=False)
 

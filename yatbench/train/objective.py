@@ -144,19 +144,13 @@ def set_metrics(task: str, loss: float, accuracy: float = float("nan"), variance
     return {"loss": loss, "mse": loss, "r2": 1.0 - loss / variance if variance > 0 else float("nan")}
 
 
-def final_metrics(splits: Splits, evaluated: dict[str, dict[str, float]],
-                  history: list[dict[str, float]]) -> dict[str, Any]:
+def final_metrics(splits: Splits, evaluated: dict[str, dict[str, float]]) -> dict[str, Any]:
     """The metrics of a finished run from its per-set evaluations (``train``, ``test``, eval sets, in order).
 
-    XOR-style data (``splits.track_solved``) adds ``solved`` (every test point right) and
-    ``steps_to_solve`` (the step of the first history row with test accuracy 1).
+    What else a run records is measured after training (``yatbench/measures/``).
     """
     metrics: dict[str, Any] = {}
     for name, result in evaluated.items():
         metrics.update({f"{name}_{k}": v for k, v in result.items()})
-    if splits.track_solved:
-        metrics["solved"] = metrics["test_accuracy"] == 1.0
-        solved_at = [row["step"] for row in history if row["test_accuracy"] == 1.0]
-        metrics["steps_to_solve"] = solved_at[0] if metrics["solved"] and solved_at else None
     metrics["headline"] = HEADLINE[splits.task]
     return metrics

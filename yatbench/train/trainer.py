@@ -326,7 +326,7 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
                      "test": replicas.evaluate(test_set, first, terms=True)}
         for name in first.eval_sets:
             evaluated[name] = replicas.evaluate(seed_set(all_splits, name, device), first)
-        finals = {i: final_metrics(first, {k: v[i] for k, v in evaluated.items()}, histories[i]) for i in healthy}
+        finals = {i: final_metrics(first, {k: v[i] for k, v in evaluated.items()}) for i in healthy}
     replicas.write_back(kept)
     info = {"seeds": real, "group_train_time_s": round(group_time, 4), "backend": replicas.backend}
     return [TrainResult("diverged" if i in diverged else "ok", histories[i], finals.get(i, {}),

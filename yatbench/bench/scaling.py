@@ -57,10 +57,6 @@ class Point:
     wall_s: float
     cpu_s: float
 
-    @property
-    def runs_per_s(self) -> float:
-        return self.runs / self.wall_s
-
 
 def _clock_ticks() -> int:
     return os.sysconf("SC_CLK_TCK")

@@ -215,7 +215,8 @@ def _load() -> float:
 def _sweep_rows(grids: dict[str, list[int]], scratch: Path, say: Callable[[str], None]) -> list[Row]:
     """The ``runs`` and ``workers`` axes: one sweep per point, a point both axes share measured once."""
     workers = grids.get("workers", [DEFAULT_WORKERS])
-    sizes = grids.get("runs", [])
+    # a sweep runs whole seeds of every configuration: 10 configurations × S seeds, S ≥ 1
+    sizes = sorted({max(1, runs // CONFIGURATIONS) * CONFIGURATIONS for runs in grids.get("runs", [])})
     at_most = [runs for runs in sizes if runs <= WORKERS_AT_MOST]
     workers_at = max(at_most) if at_most else min(sizes) if sizes else WORKERS_AT_MOST
     wanted = [("runs", runs, max(workers)) for runs in sizes]

@@ -366,8 +366,8 @@ def bench(
     clock: Annotated[str, typer.Option(help="wall (elapsed time) or cpu (this thread's CPU time: steadier on a "
                                             "loaded machine; needs --threads 1)")] = "wall",
     scaling: Annotated[list[str] | None, typer.Option(
-        help="Instead: cost against work, with the fitted growth: all, or an axis (runs, workers, width, depth), "
-             "alone or with its grid (width=64,256,1024); repeat for more", show_default=False)] = None,
+        help="Instead: cost against work, with the fitted growth: all, or one axis alone or with its grid "
+             "(width, width=64,256,1024); repeat for more", show_default=False)] = None,
 ) -> None:
     """Measure the Yat layer against Linear+ReLU (time and bytes kept for backward) and the trainer's throughput.
 

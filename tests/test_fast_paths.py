@@ -177,18 +177,6 @@ def test_history_is_the_bytes_dict_writer_wrote(tmp_path: Path) -> None:
 # --- the scaling bench's arithmetic and its CPU reading ---------------------------------------------
 
 
-def test_growth_is_the_exponent_of_a_power_law_and_the_table_says_it() -> None:
-    from yatbench.bench.scaling import Point, growth, table
-
-    for exponent in (0.5, 1.0, 1.3):
-        points = [Point(runs, 2, 0.7 * runs ** exponent, 2.0 * runs ** exponent) for runs in (10, 100, 1000, 10000)]
-        assert growth(points) == pytest.approx(exponent) and growth(points, "cpu_s") == pytest.approx(exponent)
-    one = [Point(runs, 1, 2.0 * runs, 2.0 * runs) for runs in (10, 1000)]
-    two = [Point(runs, 2, 1.1 * runs, 2.0 * runs) for runs in (10, 1000)]
-    text = table([*one, *two])
-    assert "1 worker(s): wall ∝ runs^1.00" in text and "1,000 runs: 1 → 2 workers, wall ×0.55" in text
-
-
 def test_scaling_counts_are_checked_in_one_line() -> None:
     from yatbench.bench.scaling import parse_counts
     from yatbench.core.errors import UserError

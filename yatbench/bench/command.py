@@ -2,7 +2,8 @@
 
 The arguments are checked before torch and pandas are imported, so that bad input is answered at
 once; the layer timing is :mod:`yatbench.bench.layer` (its table and CSV :mod:`yatbench.bench.table`),
-the trainer against a hand-written loop :mod:`yatbench.bench.throughput`.
+the trainer against a hand-written loop :mod:`yatbench.bench.throughput`; with ``--scaling``, cost against
+work and its fitted growth instead (:mod:`yatbench.bench.scaling`).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from yatbench.bench.scaling import markdown, parse_scaling, run_scaling
 from yatbench.config.limits import Limits
 from yatbench.core.errors import UserError
 from yatbench.core.progress import progress_line
@@ -51,8 +53,9 @@ def _check_out_folder(out: Path) -> None:
 
 
 def run_bench(device: str, shapes: str, repeats: int, threads: int, compile_layer: bool, throughput: bool,
-              out: Path, layer: str, clock: str = "wall") -> None:
-    """Check the arguments, then print and write the layer table and (with ``throughput``) the trainer's."""
+              out: Path, layer: str, clock: str = "wall", scaling: list[str] | None = None) -> None:
+    """Check the arguments, then print and write the layer table and (with ``throughput``) the trainer's;
+    with ``scaling`` (``--scaling`` items) the cost-against-work tables instead (:mod:`yatbench.bench.scaling`)."""
     if device not in ("cpu", "cuda"):
         raise UserError(f"--device {device!r} is not valid; choose cpu or cuda")
     shape_list = parse_shapes(shapes)
@@ -70,6 +73,7 @@ def run_bench(device: str, shapes: str, repeats: int, threads: int, compile_laye
     if clock == "cpu" and (threads != 1 or device != "cpu"):
         raise UserError("--clock cpu needs --threads 1 and --device cpu: it counts this thread's CPU time, which "
                         "misses the work of other threads and of a GPU")
+    grids = parse_scaling(scaling) if scaling else None
     _check_out_folder(out)
     from yatbench.nn.kernel_impl import kernel_impl
 
@@ -95,6 +99,12 @@ def run_bench(device: str, shapes: str, repeats: int, threads: int, compile_laye
     if not console.is_terminal and "COLUMNS" not in os.environ:
         console = Console(width=140)  # a file or a pipe: keep the table's columns readable (COLUMNS overrides)
     torch.set_num_threads(threads)
+    if grids is not None:
+        with progress_line("measuring cost against work") as say:
+            rows = run_scaling(grids, device, repeats, threads, clock, out, say)
+        print(markdown(rows))
+        console.print(f"scaling table: {out / 'scaling.csv'}")
+        return
     with progress_line("timing the layers") as say:
         parts = []
         for index, shape in enumerate(shape_list):

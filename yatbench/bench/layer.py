@@ -154,6 +154,7 @@ def layer_benchmark(
     seed: int = 0,
     positions: tuple[str, ...] = POSITIONS,
     clock: str = "wall",
+    contenders: tuple[str, ...] | None = None,
 ) -> pd.DataFrame:
     """Time forward+backward and count saved-for-backward bytes of Yat contenders vs Linear+ReLU.
 
@@ -169,6 +170,7 @@ def layer_benchmark(
         clock: ``wall`` (elapsed time) or ``cpu`` (the calling thread's CPU time, ``time.thread_time``: time
             spent descheduled on a loaded machine is not counted; meaningful only with one thread on a CPU,
             where PyTorch runs forward, backward and its kernels on the calling thread).
+        contenders: time only these besides the baseline (e.g. ``("yat", "yat_numba")``); None: all of them.
 
     Returns:
         One row per (shape, contender) with the columns in :data:`COLUMNS`; the baseline's
@@ -188,7 +190,8 @@ def layer_benchmark(
         for batch, n_in, n_out in shapes:
             for position in positions:
                 rows.extend(_bench_shape(batch, n_in, n_out, dev, max(1, repeats), compile, min_sample_s, seed,
-                                         position, time.thread_time if clock == "cpu" else time.perf_counter))
+                                         position, time.thread_time if clock == "cpu" else time.perf_counter,
+                                         contenders))
     finally:
         torch.set_num_threads(old_threads)
     for row in rows:
@@ -208,10 +211,14 @@ def _bench_shape(
     seed: int,
     position: str = "hidden",
     now: Callable[[], float] = time.perf_counter,
+    only: tuple[str, ...] | None = None,
 ) -> list[dict[str, Any]]:
     torch.manual_seed(seed)
     path = path_name(dev.type)
     mods, notes = _contenders(n_in, n_out, dev, compile_yat, path)
+    if only is not None:  # the baseline always: every ratio is relative to it
+        mods = {name: mod for name, mod in mods.items() if name == BASELINE or name in only}
+        notes = {name: note for name, note in notes.items() if name in only}
     paths = {"yat": path, "yat_eager": "eager", "yat_numba": "numba", "yat_reference": "autograd"}
     x = torch.randn(batch, n_in, device=dev, requires_grad=position == "hidden")
     g = torch.randn(batch, n_out, device=dev)

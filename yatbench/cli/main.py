@@ -365,6 +365,9 @@ def bench(
     layer: Annotated[str, typer.Option(help="hidden (input needs grad), first (it does not) or both")] = "both",
     clock: Annotated[str, typer.Option(help="wall (elapsed time) or cpu (this thread's CPU time: steadier on a "
                                             "loaded machine; needs --threads 1)")] = "wall",
+    scaling: Annotated[list[str] | None, typer.Option(
+        help="Instead: cost against work, with the fitted growth: all, or one axis alone or with its grid "
+             "(width, width=64,256,1024); repeat for more", show_default=False)] = None,
 ) -> None:
     """Measure the Yat layer against Linear+ReLU (time and bytes kept for backward) and the trainer's throughput.
 
@@ -379,10 +382,12 @@ def bench(
       yatbench bench --device cuda --compile
 
       YATBENCH_KERNEL=eager yatbench bench --threads 1 --clock cpu --no-throughput
+
+      yatbench bench --scaling all --threads 1 --clock cpu --repeats 5
     """
     from yatbench.bench.command import run_bench  # lazy: torch and pandas only when the command runs
 
-    run_bench(device, shapes, repeats, threads, compile_layer, throughput, out, layer, clock)
+    run_bench(device, shapes, repeats, threads, compile_layer, throughput, out, layer, clock, scaling)
 
 
 def main() -> None:

@@ -6,15 +6,14 @@ readout) on the bundled MNIST digits (784 inputs, 10 classes), built by :func:`y
 and trained with the optimizer and loss ``yatbench run`` would use. A step is one mini-batch of ``batch``
 digits (the next in turn): forward, loss, backward, optimizer step.
 
-Timing is :func:`interleaved`: the contenders alternate within every repeat, each sample runs enough steps
-to last ``min_sample_s``, and the ratio reported is the median of the per-repeat ratios — robust to a
-machine whose load drifts, which plain medians of separately measured times are not.
+Timing is :func:`yatbench.bench.layer.interleaved`: the contenders alternate within every repeat, each
+sample runs enough steps to last ``min_sample_s``, and the ratio reported is the median of the per-repeat
+ratios — robust to a machine whose load drifts, which plain medians of separately measured times are not.
 """
 
 from __future__ import annotations
 
 import itertools
-import math
 import statistics
 import time
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from typing import Any
 
 import torch
 
+from yatbench.bench.layer import interleaved
 from yatbench.config.compose import compose_config
 from yatbench.config.spec import validate
 from yatbench.run.execute import build_model
@@ -29,44 +29,10 @@ from yatbench.train.device import resolve_device
 from yatbench.train.objective import loss_function, loss_target
 from yatbench.train.trainer import make_optimizer
 
-__all__ = ["depth_benchmark", "interleaved"]
+__all__ = ["depth_benchmark"]
 
 BASELINE = "relu"
 CONTENDERS = (BASELINE, "yat")
-
-
-def interleaved(steps: dict[str, Callable[[], None]], repeats: int, min_sample_s: float,
-                now: Callable[[], float] = time.perf_counter,
-                sync: Callable[[], None] = lambda: None) -> tuple[dict[str, list[float]], int]:
-    """Seconds per step of every contender, ``repeats`` samples each, and the steps per sample.
-
-    The first contender is the baseline: its fastest of five single steps sets how many steps a sample
-    runs. Every contender is warmed up first; within a repeat the order rotates, so none always runs
-    right after another."""
-    for step in steps.values():
-        for _ in range(3):
-            step()
-    sync()
-    first = next(iter(steps.values()))
-    once = math.inf
-    for _ in range(5):
-        started = now()
-        first()
-        sync()
-        once = min(once, max(now() - started, 1e-6))
-    inner = max(1, math.ceil(min_sample_s / once))
-    names = list(steps)
-    samples: dict[str, list[float]] = {name: [] for name in names}
-    for repeat in range(repeats):
-        for name in names[repeat % len(names):] + names[:repeat % len(names)]:
-            step = steps[name]
-            sync()
-            started = now()
-            for _ in range(inner):
-                step()
-            sync()
-            samples[name].append((now() - started) / inner)
-    return samples, inner
 
 
 def _training_step(net: torch.nn.Module, spec: Any, batches: list[tuple[torch.Tensor, torch.Tensor]],

@@ -111,6 +111,40 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
+def interleaved(steps: dict[str, Callable[[], None]], repeats: int, min_sample_s: float,
+                now: Callable[[], float] = time.perf_counter,
+                sync: Callable[[], None] = lambda: None) -> tuple[dict[str, list[float]], int]:
+    """Seconds per step of every contender, ``repeats`` samples each, and the steps per sample.
+
+    The first contender is the baseline: its fastest of five single steps sets how many steps a sample
+    runs. Every contender is warmed up first; within a repeat the order rotates, so none always runs
+    right after another."""
+    for step in steps.values():
+        for _ in range(3):
+            step()
+    sync()
+    first = next(iter(steps.values()))
+    once = math.inf
+    for _ in range(5):
+        started = now()
+        first()
+        sync()
+        once = min(once, max(now() - started, 1e-6))
+    inner = max(1, math.ceil(min_sample_s / once))
+    names = list(steps)
+    samples: dict[str, list[float]] = {name: [] for name in names}
+    for repeat in range(repeats):
+        for name in names[repeat % len(names):] + names[:repeat % len(names)]:
+            step = steps[name]
+            sync()
+            started = now()
+            for _ in range(inner):
+                step()
+            sync()
+            samples[name].append((now() - started) / inner)
+    return samples, inner
+
+
 def _contenders(
     n_in: int, n_out: int, device: torch.device, compile_yat: bool, path: str
 ) -> tuple[dict[str, nn.Module], dict[str, str]]:
@@ -245,28 +279,9 @@ def _bench_shape(
             notes[name] = f"failed: {type(exc).__name__}: {str(exc).splitlines()[0][:120]}"
             del steps[name]
 
-    # Steps per sample, from the baseline's fastest of a few steps (a busy moment inflates one).
-    once = math.inf
-    for _ in range(5):
-        _sync(dev)
-        t0 = now()
-        steps[BASELINE]()
-        _sync(dev)
-        once = min(once, max(now() - t0, 1e-6))
-    inner = max(1, math.ceil(min_sample_s / once))
-
+    steps = {BASELINE: steps[BASELINE], **{n: s for n, s in steps.items() if n != BASELINE}}  # baseline first
+    samples, inner = interleaved(steps, repeats, min_sample_s, now, lambda: _sync(dev))
     names = list(steps)
-    samples: dict[str, list[float]] = {n: [] for n in names}
-    for r in range(repeats):
-        order = names[r % len(names) :] + names[: r % len(names)]
-        for name in order:
-            fn = steps[name]
-            _sync(dev)
-            t0 = now()
-            for _ in range(inner):
-                fn()
-            _sync(dev)
-            samples[name].append((now() - t0) / inner)
 
     base_t = samples[BASELINE]
     saved: dict[str, tuple[int, int]] = {}

@@ -402,7 +402,14 @@ def main() -> None:
     from yatbench.rundir.provenance import remember_command
 
     remember_command()  # recorded in every run this command (and its sweep workers) makes
-    run_guarded(lambda: answered_finished_run(sys.argv[1:]) or app())
+    run_guarded(_app)
+
+
+def _app() -> None:
+    """The command line: a finished run answered at once, anything else parsed by typer; ends in SystemExit."""
+    if answered_finished_run(sys.argv[1:]):
+        raise SystemExit(0)  # as typer ends a command that succeeded
+    app()
 
 
 def answered_finished_run(argv: list[str]) -> bool:

@@ -103,6 +103,34 @@ def test_a_first_run_trains_without_torch_compiler_or_sympy(tmp_path: Path) -> N
     assert not {"torch._dynamo", "sympy"} & set(imported), out
 
 
+def test_once_torch_dynamo_is_imported_the_optimizers_are_torchs_own_again() -> None:
+    """In a fresh interpreter: eager steps leave the compiler unloaded; after anything imports it, the
+    guards torch put on the optimizer are the ones that run (the stand-in has removed itself)."""
+    script = """
+import sys
+import torch
+from yatbench.train.no_dynamo import _direct, plain_step
+from yatbench.train.trainer import Phase, make_optimizer
+w = torch.ones(3, requires_grad=True)
+opt = make_optimizer([w], Phase("adam", 0.1, 1))
+for _ in range(2):
+    opt.zero_grad(set_to_none=True)
+    (w ** 2).sum().backward()
+    plain_step(opt)
+assert "torch._dynamo" not in sys.modules
+method = torch.optim.Optimizer.zero_grad.__wrapped__
+assert vars(method)["__dynamo_disable"].__code__ is _direct(None, None).__code__
+import torch._dynamo
+opt.zero_grad(set_to_none=True)
+(w ** 2).sum().backward()
+plain_step(opt)
+assert vars(method)["__dynamo_disable"].__code__ is not _direct(None, None).__code__  # torch's disabled form
+print("OK", w.tolist())
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and "OK" in done.stdout, done.stdout + done.stderr
+
+
 @pytest.mark.parametrize("optimizer", ["adam", "adamw", "sgd"])
 def test_plain_step_is_the_optimizer_step(optimizer: str) -> None:
     """Steps taken without torch's compiler guard move the weights exactly as optimizer.step() does."""

@@ -53,7 +53,7 @@ def _direct(method: Callable[..., Any], wrapper: Callable[..., Any]) -> Callable
 
     def call(*args: Any, **kwargs: Any) -> Any:
         if DYNAMO in sys.modules:
-            del method.__dynamo_disable  # type: ignore[attr-defined]  # the wrapper makes its own again
+            vars(method).pop("__dynamo_disable", None)  # the wrapper makes its own again
             return wrapper(*args, **kwargs)
         return method(*args, **kwargs)
 

@@ -32,14 +32,19 @@ try:
     main()
 except SystemExit as exc:
     code = exc.code
-print("\\nIMPORTED", sorted(m for m in ("torch", "torch._dynamo", "pandas", "matplotlib") if m in sys.modules))
+print("\\nIMPORTED", sorted(m for m in HEAVY if m in sys.modules))
 """
+# What the fast paths must not import: torch and what it pulls in (its compiler, sympy), the report's
+# libraries, and (for a finished run) what composes a config and what typer parses with.
+TORCH = ("torch", "torch._dynamo", "sympy", "pandas", "matplotlib", "numba")
+COMPOSING = ("hydra", "omegaconf", "pydantic")
+HEAVY = TORCH + COMPOSING
 
 
 def cli_imports(*args: str, cwd: Path) -> tuple[list[str], str]:
-    """Which of torch, torch._dynamo, pandas and matplotlib ``yatbench ARGS`` imported, and its output."""
-    done = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, cwd=cwd,
-                          env={**os.environ, "COLUMNS": "200"}, timeout=120)
+    """Which of :data:`HEAVY` ``yatbench ARGS`` imported, and its output."""
+    done = subprocess.run([sys.executable, "-c", f"HEAVY = {HEAVY!r}\n{PROBE}", *args], capture_output=True,
+                          text=True, cwd=cwd, env={**os.environ, "COLUMNS": "200"}, timeout=300)
     out = done.stdout + done.stderr
     line = next(line for line in out.splitlines() if line.startswith("IMPORTED"))
     return json.loads(line.removeprefix("IMPORTED ").replace("'", '"')), out
@@ -60,7 +65,9 @@ def run_args(results: Path, seed: int = 0, *overrides: str) -> list[str]:
 @pytest.mark.parametrize("args", [["--help"], ["list"], ["list", "model"], ["run", "--help"], ["sweep", "--help"]])
 def test_help_and_list_answer_without_torch(tmp_path: Path, args: list[str]) -> None:
     imported, out = cli_imports(*args, cwd=tmp_path)
-    assert imported == [], out
+    assert not set(imported) & set(TORCH), out
+    if "list" not in args:  # the help texts list options from the config folders' file names: no YAML read
+        assert not {"hydra", "omegaconf"} & set(imported), out
     assert "yatbench" in out or "xor" in out
 
 
@@ -72,8 +79,11 @@ def test_a_finished_run_is_recognised_without_torch_and_a_new_one_is_not(tmp_pat
     execute(spec)
     remember(cfg_for(results), spec)  # what `yatbench run` does after its first, validating, time
     imported, out = cli_imports(*run_args(results), cwd=tmp_path)
-    assert imported == [], out
+    assert not set(imported) & set(TORCH), out  # composed (no command memo yet), recognised by its config
     assert "already complete, skipped" in out and spec.run_id in out.replace("\n", "")
+    imported, again = cli_imports(*run_args(results), cwd=tmp_path)
+    assert imported == [], again  # now by its command line: neither composed nor parsed by typer
+    assert again.split("IMPORTED")[0] == out.split("IMPORTED")[0]  # the same answer
     # Another seed, never run: the command validates (torch: here in-process, where it is loaded), trains
     # and remembers it; the second time it needs no torch.
     from typer.testing import CliRunner
@@ -84,6 +94,70 @@ def test_a_finished_run_is_recognised_without_torch_and_a_new_one_is_not(tmp_pat
     assert first.exit_code == 0 and "written" in first.output, first.output
     imported, out = cli_imports(*run_args(results, 1), cwd=tmp_path)
     assert imported == [] and "already complete, skipped" in out, out
+
+
+def test_a_first_run_trains_without_torch_compiler_or_sympy(tmp_path: Path) -> None:
+    """Eager training never uses torch._dynamo; importing it (and sympy) took as long as importing torch."""
+    imported, out = cli_imports(*run_args(tmp_path / "results", 0, "model.hidden=[2]"), cwd=tmp_path)
+    assert "written" in out and "torch" in imported, out
+    assert not {"torch._dynamo", "sympy"} & set(imported), out
+
+
+def test_once_torch_dynamo_is_imported_the_optimizers_are_torchs_own_again() -> None:
+    """In a fresh interpreter: eager steps leave the compiler unloaded; after anything imports it, the
+    guards torch put on the optimizer are the ones that run (the stand-in has removed itself)."""
+    script = """
+import sys
+import torch
+from yatbench.train.no_dynamo import _direct, plain_step
+from yatbench.train.trainer import Phase, make_optimizer
+w = torch.ones(3, requires_grad=True)
+opt = make_optimizer([w], Phase("adam", 0.1, 1))
+for _ in range(2):
+    opt.zero_grad(set_to_none=True)
+    (w ** 2).sum().backward()
+    plain_step(opt)
+assert "torch._dynamo" not in sys.modules
+method = torch.optim.Optimizer.zero_grad.__wrapped__
+assert vars(method)["__dynamo_disable"].__code__ is _direct(None, None).__code__
+import torch._dynamo
+opt.zero_grad(set_to_none=True)
+(w ** 2).sum().backward()
+plain_step(opt)
+assert vars(method)["__dynamo_disable"].__code__ is not _direct(None, None).__code__  # torch's disabled form
+print("OK", w.tolist())
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and "OK" in done.stdout, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "adamw", "sgd"])
+def test_plain_step_is_the_optimizer_step(optimizer: str) -> None:
+    """Steps taken without torch's compiler guard move the weights exactly as optimizer.step() does."""
+    import torch
+
+    from yatbench.train.no_dynamo import _raw_step
+    from yatbench.train.trainer import Phase, make_optimizer
+
+    torch.manual_seed(3)
+    weights = [torch.randn(4, 3, requires_grad=True), torch.randn(3, requires_grad=True)]
+    twins = [w.detach().clone().requires_grad_() for w in weights]
+    phase = Phase(optimizer, 0.05, 1, momentum=0.9, weight_decay=0.01)
+    ours, theirs = make_optimizer(weights, phase), make_optimizer(twins, phase)
+    assert _raw_step(ours) is not None  # this torch's wrappers are the ones recognised
+
+    def plain_step(opt: torch.optim.Optimizer) -> None:  # what no_dynamo.plain_step does before torch._dynamo
+        with torch.no_grad():
+            _raw_step(opt)(opt)
+
+    x = torch.randn(5, 4)
+    for _ in range(4):
+        for params, opt, step in ((weights, ours, plain_step), (twins, theirs, type(theirs).step)):
+            opt.zero_grad(set_to_none=True)
+            ((x @ params[0] + params[1]).tanh() ** 2).sum().backward()
+            step(opt)
+    for mine, torchs in zip(weights, twins, strict=True):
+        assert torch.equal(mine, torchs)
 
 
 def test_a_memo_is_trusted_only_for_its_config_its_code_and_a_sound_folder(tmp_path: Path, monkeypatch) -> None:
@@ -123,6 +197,89 @@ def test_a_memo_is_trusted_only_for_its_config_its_code_and_a_sound_folder(tmp_p
     assert recall(cfg) is None
 
 
+def test_a_command_memo_is_trusted_only_for_its_words_its_files_and_a_sound_folder(tmp_path: Path, capsys) -> None:
+    import shutil
+
+    from yatbench.cli.main import answered_finished_run
+    from yatbench.config.confdir import config_dir
+    from yatbench.run.execute import execute
+    from yatbench.run.known import command_key, recall_command
+
+    results, user = tmp_path / "results", tmp_path / "conf"
+    (user / "trainer").mkdir(parents=True)
+    shutil.copy(config_dir() / "trainer" / "default.yaml", user / "trainer" / "default.yaml")  # same values
+    spec = tiny_spec(results)
+    execute(spec)
+    cfg, words = cfg_for(results), ["dataset=xor", "model=yat", *run_args(results)[4:]]
+    assert recall_command(words, user) is None  # nothing remembered yet
+    remember(cfg, spec, words, user)
+    known = recall_command(words, user)
+    assert known is not None and known.run_dir == spec.run_dir
+    assert recall_command(words) is None  # without the user's folder: other files, another key
+    assert recall_command([*words, "seed=1"], user) is None and recall_command(words[::-1], user) is None
+    # The command line as typed, in the shapes main answers before typer; anything else is typer's.
+    argv = run_args(results)
+    for shape in (argv, [*argv[:2], "-m", "yat", *argv[4:]], [*argv[:2], "--model=yat", *argv[4:]]):
+        assert answered_finished_run([*shape, "--config-dir", str(user)]), shape
+        assert "already complete, skipped" in capsys.readouterr().out
+    assert not answered_finished_run(argv)  # the user's folder is part of the command
+    for shape in ([*argv, "--force"], [*argv, "--help"], [*argv, "-x"], [*argv, "extra"], ["run"], ["list"]):
+        assert not answered_finished_run([*shape, "--config-dir", str(user)]), shape
+    # Any edit of a config file, a new one, a resolver: not the files it was composed from.
+    (memo,) = (results / KNOWN_DIR).glob("cmd-*.json")
+    saved = (user / "trainer" / "default.yaml").read_text()
+    for edit in (saved + "# a comment\n", saved.replace("progress", "progress ", 1)):
+        (user / "trainer" / "default.yaml").write_text(edit)
+        assert recall_command(words, user) is None
+    (user / "trainer" / "default.yaml").write_text(saved)
+    assert recall_command(words, user) is not None
+    (user / "trainer" / "other.yaml").write_text("lr: ${oc.env:LR,0.1}\n")
+    assert command_key(words, user) is None  # its value may change with no file changing
+    (user / "trainer" / "other.yaml").unlink()
+    assert command_key([*words, "results_dir='a b'"], user) is None and command_key([*words, "x=${seed}"]) is None
+    # An edited memo: another folder, another run, another config, garbage.
+    good = json.loads(memo.read_text())
+    other = tiny_spec(results, "yat", 1)
+    execute(other)
+    for bad in ({**good, "config": {**good["config"], "results_dir": str(tmp_path)}}, {**good, "run_id": other.run_id},
+                {**good, "config": {**good["config"], "trainer": {**good["config"]["trainer"], "lr": 0.5}}},
+                {**good, "run_id": "../results"}, {"run_id": spec.run_id}, "[]"):
+        memo.write_text(json.dumps(bad))
+        assert recall_command(words, user) is None, bad
+    memo.write_text(json.dumps(good))
+    assert recall_command(words, user) is not None
+    (spec.run_dir / "config.yaml").write_text((spec.run_dir / "config.yaml").read_text().replace("0.01", "0.02"))
+    assert recall_command(words, user) is None  # a run folder edited by hand is damage: the ordinary path
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_any_change_of_a_word_or_a_config_byte_changes_the_command_key(tmp_path_factory, data) -> None:
+    import shutil
+
+    from yatbench.config.confdir import config_dir
+    from yatbench.run.known import command_key
+
+    user = tmp_path_factory.mktemp("conf")
+    for group in ("trainer", "dataset"):
+        shutil.copytree(config_dir() / group, user / group)
+    words = ["dataset=xor", "model=yat", "seed=0", f"results_dir={user / 'results'}"]
+    key = command_key(words, user)
+    assert key is not None and key[0] == user / "results"
+    files = sorted(user.rglob("*.yaml"))
+    path = data.draw(st.sampled_from(files))
+    text = path.read_bytes()
+    at = data.draw(st.integers(0, len(text)))
+    path.write_bytes(text[:at] + data.draw(st.sampled_from([b" ", b"#", b"1", b"\n"])) + text[at:])
+    assert command_key(words, user) != key
+    path.write_bytes(text)
+    assert command_key(words, user) == key
+    changed = list(words)
+    index = data.draw(st.integers(0, len(words) - 2))  # the results_dir word names where the memo is: kept
+    changed[index] = data.draw(st.sampled_from(["seed=1", "dataset=xor ", "trainer.lr=0.1", "model=relu"]))
+    assert command_key(changed, user) != key
+
+
 def test_tags_on_a_recognised_run_are_added_as_the_ordinary_path_adds_them(tmp_path: Path) -> None:
     from yatbench.run.execute import execute
 
@@ -155,6 +312,22 @@ def test_config_text_is_byte_for_byte_what_omegaconf_writes(resolved: dict) -> N
     """Plain ASCII configs (what yatbench writes) go through libyaml, any other through PyYAML: both equal."""
     assume("${" not in json.dumps(resolved))  # a resolved config holds no interpolation (OmegaConf refuses one)
     assert config_text(resolved) == OmegaConf.to_yaml(OmegaConf.create(resolved))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.dictionaries(KEYS, CONFIGS, max_size=6))
+def test_config_yaml_is_read_as_omegaconf_reads_it(resolved: dict) -> None:
+    """The run folder's check reads config.yaml without OmegaConf, with its rules: the same values, types too."""
+    from yatbench.rundir.results import read_config_text
+
+    assume("${" not in json.dumps(resolved))
+    text = config_text(resolved)
+    ours, theirs = read_config_text(text), OmegaConf.to_container(OmegaConf.create(text))
+    assert ours == theirs and repr(ours) == repr(theirs)
+    for other in ("a: 1e-5\nb: 1_000.5\nc: .inf\nd: 2001-12-14\ne: 0x10\nf: ~\ng: yes\n", "- 1\n- x\n"):
+        assert repr(read_config_text(other)) == repr(OmegaConf.to_container(OmegaConf.create(other)))
+    with pytest.raises(Exception, match="duplicate key"):
+        read_config_text("a: 1\na: 2\n")
 
 
 def test_config_text_of_real_configs_is_what_omegaconf_writes(spec_for) -> None:

@@ -11,7 +11,6 @@ once; ``hydra.*`` overrides and top-level keys the primary config does not have 
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -22,21 +21,8 @@ from hydra.errors import HydraException, OverrideParseException
 from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import OmegaConfBaseException
 
-from yatbench.config.confdir import config_dir
+from yatbench.config.confdir import search_dirs
 from yatbench.core.errors import UserError, first_line
-
-USER_CONFIG_ENV = "YATBENCH_CONFIG_DIR"
-
-
-def search_dirs(user_dir: str | Path | None = None) -> list[Path]:
-    """Config folders in the order they are searched: the user's first, then yatbench's own."""
-    user_dir = user_dir or os.environ.get(USER_CONFIG_ENV)
-    dirs = [Path(user_dir).expanduser().resolve()] if user_dir else []
-    for folder in dirs:
-        if not folder.is_dir():
-            raise UserError(f"config folder {folder} does not exist (--config-dir / {USER_CONFIG_ENV}); "
-                            "give a folder holding dataset/, model/, ... subfolders")
-    return [*dirs, config_dir()]
 
 
 def option_names(group: str, user_dir: str | Path | None = None) -> list[str]:

@@ -67,15 +67,39 @@ class Limits:
 
 
 def estimate(build: Callable[[], nn.Module], batch: int) -> tuple[int, int]:
-    """(trainable parameters, estimated training bytes) of the model ``build()`` makes, allocating nothing."""
+    """(trainable parameters, estimated training bytes) of the model ``build()`` makes, allocating nothing.
+
+    Built on the ``meta`` device with its initialisation skipped: on a meta tensor, torch runs ``normal_`` and
+    ``uniform_`` through their Python references, whose first call imports ``torch._dynamo`` (about a second,
+    and most of a first run's start-up beyond ``import torch``). A meta tensor holds no values, so skipping
+    the in-place fills changes no shape and no count.
+    """
     import torch  # here, not at the top: `yatbench list` reads configs without torch
 
-    with torch.device("meta"):
+    with torch.device("meta"), _skip_meta_fills():
         model = build()
     params = [p for p in model.parameters() if p.requires_grad]
     count = sum(p.numel() for p in params)
     widths = sum(p.shape[0] for p in params if p.ndim >= 2)
     return count, BYTES_PER_PARAM * count + BYTES_PER_ACTIVATION * batch * widths
+
+
+def _skip_meta_fills() -> Any:
+    """A torch function mode in which an in-place operation (``normal_``, ``zero_``, ``copy_`` …) on a meta
+    tensor returns that tensor untouched; everything else runs as usual."""
+    from torch import Tensor
+    from torch.overrides import TorchFunctionMode
+
+    class SkipMetaFills(TorchFunctionMode):
+        def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (),
+                               kwargs: dict[str, Any] | None = None) -> Any:
+            name = getattr(func, "__name__", "")
+            if name.endswith("_") and not name.endswith("__") and args and isinstance(args[0], Tensor) \
+                    and args[0].is_meta:
+                return args[0]
+            return func(*args, **(kwargs or {}))
+
+    return SkipMetaFills()
 
 
 def check_model_size(build: Callable[[], nn.Module], batch: int, limits: Limits, what: str) -> None:

@@ -19,16 +19,28 @@ model and seed: that is the run, reported as skipped. Anything else (no memo, a 
 config naming a dataclass outside yatbench, data whose identity depends on files found at run time)
 takes the ordinary path, which validates, and remembers. The memo is an optimisation only: deleting
 ``.known/`` loses nothing.
+
+Composing costs too (Hydra and OmegaConf: most of what a skipped run spent). So the command line is
+remembered as well, in ``<results_dir>/.known/cmd-<key>.json`` with the config it composed to, where the
+key hashes what composition reads: the command's words (dataset, model, overrides, in order), every
+YAML file of the config folders searched (paths and bytes), and the code fingerprint above. The results
+folder is the command's own ``results_dir=`` override, else the primary config's. A command whose
+composition could depend on more (a resolver such as ``${oc.env:…}`` in a file or an override, a
+quoted or list value for ``results_dir``) is not remembered; a memo whose config does not name the folder
+it was found in is not believed; and the composed config it holds passes the same checks as above.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from yatbench.config.confdir import search_dirs
 from yatbench.core.errors import UserError
 from yatbench.core.identity import identity_name
 from yatbench.core.safe_paths import atomic_write_text
@@ -54,14 +66,15 @@ class KnownRun:
 
 
 def code_fingerprint() -> str:
-    """A hash of this yatbench's modules (their text) and of the versions of what composes and validates."""
+    """A hash of this yatbench's modules (their text) and of what composes and validates: the package
+    files of Hydra and OmegaConf that hold their versions (read, not imported)."""
     if not _CODE:
-        import hydra
-        import omegaconf
-
         from yatbench import __version__
 
-        digest = hashlib.sha1(f"{__version__} {omegaconf.__version__} {hydra.__version__}".encode())
+        digest = hashlib.sha1(__version__.encode())
+        for package in ("hydra", "omegaconf"):
+            spec = importlib.util.find_spec(package)
+            digest.update(Path(spec.origin).read_bytes() if spec and spec.origin else package.encode())
         for path in sorted(PACKAGE_DIR.rglob("*.py")):
             digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
         _CODE.append(digest.hexdigest())
@@ -69,13 +82,17 @@ def code_fingerprint() -> str:
 
 
 def memo_key(cfg: DictConfig) -> tuple[Path, str] | None:
-    """(results folder, key) of a composed config, or None when its identity may depend on more than it.
+    """(results folder, key) of a composed config, or None when its identity may depend on more than it."""
+    from omegaconf import OmegaConf
+
+    return content_key(OmegaConf.to_container(cfg, resolve=True))
+
+
+def content_key(content: Any) -> tuple[Path, str] | None:
+    """(results folder, key) of a composed config as plain data (see :func:`memo_key`).
 
     Left out: a group whose ``_target_`` is not yatbench's (its code is not in the fingerprint).
     """
-    from omegaconf import OmegaConf
-
-    content = OmegaConf.to_container(cfg, resolve=True)
     results_dir = content.get("results_dir") if isinstance(content, dict) else None
     if not isinstance(results_dir, str) or not results_dir.strip():
         return None
@@ -88,9 +105,79 @@ def memo_key(cfg: DictConfig) -> tuple[Path, str] | None:
     return Path(results_dir), hashlib.sha1(blob.encode()).hexdigest()
 
 
+# A resolver call (``${oc.env:HOME}``, ``${now:%H}``): its value may change with no file or word changing.
+RESOLVER = re.compile(r"\$\{[^}]*:")
+# A results_dir override whose value is the folder as written (no quotes, lists, interpolations or escapes).
+PLAIN_VALUE = re.compile(r"^[^'\"\[\]{}(),$\\\s=]+$")
+
+
+def command_key(words: list[str], user_dir: str | Path | None = None) -> tuple[Path, str] | None:
+    """(results folder, key) of a ``yatbench run`` command line (``dataset=…``, ``model=…``, then the
+    overrides), decided from its words and the config files without composing; None when that cannot be."""
+    if any("${" in word for word in words):
+        return None
+    try:
+        dirs = search_dirs(user_dir)
+    except UserError:  # composing says what is wrong
+        return None
+    digest = hashlib.sha1(json.dumps({"words": words, "code": code_fingerprint()}).encode())
+    primary = None
+    for folder in dirs:
+        digest.update(b"\0dir\0" + str(folder).encode())
+        for path in sorted(p for p in folder.rglob("*") if p.suffix in (".yaml", ".yml")):
+            try:
+                data = path.read_bytes()
+            except OSError:
+                return None
+            if RESOLVER.search(data.decode("utf-8", "replace")):
+                return None
+            digest.update(b"\0" + path.relative_to(folder).as_posix().encode() + b"\0" + data)
+            if primary is None and path.parent == folder and path.name == "config.yaml":
+                primary = data
+    results_dir = _results_dir(words, primary)
+    return (Path(results_dir), f"cmd-{digest.hexdigest()}") if results_dir else None
+
+
+def _results_dir(words: list[str], primary: bytes | None) -> str | None:
+    """The results folder a command line names: its last ``results_dir=`` override, else the primary config's."""
+    given = [word.split("=", 1)[1] for word in words if word.split("=", 1)[0].strip() == "results_dir"]
+    if any(word.lstrip("+~").split("=", 1)[0].strip() == "results_dir" and not word.startswith("results_dir=")
+           for word in words):
+        return None  # +results_dir=, ~results_dir: composing decides
+    if given:
+        return given[-1] if PLAIN_VALUE.match(given[-1]) else None
+    import yaml
+
+    try:
+        value = yaml.safe_load(primary or b"").get("results_dir")
+    except (yaml.YAMLError, AttributeError):
+        return None
+    return value if isinstance(value, str) and PLAIN_VALUE.match(value) else None
+
+
+def recall_command(words: list[str], user_dir: str | Path | None = None) -> KnownRun | None:
+    """The finished run this command line composed and validated to before, or None (then compose)."""
+    found = command_key(words, user_dir)
+    if found is None:
+        return None
+    results_dir, key = found
+    try:
+        memo = json.loads((results_dir / KNOWN_DIR / f"{key}.json").read_text(encoding="utf-8"))
+        content = memo["config"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not isinstance(content, dict) or not isinstance(content.get("results_dir"), str) \
+            or Path(content["results_dir"]) != results_dir:
+        return None  # composed to another folder than the one it was found in
+    return _recall(content, memo.get("run_id"), results_dir)
+
+
 def recall(cfg: DictConfig) -> KnownRun | None:
     """The finished run this composed config was validated to before, or None (then validate as usual)."""
-    found = memo_key(cfg)
+    from omegaconf import OmegaConf
+
+    content = OmegaConf.to_container(cfg, resolve=True)
+    found = content_key(content)
     if found is None:
         return None
     results_dir, key = found
@@ -99,34 +186,38 @@ def recall(cfg: DictConfig) -> KnownRun | None:
         run_id = memo["run_id"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
+    return _recall(content, run_id, results_dir)
+
+
+def _recall(content: dict[str, Any], run_id: object, results_dir: Path) -> KnownRun | None:
+    """The run ``run_id`` under ``results_dir``, when it is finished, sound and of the composed config ``content``."""
+    if content_key(content) is None:
+        return None
     if not isinstance(run_id, str) or Path(run_id).name != run_id or run_id in ("", ".", ".."):
         return None
     run_dir = results_dir / run_id
     if not is_complete(run_dir) or damage(run_dir) is not None:
         return None  # the ordinary path says what is wrong with it, and reruns
     record = read_metrics(run_dir)
-    expected = (cfg.dataset.get("name"), cfg.model.get("name"), str(cfg.get("seed")))
-    if (record.get("dataset"), record.get("model"), str(record.get("seed"))) != expected or not _agrees(cfg, run_dir):
+    dataset, model = content.get("dataset"), content.get("model")
+    expected = (dataset.get("name"), model.get("name"), str(content.get("seed")))
+    if (record.get("dataset"), record.get("model"), str(record.get("seed"))) != expected \
+            or not _agrees(content, run_dir):
         return None
-    tags = cfg.get("tags")
-    from omegaconf import OmegaConf
-
     from yatbench.rundir.tags import check_tags
 
-    tag_list = check_tags(OmegaConf.to_container(tags) if OmegaConf.is_config(tags) else tags)
-    return KnownRun(run_dir, record, update_finished_run(run_dir, tuple(tag_list), str(cfg.get("export", "none"))))
+    tag_list = check_tags(content.get("tags"))
+    return KnownRun(run_dir, record, update_finished_run(run_dir, tuple(tag_list), str(content.get("export", "none"))))
 
 
-def _agrees(cfg: DictConfig, run_dir: Path) -> bool:
+def _agrees(composed: dict[str, Any], run_dir: Path) -> bool:
     """Whether the run folder's config.yaml holds the composed config's values: every number, text and flag under
     ``dataset``, ``model`` and ``trainer`` that both name. A memo is a file anyone could have copied or edited;
     this keeps one from pointing a config at another finished run (another learning rate, say)."""
     import yaml
-    from omegaconf import OmegaConf
 
     try:
         saved = yaml.safe_load((run_dir / "config.yaml").read_text(encoding="utf-8"))
-        composed = OmegaConf.to_container(cfg, resolve=True)
     except Exception:  # anything unreadable: no shortcut, the ordinary path decides
         return False
     if not isinstance(saved, dict) or not isinstance(composed, dict):
@@ -150,15 +241,32 @@ def _agrees(cfg: DictConfig, run_dir: Path) -> bool:
     return True
 
 
-def remember(cfg: DictConfig, spec: RunSpec) -> None:
-    """Remember that ``cfg`` (as composed) validated to ``spec``'s run; never fails the command."""
+def remember(cfg: DictConfig, spec: RunSpec, words: list[str] | None = None,
+             user_dir: str | Path | None = None) -> None:
+    """Remember that ``cfg`` (as composed) validated to ``spec``'s run, and that the command line ``words``
+    composed to ``cfg`` (see :func:`recall_command`); never fails the command."""
     if "data" in spec.resolved:  # e.g. MNIST: which files are found is part of the identity, not the config
         return
-    found = memo_key(cfg)
-    if found is None or found[0] != spec.results_dir:
+    remember_words(cfg, spec.run_id, spec.results_dir, words, user_dir, config_too=True)
+
+
+def remember_words(cfg: DictConfig, run_id: str, results_dir: Path, words: list[str] | None,
+                   user_dir: str | Path | None = None, config_too: bool = False) -> None:
+    """Remember that the command line ``words`` composed to ``cfg``, of the run ``run_id`` (and, with
+    ``config_too``, that ``cfg`` validated to it); never fails the command."""
+    from omegaconf import OmegaConf
+
+    content = OmegaConf.to_container(cfg, resolve=True)
+    found = content_key(content)
+    if found is None or found[0] != results_dir:
         return
+    memos = {found[1]: {"run_id": run_id}} if config_too else {}
+    command = command_key(words, user_dir) if words is not None else None
+    if command is not None and command[0] == results_dir:
+        memos[command[1]] = {"run_id": run_id, "config": content}
     try:
-        atomic_write_text(found[0] / KNOWN_DIR, f"{found[1]}.json", json.dumps({"run_id": spec.run_id}) + "\n")
+        for key, memo in memos.items():
+            atomic_write_text(results_dir / KNOWN_DIR, f"{key}.json", json.dumps(memo) + "\n")
     except (OSError, UserError):
         pass  # a read-only or full results folder: the next command validates again
 

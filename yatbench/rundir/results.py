@@ -79,9 +79,7 @@ def damage(run_dir: Path) -> str | None:
     if record.run_id != run_dir.name:
         return f"{METRICS_FILE} is the record of {record.run_id}, not of this folder"
     try:
-        from omegaconf import OmegaConf  # the reader of the writer (run.save_run): same floats, same nulls
-
-        config = OmegaConf.to_container(OmegaConf.create((run_dir / CONFIG_FILE).read_text(encoding="utf-8")))
+        config = read_config_text((run_dir / CONFIG_FILE).read_text(encoding="utf-8"))
     except Exception as exc:  # unreadable, not UTF-8, not YAML: all damage
         return f"{CONFIG_FILE}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
     if not isinstance(config, dict) or config_hash(config) != record.config_hash \
@@ -215,6 +213,44 @@ def _plain_ascii(value: Any) -> bool:
 
 
 _DUMPERS: dict[bool, type] = {}
+_LOADERS: list[type] = []
+# OmegaConf's float rule (omegaconf._utils.get_yaml_loader): 1e-5 and 1_000.5 are floats, as YAML 1.2 reads them.
+_FLOAT = re.compile(r"""^(?:
+     [-+]?[0-9]+(?:_[0-9]+)*\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+    |[-+]?[0-9]+(?:_[0-9]+)*(?:[eE][-+]?[0-9]+)
+    |\.[0-9]+(?:_[0-9]+)*(?:[eE][-+][0-9]+)?
+    |[-+]?[0-9]+(?:_[0-9]+)*(?::[0-5]?[0-9])+\.[0-9_]*
+    |[-+]?\.(?:inf|Inf|INF)
+    |\.(?:nan|NaN|NAN))$""", re.X)
+
+
+def read_config_text(text: str) -> Any:
+    """A config.yaml's values as ``OmegaConf.to_container(OmegaConf.create(text))`` reads them (the reader of
+    :func:`config_text`), without importing OmegaConf: PyYAML's safe loader with OmegaConf's rules (its float
+    pattern, no timestamps, a repeated key is an error). ``tests/test_fast_paths.py`` holds the two equal."""
+    import yaml
+
+    if not _LOADERS:
+        base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+        class ConfigLoader(base):  # type: ignore[misc, valid-type]
+            def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+                keys = set()
+                for key_node, _ in node.value:
+                    if key_node.tag == yaml.resolver.BaseResolver.DEFAULT_SCALAR_TAG:
+                        if key_node.value in keys:
+                            raise yaml.constructor.ConstructorError("while constructing a mapping", node.start_mark,
+                                                                    f"found duplicate key {key_node.value}",
+                                                                    key_node.start_mark)
+                        keys.add(key_node.value)
+                return super().construct_mapping(node, deep=deep)
+
+        ConfigLoader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-+0123456789."))
+        ConfigLoader.yaml_implicit_resolvers = {
+            key: [(tag, rule) for tag, rule in rules if tag != "tag:yaml.org,2002:timestamp"]
+            for key, rules in ConfigLoader.yaml_implicit_resolvers.items()}
+        _LOADERS.append(ConfigLoader)
+    return yaml.load(text, Loader=_LOADERS[0])  # a safe loader: no Python objects
 
 
 def _config_dumper(fast: bool) -> type:

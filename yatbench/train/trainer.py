@@ -78,6 +78,7 @@ from yatbench.core.progress import progress_bar
 from yatbench.data.base import Splits
 from yatbench.nn.stacked import backend_of
 from yatbench.train.lbfgs import StackedLBFGS
+from yatbench.train.no_dynamo import plain_step
 from yatbench.train.objective import default_objective, final_metrics
 from yatbench.train.replicas import Replicas
 from yatbench.train.stacked import same_shapes, seed_set
@@ -404,13 +405,14 @@ def _step(optimizer: torch.optim.Optimizer, objective: Callable[..., Tensor], fo
     def loss_and_gradient() -> Tensor:
         optimizer.zero_grad(set_to_none=True)
         loss = objective(forward, x, target)
-        # The gradient of Σ_s loss_s (each seed's gradient is its own loss's), seeded with the ones a sum's
-        # backward would pass down: the same numbers, one graph node fewer.
-        loss.backward(torch.ones_like(loss))
+        # The gradient of Σ_s loss_s (each seed's gradient is its own loss's). Not loss.backward(ones): a
+        # gradient given as a tensor makes torch import sympy (0.6 s) to compare shapes; a sum passes the same
+        # ones down.
+        loss.sum().backward()
         return loss.detach()
 
     if not isinstance(optimizer, StackedLBFGS):  # one evaluation per step: no closure needed
         loss = loss_and_gradient()
-        optimizer.step()
+        plain_step(optimizer)  # optimizer.step(), without importing torch's compiler
         return loss
     return optimizer.step(loss_and_gradient)  # each seed's loss where the step started (its line search reads (S,))

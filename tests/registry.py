@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 
-from yatbench.config.compose import USER_CONFIG_ENV, option_names
+from yatbench.config.compose import option_names
+from yatbench.config.confdir import USER_CONFIG_ENV
 
 
 def user_dir() -> str | None:

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.test_bad_input import TB, assert_one_line, cli, snapshot
@@ -541,6 +541,7 @@ OVERRIDES = st.one_of(
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(override=OVERRIDES)
+@example(override="\x00")  # found by hypothesis: a NUL byte once reached os.environ (a traceback)
 def test_any_override_is_a_run_or_one_line(override: str, tmp_path_factory: pytest.TempPathFactory,
                                            monkeypatch: pytest.MonkeyPatch,
                                            capsys: pytest.CaptureFixture[str]) -> None:

@@ -21,8 +21,7 @@ import pytest
 
 from tests import registry
 from tests.test_sweep import assert_budgets_met
-from yatbench.config.compose import USER_CONFIG_ENV
-from yatbench.config.confdir import packaged_names
+from yatbench.config.confdir import USER_CONFIG_ENV, packaged_names
 from yatbench.sweep.params import match_width, within_budget
 
 REPO = Path(__file__).resolve().parents[1]

@@ -404,14 +404,14 @@ def main() -> None:
 
     Ctrl-C and termination signals end in one line too, after the sweep has stopped its workers.
     """
-    from yatbench.rundir.provenance import remember_command
-
-    remember_command()  # recorded in every run this command (and its sweep workers) makes
     run_guarded(_app)
 
 
 def _app() -> None:
     """The command line: a finished run answered at once, anything else parsed by typer; ends in SystemExit."""
+    from yatbench.rundir.provenance import remember_command
+
+    remember_command()  # recorded in every run this command (and its sweep workers) makes
     if answered_finished_run(sys.argv[1:]):
         raise SystemExit(0)  # as typer ends a command that succeeded
     app()

@@ -26,6 +26,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from yatbench.core.errors import UserError
+
 COMMAND_ENV = "YATBENCH_COMMAND"
 NOT_GIT = "not a git checkout"
 GIT_TIMEOUT_S = 3.0
@@ -35,6 +37,8 @@ PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the yatbench package
 def remember_command(argv: list[str] | None = None) -> None:
     """Record this process's command line for the runs it (and its workers) will make."""
     words = list(sys.argv if argv is None else argv)
+    if any("\x00" in word for word in words):  # no shell passes one; the environment could not hold it
+        raise UserError("an argument contains a NUL byte (\\x00); a command-line word cannot")
     os.environ[COMMAND_ENV] = shlex.join(["yatbench", *words[1:]])
 
 

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 from torch import nn
 
+from tests.test_trust import SEEDS_DIR
 from yatbench.data.burgers import reference_solution
 from yatbench.data.pde import grad
 from yatbench.nn.yat import yat_reference
@@ -250,9 +249,9 @@ def test_pde_claim_is_decided_per_size_on_log10_error(spec_for, tmp_path) -> Non
     assert claim.verdict == CONTRADICTED and claim.seeds == 3, claim.evidence
     assert "yat ε = 1e-05" in claim.setting and "143 vs 141 params" in claim.setting
     assert "log10" in claim.rule and "log10" in claim.evidence and claim.thresholds.count(":") == 4
-    seeds = os.environ.get("YATBENCH_SEEDS")  # the seed texts, when present (tests/test_trust.py checks all quotes)
-    if seeds and (Path(seeds) / "004_21ad28d0b4a0d97c.txt").exists():
-        assert claim.quotes[0].words in (Path(seeds) / "004_21ad28d0b4a0d97c.txt").read_text()
+    seed_file = SEEDS_DIR / "004_21ad28d0b4a0d97c.txt"  # the seed texts, when present (test_trust checks all quotes)
+    if seed_file.exists():
+        assert claim.quotes[0].words in seed_file.read_text()
     figure, curves = pde_figures(ctx)
     assert figure.path.exists() and "141 params" in figure.caption and "seeds 0–2" in figure.caption
     assert curves.path.exists() and "validation physics loss" in curves.caption and "3 seeds" in curves.caption

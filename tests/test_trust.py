@@ -19,8 +19,10 @@ from yatbench.run.execute import execute
 from yatbench.sweep.jobs import execute_grouped
 
 # The seed texts are not part of the repository (each claim carries its quotes and their source): the quotes are
-# checked against them when YATBENCH_SEEDS names their folder, and the check is skipped, saying so, otherwise.
-SEEDS_DIR = Path(os.environ.get("YATBENCH_SEEDS", "")) if os.environ.get("YATBENCH_SEEDS") else None
+# checked against them when they are present — the folder YATBENCH_SEEDS names, else a ``seeds/`` folder beside
+# the repository — and the check is skipped, saying so, otherwise.
+SEEDS_DIR = (Path(os.environ["YATBENCH_SEEDS"]) if os.environ.get("YATBENCH_SEEDS")
+             else Path(__file__).resolve().parents[2] / "seeds")
 
 
 def _sweep(results: Path, dataset: str, seeds: int, *overrides: str) -> None:
@@ -161,8 +163,8 @@ def test_a_retention_interval_never_goes_below_zero() -> None:
         summarize([-0.1, 0.2], bounded=NONNEGATIVE)
 
 
-@pytest.mark.skipif(SEEDS_DIR is None or not SEEDS_DIR.is_dir(),
-                    reason="the seed texts are not here: set YATBENCH_SEEDS to their folder to check the quotes")
+@pytest.mark.skipif(not SEEDS_DIR.is_dir(), reason=f"the seed texts are not here ({SEEDS_DIR} is no folder): put "
+                    "them in seeds/ beside the repository, or set YATBENCH_SEEDS to their folder, to check the quotes")
 def test_every_quote_is_verbatim_in_its_seed_file(tmp_path: Path) -> None:
     results = tmp_path / "results"
     results.mkdir()

@@ -16,9 +16,9 @@ def test_installed_wheel_finds_its_configs(tmp_path: Path) -> None:
     (wheel,) = wheel_dir.glob("yatbench-*.whl")
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target),
                     str(wheel)], check=True, capture_output=True)
-    code = ("import yatbench.config.compose as h, yatbench.config.spec as c; "
+    code = ("import yatbench.config.compose as h, yatbench.config.confdir as d, yatbench.config.spec as c; "
             "spec = c.validate(h.compose_config(['dataset=compositional', 'model=relu'])); "
-            "print(c.__file__, h.config_dir(), spec.model.hidden)")
+            "print(c.__file__, d.config_dir(), spec.model.hidden)")
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
                             env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"}, check=True)
     module, conf, hidden = result.stdout.split(maxsplit=2)

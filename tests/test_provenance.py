@@ -72,7 +72,8 @@ def test_commit_outside_git_without_git_and_in_a_fresh_repository(tmp_path: Path
     sha = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
     assert _commit_of(root) == [sha, False]
     assert _commit_of(root, path_env="") == [NOT_GIT, None]  # git absent: no failure, no commit
-    (root / "yatbench" / "core" / "errors.py").write_text("# changed\n")
+    changed = root / "yatbench" / "core" / "errors.py"
+    changed.write_text(changed.read_text() + "# changed\n")
     assert _commit_of(root) == [sha, True]
 
 

@@ -161,11 +161,8 @@ def recall_command(words: list[str], user_dir: str | Path | None = None) -> Know
     if found is None:
         return None
     results_dir, key = found
-    try:
-        memo = json.loads((results_dir / KNOWN_DIR / f"{key}.json").read_text(encoding="utf-8"))
-        content = memo["config"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+    memo = _read_memo(results_dir, key)
+    content = memo.get("config") if memo is not None else None
     if not isinstance(content, dict) or not isinstance(content.get("results_dir"), str) \
             or Path(content["results_dir"]) != results_dir:
         return None  # composed to another folder than the one it was found in
@@ -181,12 +178,19 @@ def recall(cfg: DictConfig) -> KnownRun | None:
     if found is None:
         return None
     results_dir, key = found
+    memo = _read_memo(results_dir, key)
+    if memo is None or "run_id" not in memo:
+        return None
+    return _recall(content, memo["run_id"], results_dir)
+
+
+def _read_memo(results_dir: Path, key: str) -> dict[str, Any] | None:
+    """The memo ``key`` under ``results_dir``'s memo folder as a mapping, or None (absent, unreadable, not JSON)."""
     try:
         memo = json.loads((results_dir / KNOWN_DIR / f"{key}.json").read_text(encoding="utf-8"))
-        run_id = memo["run_id"]
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError):
         return None
-    return _recall(content, run_id, results_dir)
+    return memo if isinstance(memo, dict) else None
 
 
 def _recall(content: dict[str, Any], run_id: object, results_dir: Path) -> KnownRun | None:

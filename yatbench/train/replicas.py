@@ -56,17 +56,19 @@ class Replicas:
         """Copy the current weights of the seeds ``indices`` into ``store`` (a :meth:`copy`); the others' entries
         stay as they were."""
         if indices:
+            rows = torch.as_tensor(list(indices), dtype=torch.long)  # one index tensor, not a list read per tensor
             with torch.no_grad():
                 for name, value in self.state().items():
-                    store[name][list(indices)] = value[list(indices)].detach()
+                    store[name][rows.to(value.device)] = value[rows.to(value.device)].detach()
 
     def restore(self, store: dict[str, Tensor], indices: Sequence[int]) -> None:
         """Set the weights of the seeds ``indices`` to their entries in ``store``, in place (the optimizer's leaves
         stay the same tensors); the other seeds' weights are not touched."""
         if indices:
+            rows = torch.as_tensor(list(indices), dtype=torch.long)
             with torch.no_grad():
                 for name, value in self.state().items():
-                    value[list(indices)] = store[name][list(indices)]
+                    value[rows.to(value.device)] = store[name][rows.to(value.device)]
 
     def gradient_norms(self) -> Tensor:
         """Each seed's gradient norm over all its parameters after the last backward, (S,): float32, so inf when

@@ -336,6 +336,45 @@ def test_config_text_of_real_configs_is_what_omegaconf_writes(spec_for) -> None:
         assert config_text(resolved) == OmegaConf.to_yaml(OmegaConf.create(resolved))
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.dictionaries(KEYS, CONFIGS, max_size=5), st.integers(0, 6), st.lists(st.integers(-5, 2**33), min_size=1,
+                                                                                max_size=4))
+def test_config_text_of_every_seed_of_a_configuration_is_what_omegaconf_writes(resolved: dict, where: int,
+                                                                              seeds: list[int]) -> None:
+    """The seeds of one configuration share one dumped template (their seed line apart): each text is still the
+    very bytes OmegaConf writes, wherever the seed key is and whatever else holds the same number."""
+    assume("${" not in json.dumps(resolved))
+    items = [(k, v) for k, v in resolved.items() if k != "seed"]
+    for seed in seeds:
+        config = dict([*items[:where], ("seed", seed), *items[where:]])
+        assert config_text(config) == OmegaConf.to_yaml(OmegaConf.create(config))
+
+
+def test_config_text_of_a_seed_found_elsewhere_in_its_config(spec_for) -> None:
+    """A configuration whose other values hold the template's placeholder number, or the seed's own, or a nested
+    ``seed:`` line, is written as OmegaConf writes it (the placeholder is not used there)."""
+    from yatbench.rundir.results import _NO_SEED
+
+    base = spec_for("xor", "yat").resolved
+    for extra in ({"note": f"seed: {_NO_SEED}"}, {"inner": {"seed": 7}}, {"n": _NO_SEED}, {"seed_list": [7, 7]}):
+        for seed in (0, 7, 4294967295):
+            config = {**base, **extra, "seed": seed}
+            assert config_text(config) == OmegaConf.to_yaml(OmegaConf.create(config))
+
+
+def test_history_of_full_rows_is_the_bytes_dict_writer_wrote(tmp_path: Path) -> None:
+    """Rows holding every column (the trainer's) take the one-getter path: same bytes, one column included."""
+    for rows in ([{"epoch": 1, "step": 3, "train_loss": 0.1, "test_accuracy": 1.0},
+                  {"epoch": 2, "step": 6, "train_loss": float("inf"), "test_accuracy": 0.75}],
+                 [{"epoch": 1}, {"epoch": 2}], [{"a": "x,y", "b": None}]):
+        write_history(tmp_path / "history.csv", rows)
+        expected = io.StringIO(newline="")
+        writer = csv.DictWriter(expected, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+        assert (tmp_path / "history.csv").read_bytes() == expected.getvalue().encode()
+
+
 def test_history_is_the_bytes_dict_writer_wrote(tmp_path: Path) -> None:
     rows = [{"epoch": 1, "step": 3, "train_loss": 0.1234567890123, "note": "a,b"},
             {"epoch": 2, "step": 6, "train_loss": float("nan"), "test_accuracy": 0.5, "x": None}, {"epoch": 3}]

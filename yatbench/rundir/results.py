@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import json
+import operator
 import os
 import re
 import tempfile
@@ -175,10 +176,14 @@ def write_history(path: Path, rows: list[dict[str, Any]]) -> None:
     time: a sweep writes thousands of these).
     """
     columns = list(dict.fromkeys(key for row in rows for key in row))
+    # Rows that all hold every column (the trainer's do) are read by one C getter; others cell by cell.
+    full = len(columns) > 1 and all(len(row) == len(columns) for row in rows)
+    cells = map(operator.itemgetter(*columns), rows) if full else ([row.get(key, "") for key in columns]
+                                                                     for row in rows)
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(columns)
-        writer.writerows([row.get(key, "") for key in columns] for row in rows)
+        writer.writerows(cells)
 
 
 def config_text(resolved: dict[str, Any]) -> str:
@@ -191,6 +196,32 @@ def config_text(resolved: dict[str, Any]) -> str:
     otherwise (the empty one), so any config with other strings or keys goes through PyYAML's.
     ``tests/test_fast_paths.py`` holds them equal.
     """
+    seed = resolved.get("seed")
+    if type(seed) is not int:
+        return _dump(resolved)
+    # The seeds of one configuration differ in their top-level seed line only: the rest is dumped once per
+    # configuration, with a seed that no run has, and each seed's text is that with its own number in its line.
+    key = repr([k if k == "seed" else (k, v) for k, v in resolved.items()])
+    template = _TEMPLATES.get(key)
+    if template is None:
+        if len(_TEMPLATES) >= _TEMPLATES_KEPT:
+            _TEMPLATES.clear()
+        text = "\n" + _dump({**resolved, "seed": _NO_SEED})
+        template = text if text.count(str(_NO_SEED)) == 1 and _SEED_LINE in text else ""
+        _TEMPLATES[key] = template
+    if not template:  # the number is in the text elsewhere too: no template for this configuration
+        return _dump(resolved)
+    return template.replace(_SEED_LINE, f"\nseed: {seed}\n")[1:]
+
+
+# config_text's templates: configuration (all but its seed) → "\n" + its text with seed _NO_SEED ("" for none).
+_TEMPLATES: dict[str, str] = {}
+_TEMPLATES_KEPT = 256
+_NO_SEED = 9_007_199_254_740_993  # no seed: seeds end at 2³²−1 (yatbench.config.spec.MAX_SEED)
+_SEED_LINE = f"\nseed: {_NO_SEED}\n"
+
+
+def _dump(resolved: dict[str, Any]) -> str:
     import yaml
 
     return yaml.dump(resolved, Dumper=_config_dumper(_plain_ascii(resolved)), default_flow_style=False,

@@ -7,7 +7,7 @@ many seeds were computed beside it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
@@ -93,8 +93,10 @@ def class_log_probs(logits: Tensor) -> Tensor:
     return F.log_softmax(logits.mT.contiguous(), dim=-2).mT
 
 
-def stacked_metrics(output: Tensor, y: Tensor, splits: Splits) -> list[dict[str, float]]:
-    """Per-seed metrics of one set from outputs (S, N, out) and raw targets (S, N, ...).
+def stacked_metrics(output: Tensor, y: Tensor, splits: Splits,
+                    seeds: Sequence[int] | None = None) -> list[dict[str, float]]:
+    """Per-seed metrics of one set from outputs (S, N, out) and raw targets (S, N, ...): of the seeds ``seeds``
+    only, in that order, when given (every seed is computed; only theirs are made into dicts).
 
     For several classes the loss (mean cross-entropy) and ``max_prob`` come from one log softmax
     (:func:`class_log_probs`); otherwise the loss is the training criterion's (:func:`per_seed_loss`).
@@ -108,8 +110,14 @@ def stacked_metrics(output: Tensor, y: Tensor, splits: Splits) -> list[dict[str,
             losses = per_seed_loss(output, loss_target(y, splits), splits)
         sharp = max_prob(output, log_probs).mean(-1)
         accuracy = (predict_classes(output) == y).float().mean(-1)
-        return [set_metrics(splits.task, loss, accuracy=acc, confidence=c)
-                for loss, acc, c in zip(losses.tolist(), accuracy.tolist(), sharp.tolist(), strict=True)]
+        rows = zip(losses.tolist(), accuracy.tolist(), sharp.tolist(), strict=True)
+        if seeds is not None:
+            every = list(rows)
+            rows = (every[i] for i in seeds)
+        return [set_metrics(splits.task, loss, accuracy=acc, confidence=c) for loss, acc, c in rows]
+    if seeds is not None:  # regression and PDE sets: every seed's dict, then theirs
+        every = stacked_metrics(output, y, splits)
+        return [every[i] for i in seeds]
     losses = per_seed_loss(output, y, splits).tolist()
     if splits.task == "pde":  # the exact solution on a grid: relative L2 error and the largest pointwise error
         error = (output - y).flatten(1)

@@ -56,17 +56,19 @@ class Replicas:
         """Copy the current weights of the seeds ``indices`` into ``store`` (a :meth:`copy`); the others' entries
         stay as they were."""
         if indices:
+            rows = torch.as_tensor(list(indices), dtype=torch.long)  # one index tensor, not a list read per tensor
             with torch.no_grad():
                 for name, value in self.state().items():
-                    store[name][list(indices)] = value[list(indices)].detach()
+                    store[name][rows.to(value.device)] = value[rows.to(value.device)].detach()
 
     def restore(self, store: dict[str, Tensor], indices: Sequence[int]) -> None:
         """Set the weights of the seeds ``indices`` to their entries in ``store``, in place (the optimizer's leaves
         stay the same tensors); the other seeds' weights are not touched."""
         if indices:
+            rows = torch.as_tensor(list(indices), dtype=torch.long)
             with torch.no_grad():
                 for name, value in self.state().items():
-                    value[list(indices)] = store[name][list(indices)]
+                    value[rows.to(value.device)] = store[name][rows.to(value.device)]
 
     def gradient_norms(self) -> Tensor:
         """Each seed's gradient norm over all its parameters after the last backward, (S,): float32, so inf when
@@ -86,17 +88,21 @@ class Replicas:
             snapshot = kept.get(index)
             load_slice(model, snapshot, 0) if snapshot else load_slice(model, self.tensors, index)
 
-    def evaluate(self, data: SeedSet, splits: Splits, terms: bool = False) -> list[dict[str, float]]:
-        """Each seed's metrics on ``data``; ``terms``: with the objective's named terms (final scores only)."""
-        return self.evaluate_examples(data, splits, terms)[0]
+    def evaluate(self, data: SeedSet, splits: Splits, terms: bool = False,
+                 seeds: Sequence[int] | None = None) -> list[dict[str, float]]:
+        """Each seed's metrics on ``data`` (of the seeds ``seeds`` only, in that order, when given); ``terms``: with
+        the objective's named terms (final scores only)."""
+        return self.evaluate_examples(data, splits, terms, seeds)[0]
 
-    def evaluate_examples(self, data: SeedSet, splits: Splits,
-                          terms: bool = False) -> tuple[list[dict[str, float]], Tensor | None]:
-        """:meth:`evaluate`, and each seed's outcome on each example (``yatbench.train.objective.per_example``)."""
+    def evaluate_examples(self, data: SeedSet, splits: Splits, terms: bool = False,
+                          seeds: Sequence[int] | None = None) -> tuple[list[dict[str, float]], Tensor | None]:
+        """:meth:`evaluate`, and every seed's outcome on each example (``yatbench.train.objective.per_example``)."""
+        if terms and seeds is not None:
+            raise ValueError("the objective's terms are scored for every seed")
         self.prototype.eval()
         with torch.no_grad():
             output = self.forward(data.x)
-            scores = stacked_metrics(output, data.y, splits)
+            scores = stacked_metrics(output, data.y, splits, seeds)
             examples = per_example(output, data.y, splits)
         if terms and hasattr(splits.objective, "parts"):  # scored at the points alone: no targets
             parts = splits.objective.parts(self.forward, data.x)

@@ -253,7 +253,7 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
     kept: dict[int, dict[str, Tensor] | None] = {}  # seed index → its weights then
     reasons: dict[int, str] = {}  # seed index → what was not finite (the run's notes)
     # Each seed's own clock: in a group, a seed that stopped early in one phase starts the next at its own epoch.
-    epochs, steps = [0] * size, [0] * size
+    epochs, steps = np.zeros(size, dtype=np.int64), np.zeros(size, dtype=np.int64)
     stopping = [Stopping(cfg) for _ in range(size)]
     best = replicas.copy()  # each seed's weights at its best validation evaluation so far (:class:`Stopping`)
     total = sum(p.epochs for p in phases)
@@ -266,7 +266,7 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
             if not running:
                 break
             for i in running:
-                stopping[i].start_phase(epochs[i])
+                stopping[i].start_phase(int(epochs[i]))
             optimizer = make_optimizer(replicas.leaves, phase)
             for phase_epoch in range(1, phase.epochs + 1):
                 group_epoch += 1
@@ -281,32 +281,43 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
                 for index in batches[1:]:  # summed in batch order; starting from the first equals starting from 0
                     epoch_loss = epoch_loss + _step(optimizer, objective, replicas.forward, *train_set.batch(index))
                     epoch_grad = torch.maximum(epoch_grad, replicas.gradient_norms())  # NaN stays NaN
-                losses, grads = torch.stack([epoch_loss, epoch_grad.to(epoch_loss.dtype)]).tolist()  # one device read
-                train_loss = [value / len(batches) for value in losses]
-                for i in running:
-                    epochs[i] += 1
-                    steps[i] += len(batches)
-                    if not (math.isfinite(train_loss[i]) and math.isfinite(grads[i])):
-                        diverged[i], kept[i] = (epochs[i], steps[i]), replicas.snapshot(i)
-                        reasons[i] = (f"diverged at epoch {epochs[i]}: training loss {train_loss[i]:.3g}, "
-                                      f"largest gradient norm of the epoch {grads[i]:.3g}")
-                        stopping[i].reason = "diverged"
-                running = [i for i in running if i not in diverged]
-                due = [i for i in running if epochs[i] % cfg.eval_every == 0 or phase_epoch == phase.epochs]
+                # One device read; float64 as Python's floats (each seed's loss / batches, as a float divides).
+                values = torch.stack([epoch_loss, epoch_grad.to(epoch_loss.dtype)]).cpu().numpy().astype(np.float64)
+                train_loss, grads = values[0] / len(batches), values[1]
+                # The seeds' clocks and checks as arrays: a group of a thousand seeds pays no Python loop per epoch.
+                ticking = np.array(running, dtype=np.int64)
+                epochs[ticking] += 1
+                steps[ticking] += len(batches)
+                for i in ticking[~(np.isfinite(train_loss[ticking]) & np.isfinite(grads[ticking]))].tolist():
+                    diverged[i], kept[i] = (int(epochs[i]), int(steps[i])), replicas.snapshot(i)
+                    reasons[i] = (f"diverged at epoch {diverged[i][0]}: training loss {float(train_loss[i]):.3g}, "
+                                  f"largest gradient norm of the epoch {float(grads[i]):.3g}")
+                    stopping[i].reason = "diverged"
+                running = [i for i in running if i not in diverged] if diverged else running
+                due = running if phase_epoch == phase.epochs else \
+                    np.asarray(running, dtype=np.int64)[epochs[running] % cfg.eval_every == 0].tolist()
                 if due:
-                    # Every set is scored for all seeds at once (read-only); only the seeds due record it.
-                    val = replicas.parts(val_set, first) if labelless else replicas.evaluate(val_set, first)
-                    terms = replicas.parts(train_set, first) if labelless else [{}] * size
-                    test, examples = replicas.evaluate_examples(test_set, first)
-                    for i in due:
-                        histories[i].append({"epoch": epochs[i], "step": steps[i], "train_loss": train_loss[i],
-                                             **{f"train_{k}": v for k, v in terms[i].items() if k != "loss"},
-                                             **{f"val_{k}": v for k, v in val[i].items()},
-                                             **{f"test_{k}": v for k, v in test[i].items()}})
+                    # Every set is scored for all seeds at once (read-only); only the seeds due record it, and
+                    # only theirs are made into dicts (by seed index: few of a thousand seeds are still running).
+                    val = replicas.parts(val_set, first) if labelless else \
+                        dict(zip(due, replicas.evaluate(val_set, first, seeds=due), strict=True))
+                    terms = replicas.parts(train_set, first) if labelless else None
+                    test_due, examples = replicas.evaluate_examples(test_set, first, seeds=due)
+                    test = dict(zip(due, test_due, strict=True))
+                    due_epochs, due_steps, due_losses = (epochs[due].tolist(), steps[due].tolist(),
+                                                         train_loss[due].tolist())
+                    for i, epoch, step, loss in zip(due, due_epochs, due_steps, due_losses, strict=True):
+                        row = {"epoch": epoch, "step": step, "train_loss": loss}
+                        if terms is not None:
+                            row.update({f"train_{k}": v for k, v in terms[i].items() if k != "loss"})
+                        row.update({f"val_{k}": v for k, v in val[i].items()})
+                        row.update({f"test_{k}": v for k, v in test[i].items()})
+                        histories[i].append(row)
                         if examples is not None:
-                            outcomes[i].append((epochs[i], examples[i].cpu()))
-                    replicas.keep(best, [i for i in due if stopping[i].observe(epochs[i], val[i]["loss"])])
-                    running = [i for i in running if not stopping[i].exhausted(epochs[i])]
+                            outcomes[i].append((epoch, examples[i].cpu()))
+                    replicas.keep(best, [i for i, epoch in zip(due, due_epochs, strict=True)
+                                         if stopping[i].observe(epoch, val[i]["loss"])])
+                    running = [i for i in running if not stopping[i].exhausted(int(epochs[i]))]
                 if cfg.progress and group_epoch % update_every == 0 and running:
                     mean = sum(train_loss[i] for i in running) / len(running)
                     advance(group_epoch, info=f"loss {mean:.4g}" if size == 1 else
@@ -331,7 +342,7 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
     replicas.write_back(kept)
     info = {"seeds": real, "group_train_time_s": round(group_time, 4), "backend": replicas.backend}
     return [TrainResult("diverged" if i in diverged else "ok", histories[i], finals.get(i, {}),
-                        diverged[i][1] if i in diverged else steps[i], group_time / real,
+                        diverged[i][1] if i in diverged else int(steps[i]), group_time / real,
                         diverged[i][0] if i in diverged else None, [reasons[i]] if i in reasons else [],
                         seed_batch=dict(info) if real > 1 else None, best_epoch=stopping[i].best_epoch,
                         converged=stopping[i].reason == "patience", stop_reason=stopping[i].reason,

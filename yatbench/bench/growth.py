@@ -5,9 +5,7 @@ interval (n − 2 degrees of freedom), so it is wide when there are few points o
 lie on one power law (fixed costs that are still being paid off bend the line). With two points the
 slope is exact and has no interval; with one, or a single work value, there is no slope at all.
 
-The t quantile is computed here, exactly, from the closed forms of the t distribution function for an
-integer number of degrees of freedom (Abramowitz & Stegun 26.7.3–4), so that no statistics package is
-needed at run time.
+The t quantile is scipy's, as for the report's intervals (:mod:`yatbench.report.stats`).
 """
 
 from __future__ import annotations
@@ -15,6 +13,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from scipy import stats
 
 __all__ = ["Growth", "fit_growth", "t_quantile"]
 
@@ -42,36 +42,11 @@ class Growth:
         return f"{self.exponent:.2f} [{self.low:.2f}, {self.high:.2f}]"
 
 
-def _t_two_sided(t: float, df: int) -> float:
-    """P(|T| ≤ t) for Student's t with ``df`` (a positive integer) degrees of freedom, t ≥ 0."""
-    theta = math.atan(t / math.sqrt(df))
-    c2 = math.cos(theta) ** 2
-    if df % 2:  # odd: (2/π)(θ + sin θ (cos θ + 2/3 cos³θ + … + (2·4…(ν−3))/(1·3…(ν−2)) cos^(ν−2) θ))
-        term, total = math.cos(theta), 0.0
-        for k in range(1, (df - 1) // 2 + 1):
-            total += term
-            term *= c2 * (2 * k) / (2 * k + 1)
-        return (2 / math.pi) * (theta + math.sin(theta) * total)
-    term, total = 1.0, 0.0  # even: sin θ (1 + 1/2 cos²θ + (1·3)/(2·4) cos⁴θ + … + (1·3…(ν−3))/(2·4…(ν−2)) cos^(ν−2) θ)
-    for k in range(1, df // 2 + 1):
-        total += term
-        term *= c2 * (2 * k - 1) / (2 * k)
-    return math.sin(theta) * total
-
-
 def t_quantile(level: float, df: int) -> float:
-    """The t with P(|T| ≤ t) = ``level`` (two-sided; 0.95 → the 97.5 % quantile), by bisection."""
+    """The t with P(|T| ≤ t) = ``level`` (two-sided; 0.95 → the 97.5 % quantile) for ``df`` degrees of freedom."""
     if not 0 < level < 1 or df < 1:
         raise ValueError(f"t_quantile needs 0 < level < 1 and df ≥ 1, not level={level}, df={df}")
-    low, high = 0.0, 1.0
-    while _t_two_sided(high, df) < level:
-        high *= 2
-    for _ in range(200):  # far past float precision: stops early when the bracket stops shrinking
-        mid = 0.5 * (low + high)
-        if mid in (low, high):
-            break
-        low, high = (mid, high) if _t_two_sided(mid, df) < level else (low, mid)
-    return 0.5 * (low + high)
+    return float(stats.t.ppf(0.5 + level / 2, df))
 
 
 def fit_growth(work: Sequence[float], cost: Sequence[float], level: float = 0.95) -> Growth:

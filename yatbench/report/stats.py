@@ -16,8 +16,8 @@
   outcomes on the shared test set are recorded: a paired bootstrap over seeds *and* test examples
   (:func:`paired_bootstrap_diff`), so that the test set's own sampling error is in the interval.
 
-Everything here is plain arithmetic on numbers the runs recorded; scipy (installed with
-mlxtend) supplies only the t and normal quantiles.
+Everything here is plain arithmetic on numbers the runs recorded; scipy (a declared dependency)
+supplies only the t and normal quantiles.
 
 Every interval contains its point and lies within the quantity's range, for any input: a rate's
 bounds lie in [0, 1] (exactly 0 at 0/n and 1 at n/n, where rounding would otherwise leave 5e-17 or

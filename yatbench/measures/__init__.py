@@ -9,9 +9,9 @@ the cost claim and the benchmark rather than by runs.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from typing import TYPE_CHECKING
+
+from yatbench.core.discover import package_modules
 
 if TYPE_CHECKING:
     from yatbench.measures.base import Measurement
@@ -27,9 +27,8 @@ FIRST = ("inversion", "analysis", "gradients", "labour")
 def measurements() -> list[Measurement]:
     """Every measurement of every module of this package that defines ``MEASUREMENTS``: the modules in
     ``FIRST`` in that order, then the others by name; each module's in the order it lists them."""
-    names = sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name != "base")
-    order = [n for n in FIRST if n in names] + [n for n in names if n not in FIRST]
-    found = [m for name in order for m in getattr(importlib.import_module(f"{__name__}.{name}"), "MEASUREMENTS", ())]
+    found = [m for module in package_modules(__name__, __path__, FIRST, skip=("base",))
+             for m in getattr(module, "MEASUREMENTS", ())]
     seen: set[str] = set()
     for m in found:
         if m.name in seen:

@@ -26,13 +26,12 @@ Intervals of test-set means use the runs' per-example test outcomes where record
 
 from __future__ import annotations
 
-import importlib
 import math
-import pkgutil
 from types import ModuleType
 
 import pandas as pd
 
+from yatbench.core.discover import package_modules
 from yatbench.report.budget import half_budget
 from yatbench.report.claims.base import (
     CONTRADICTED,
@@ -61,10 +60,7 @@ FIRST = ("xor", "compositional", "prototypes", "inversion", "formula")
 
 def families() -> list[ModuleType]:
     """Every module of this package that defines ``CLAIMS``: those in ``FIRST`` in that order, then by name."""
-    names = sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name != "base")
-    order = [n for n in FIRST if n in names] + [n for n in names if n not in FIRST]
-    modules = [importlib.import_module(f"{__name__}.{name}") for name in order]
-    return [m for m in modules if hasattr(m, "CLAIMS")]
+    return [m for m in package_modules(__name__, __path__, FIRST, skip=("base",)) if hasattr(m, "CLAIMS")]
 
 
 UNTESTED = [

@@ -16,11 +16,10 @@ are still drawn.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Callable
 from typing import Any
 
+from yatbench.core.discover import package_modules
 from yatbench.report.context import Context
 from yatbench.report.figures.base import Figure, Section
 from yatbench.report.figures.compositional import compositional_fits
@@ -35,8 +34,7 @@ __all__ = ["Figure", "Section", "all_figures", "figure_makers", "page_sections"]
 
 def _modules() -> list[Any]:
     """Every module of this package, by name."""
-    return [importlib.import_module(f"{__name__}.{info.name}")
-            for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name)]
+    return package_modules(__name__, __path__)
 
 
 def page_sections(figures: list[Figure] = ()) -> list[Section]:

@@ -8,11 +8,11 @@ How it trains:
 - Small runs (parameters × batch ≤ :data:`SMALL_WORK`) run *stacked*: the seeds' parameters are
   stacked along a leading seed dimension and the model's ``forward_stacked`` (see
   ``yatbench/nn/stacked.py``) runs every operation once for all of them. A run alone is a stack of
-  one, so its numbers are the same alone and in any group (on the CPU: per-seed operations only,
-  one intra-op thread for such runs, whose stacked matmuls round a stack of one as a larger stack, see
-  ``matmul`` there; under vmap, several threads or a GPU a run alone trains beside a ghost copy of itself):
-  to float32 rounding: a larger stack may take another kernel (a BLAS's batched product, torch's vectorised
-  elementwise loops), which rounds differently (``tests/test_trainer.py``, README "Seed batching").
+  one, so its numbers are those it gets in any group, to float32 rounding: a larger stack may take another
+  kernel (a BLAS's batched product, torch's vectorised elementwise loops), which rounds differently
+  (``tests/test_trainer.py``, README "Seed batching"). On the CPU the stacked operations are per seed, on
+  one intra-op thread for such runs, and the stacked matmuls round a stack of one as a larger stack (see
+  ``matmul`` there); under vmap, several threads or a GPU a run alone trains beside a ghost copy of itself.
   Larger runs call the module itself, one seed at a time.
   Whether a run is stacked depends on its configuration only, never on its group.
 - The objective gives each seed's loss, (S,); their *sum* is differentiated, so each seed's gradient

@@ -36,6 +36,7 @@ from yatbench.run.execute import build_model
 from yatbench.sweep.jobs import execute_grouped
 from yatbench.train.device import intra_op_threads
 from yatbench.train.objective import per_seed_loss
+from yatbench.train.replicas import Replicas
 from yatbench.train.trainer import Phase, train
 
 CPU = torch.device("cpu")
@@ -470,3 +471,37 @@ def test_the_default_objective_is_the_criterion(spec_for) -> None:
     out = model(splits.x_test[:50])
     expected = nn.CrossEntropyLoss()(out, splits.y_test[:50])
     torch.testing.assert_close(per_seed_loss(out.unsqueeze(0), splits.y_test[:50].unsqueeze(0), splits)[0], expected)
+
+
+def test_a_group_shrinks_to_its_running_seeds_and_each_seed_gets_what_it_gets_alone(spec_for, monkeypatch) -> None:
+    # Seeds that stop by the rule leave the stack (replicas.py, compact): the rest train on, each with its own
+    # batch order and its own optimizer state, and every seed ends as it does alone.
+    shrunk: list[list[int]] = []
+    compact = Replicas.compact
+
+    def counted(self: Replicas, keep: list[int]) -> Any:
+        shrunk.append(list(keep))
+        return compact(self, keep)
+
+    monkeypatch.setattr(Replicas, "compact", counted)
+    spec = spec_for("compositional", "relu", "trainer.epochs=40", "trainer.batch_size=200", "trainer.patience=3",
+                    "trainer.min_delta=0.05", "trainer.eval_every=1")
+    seeds = list(range(6))
+    data = {s: spec.dataset.load(s) for s in seeds}
+
+    def group(members: list[int]) -> list[tuple[Any, nn.Module]]:
+        models = [build_model(with_seed(spec, s), data[s], CPU) for s in members]
+        with intra_op_threads(1):  # as a sweep trains a group (yatbench/run/execute.py): where a stack may shrink
+            results = train(models, [data[s] for s in members], spec.trainer, CPU, members)
+        return list(zip(results, models, strict=True))
+
+    together = group(seeds)
+    assert shrunk and len(shrunk[-1]) < len(seeds), shrunk  # it did shrink, to fewer seeds than it began with
+    assert len({result.steps for result, _ in together}) > 2  # stopped at different epochs
+    shrunk.clear()
+    for seed, (result, model_) in zip(seeds, together, strict=True):
+        ((alone, alone_model),) = group([seed])
+        assert result.status == alone.status and result.steps == alone.steps and result.best_epoch == alone.best_epoch
+        assert close(result.history, alone.history) and close(result.metrics, alone.metrics), seed
+        same_weights(model_, alone_model)
+    assert not shrunk  # a lone seed is never compacted

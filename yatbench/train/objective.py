@@ -96,11 +96,25 @@ def class_log_probs(logits: Tensor) -> Tensor:
 def stacked_metrics(output: Tensor, y: Tensor, splits: Splits,
                     seeds: Sequence[int] | None = None) -> list[dict[str, float]]:
     """Per-seed metrics of one set from outputs (S, N, out) and raw targets (S, N, ...): of the seeds ``seeds``
-    only, in that order, when given (every seed is computed; only theirs are made into dicts).
+    only, in that order, when given. One dict per seed: :func:`metric_columns` as rows."""
+    columns = metric_columns(output, y, splits, seeds)
+    return [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+
+
+def metric_columns(output: Tensor, y: Tensor, splits: Splits,
+                   seeds: Sequence[int] | None = None) -> dict[str, list[float]]:
+    """Per-seed metrics of one set as columns, name → one float per seed (of the seeds ``seeds`` only, in that
+    order, when given: every seed is computed, only theirs are read out). The names and their order are
+    :func:`set_metrics`'s, or for a PDE ``loss``, ``mse``, ``rel_l2``, ``max_error``.
 
     For several classes the loss (mean cross-entropy) and ``max_prob`` come from one log softmax
     (:func:`class_log_probs`); otherwise the loss is the training criterion's (:func:`per_seed_loss`).
     """
+    rows = None if seeds is None else torch.as_tensor(list(seeds), dtype=torch.long, device=output.device)
+
+    def read(values: Tensor) -> list[float]:
+        return (values if rows is None else values[rows]).tolist()
+
     if splits.task == "classification":
         log_probs = None
         if output.shape[-1] > 1:
@@ -110,23 +124,16 @@ def stacked_metrics(output: Tensor, y: Tensor, splits: Splits,
             losses = per_seed_loss(output, loss_target(y, splits), splits)
         sharp = max_prob(output, log_probs).mean(-1)
         accuracy = (predict_classes(output) == y).float().mean(-1)
-        rows = zip(losses.tolist(), accuracy.tolist(), sharp.tolist(), strict=True)
-        if seeds is not None:
-            every = list(rows)
-            rows = (every[i] for i in seeds)
-        return [set_metrics(splits.task, loss, accuracy=acc, confidence=c) for loss, acc, c in rows]
-    if seeds is not None:  # regression and PDE sets: every seed's dict, then theirs
-        every = stacked_metrics(output, y, splits)
-        return [every[i] for i in seeds]
-    losses = per_seed_loss(output, y, splits).tolist()
+        return {"loss": read(losses), "accuracy": read(accuracy), "max_prob": read(sharp)}
+    losses = read(per_seed_loss(output, y, splits))
     if splits.task == "pde":  # the exact solution on a grid: relative L2 error and the largest pointwise error
         error = (output - y).flatten(1)
-        rel_l2 = (error.norm(dim=1) / y.flatten(1).norm(dim=1)).tolist()
-        max_error = error.abs().amax(1).tolist()
-        return [{"loss": loss, "mse": loss, "rel_l2": rel, "max_error": top}
-                for loss, rel, top in zip(losses, rel_l2, max_error, strict=True)]
-    variance = y.float().flatten(1).var(1, unbiased=False).tolist()
-    return [set_metrics(splits.task, loss, variance=var) for loss, var in zip(losses, variance, strict=True)]
+        return {"loss": losses, "mse": losses, "rel_l2": read(error.norm(dim=1) / y.flatten(1).norm(dim=1)),
+                "max_error": read(error.abs().amax(1))}
+    variance = read(y.float().flatten(1).var(1, unbiased=False))
+    return {"loss": losses, "mse": losses,
+            "r2": [set_metrics(splits.task, loss, variance=var)["r2"] for loss, var in zip(losses, variance,
+                                                                                          strict=True)]}
 
 
 def per_example(output: Tensor, y: Tensor, splits: Splits) -> Tensor | None:

@@ -4,18 +4,25 @@ Stacked (``yatbench/nn/stacked.py``): the seeds' parameters are stacked along a 
 and the model's ``forward_stacked`` (or vmap) runs once for all; after training each seed's slice is
 copied back into its own module. Not stacked: the one module trains in place. ``yatbench/train/trainer.py``
 decides which and runs the loop.
+
+A stack may be *compacted* to the seeds still training (:meth:`Replicas.compact`): the others' tensors are
+parked, and the stack holds only the running seeds, so a group whose seeds stop at different epochs pays for
+those still running, not for all. Every method that names seeds takes their *seed index* (0 … S − 1, the order
+of ``models``) and finds each one's position in the stack; :meth:`Replicas.expand` puts every seed back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 
 from yatbench.data.base import Splits
 from yatbench.nn.stacked import load_slice, stack_models, stacked_forward
-from yatbench.train.objective import per_example, stacked_metrics
+from yatbench.train.objective import metric_columns, per_example, stacked_metrics
 from yatbench.train.stacked import SeedSet
 
 
@@ -24,9 +31,13 @@ class Replicas:
 
     def __init__(self, models: Sequence[nn.Module], stacked: bool) -> None:
         self.models, self.prototype = list(models), models[0]
+        self.members = np.arange(len(self.models))  # the seed index at each position of the stack
+        self._position = np.arange(len(self.models))  # each seed's position in the stack (-1: parked)
+        self._parked: dict[str, Tensor] | None = None  # every seed's tensors once the stack has been compacted
         if stacked:
             params, buffers = stack_models(self.models)
             self.tensors = {**params, **buffers}
+            self._grad = {k: v.requires_grad for k, v in params.items()}  # parameter name → trained
             self.leaves: list[Tensor] = list(params.values())
             own, self.backend = stacked_forward(self.prototype)
             self.forward: Callable[[Tensor], Tensor] = lambda x: own(self.tensors, x)
@@ -37,19 +48,30 @@ class Replicas:
             self.leaves = list(self.prototype.parameters())
             self.forward = lambda x: self.prototype(x[0]).unsqueeze(0)
 
+    def positions(self, seeds: Sequence[int]) -> list[int]:
+        """The stack positions of the seeds ``seeds`` (seed indices), which must all be in the stack."""
+        found = self._position[np.asarray(seeds, dtype=np.int64)]
+        if found.size and found.min() < 0:
+            raise ValueError("a seed outside the compacted stack was asked for")
+        return found.tolist()
+
     def snapshot(self, index: int) -> dict[str, Tensor] | None:
         """A copy of seed ``index``'s stacked tensors (a diverged seed keeps its weights of then)."""
-        return {k: v[index:index + 1].detach().clone() for k, v in self.tensors.items()} if self.tensors else None
+        if not self.tensors:
+            return None
+        (at,) = self.positions([index])
+        return {k: v[at:at + 1].detach().clone() for k, v in self.tensors.items()}
 
     def state(self) -> dict[str, Tensor]:
-        """Every seed's tensors with a leading seed dimension: the stacked tensors, or the module's parameters
-        and buffers as a stack of one (views of them: writing into these writes into the module)."""
+        """The stack's tensors with a leading seed dimension (in stack order): the stacked tensors, or the module's
+        parameters and buffers as a stack of one (views of them: writing into these writes into the module)."""
         if self.tensors:
             return self.tensors
         return {k: v.unsqueeze(0) for k, v in self.prototype.state_dict(keep_vars=True).items()}
 
     def copy(self) -> dict[str, Tensor]:
-        """A detached copy of :meth:`state` (where :meth:`keep` stores the seeds' best weights)."""
+        """A detached copy of every seed's tensors, by seed index (where :meth:`keep` stores the best weights)."""
+        self.expand()
         return {k: v.detach().clone() for k, v in self.state().items()}
 
     def keep(self, store: dict[str, Tensor], indices: Sequence[int]) -> None:
@@ -57,25 +79,72 @@ class Replicas:
         stay as they were."""
         if indices:
             rows = torch.as_tensor(list(indices), dtype=torch.long)  # one index tensor, not a list read per tensor
+            at = torch.as_tensor(self.positions(indices), dtype=torch.long)
             with torch.no_grad():
                 for name, value in self.state().items():
-                    store[name][rows.to(value.device)] = value[rows.to(value.device)].detach()
+                    store[name][rows.to(value.device)] = value[at.to(value.device)].detach()
 
     def restore(self, store: dict[str, Tensor], indices: Sequence[int]) -> None:
         """Set the weights of the seeds ``indices`` to their entries in ``store``, in place (the optimizer's leaves
         stay the same tensors); the other seeds' weights are not touched."""
         if indices:
             rows = torch.as_tensor(list(indices), dtype=torch.long)
+            at = torch.as_tensor(self.positions(indices), dtype=torch.long)
             with torch.no_grad():
                 for name, value in self.state().items():
-                    value[rows.to(value.device)] = store[name][rows.to(value.device)]
+                    value[at.to(value.device)] = store[name][rows.to(value.device)]
+
+    def compact(self, keep: Sequence[int]) -> tuple[list[Tensor], Tensor]:
+        """Shrink the stack to the seeds ``keep`` (seed indices, in the order they are to take), parking the others'
+        tensors as they are now. New leaves replace the old (an optimizer over the old ones must move its state:
+        ``yatbench/train/trainer.py``); returns the old leaves and the positions, in the old stack, of those kept.
+
+        Every operation of a stacked forward is per seed, so a seed's numbers do not depend on which seeds train
+        beside it (to the rounding a kernel's vector width allows, README "Seed batching").
+        """
+        if not self.tensors:
+            raise ValueError("only a stack of seeds can be compacted")
+        rows = torch.as_tensor(self.positions(keep), dtype=torch.long)
+        with torch.no_grad():
+            self._park()
+            old = self.leaves
+            self._restack({k: v.detach()[rows.to(v.device)] for k, v in self.tensors.items()})
+        self.members = np.asarray(keep, dtype=np.int64)
+        self._position = np.full(len(self.models), -1, dtype=np.int64)
+        self._position[self.members] = np.arange(len(self.members))
+        return old, rows
+
+    def expand(self) -> None:
+        """Put every seed back in the stack, in seed order (after :meth:`compact`; nothing to do otherwise)."""
+        if len(self.members) == len(self.models):  # compact always drops seeds: the stack is whole, in seed order
+            return
+        with torch.no_grad():
+            self._park()
+            self._restack({k: v.clone() for k, v in self._parked.items()})
+        self.members = np.arange(len(self.models))
+        self._position = np.arange(len(self.models))
+
+    def _park(self) -> None:
+        """Copy the stack's current tensors to the parked store (every seed's, by seed index)."""
+        if self._parked is None:
+            self._parked = {k: torch.empty((len(self.models), *v.shape[1:]), dtype=v.dtype, device=v.device)
+                            for k, v in self.tensors.items()}
+        members = torch.as_tensor(self.members, dtype=torch.long)
+        for name, value in self.tensors.items():
+            self._parked[name][members.to(value.device)] = value.detach()
+
+    def _restack(self, tensors: dict[str, Tensor]) -> None:
+        """New stacked tensors (leaves where they are parameters); the forward reads ``self.tensors`` at each call."""
+        self.tensors = {k: v.contiguous().requires_grad_(self._grad.get(k, False)) for k, v in tensors.items()}
+        self.leaves = [v for k, v in self.tensors.items() if k in self._grad]
 
     def gradient_norms(self) -> Tensor:
-        """Each seed's gradient norm over all its parameters after the last backward, (S,): float32, so inf when
+        """The gradient norm of each seed in the stack (stack order) over all its parameters after the last
+        backward, (S,): float32, so inf when
         the sum of squares overflows, NaN when a gradient is. Read-only: the training numbers do not change."""
         grads = [leaf.grad for leaf in self.leaves if leaf.grad is not None]
         if not grads:
-            return torch.zeros(len(self.models) if self.tensors else 1, device=self.leaves[0].device)
+            return torch.zeros(len(self.members) if self.tensors else 1, device=self.leaves[0].device)
         if self.tensors:  # stacked: (S, ...) each; one norm over each seed's row of all its gradients
             return torch.linalg.vector_norm(torch.cat([g.flatten(1) for g in grads], 1), dim=1)
         return torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads])).unsqueeze(0)
@@ -84,34 +153,49 @@ class Replicas:
         """Copy each seed's slice (or its ``kept`` snapshot) back into its own module."""
         if not self.tensors:
             return  # the module trained in place
+        self.expand()
         for index, model in enumerate(self.models):
             snapshot = kept.get(index)
             load_slice(model, snapshot, 0) if snapshot else load_slice(model, self.tensors, index)
 
-    def evaluate(self, data: SeedSet, splits: Splits, terms: bool = False,
-                 seeds: Sequence[int] | None = None) -> list[dict[str, float]]:
-        """Each seed's metrics on ``data`` (of the seeds ``seeds`` only, in that order, when given); ``terms``: with
-        the objective's named terms (final scores only)."""
-        return self.evaluate_examples(data, splits, terms, seeds)[0]
-
-    def evaluate_examples(self, data: SeedSet, splits: Splits, terms: bool = False,
-                          seeds: Sequence[int] | None = None) -> tuple[list[dict[str, float]], Tensor | None]:
-        """:meth:`evaluate`, and every seed's outcome on each example (``yatbench.train.objective.per_example``)."""
-        if terms and seeds is not None:
-            raise ValueError("the objective's terms are scored for every seed")
-        self.prototype.eval()
-        with torch.no_grad():
+    def evaluate(self, data: SeedSet, splits: Splits, terms: bool = False) -> list[dict[str, float]]:
+        """Each seed's metrics on ``data`` (the stack's, in stack order); ``terms``: with the objective's named
+        terms, scored at the points alone (no targets)."""
+        with self._evaluating():
             output = self.forward(data.x)
-            scores = stacked_metrics(output, data.y, splits, seeds)
-            examples = per_example(output, data.y, splits)
-        if terms and hasattr(splits.objective, "parts"):  # scored at the points alone: no targets
-            parts = splits.objective.parts(self.forward, data.x)
+        scores = stacked_metrics(output, data.y, splits)
+        if terms and hasattr(splits.objective, "parts"):  # in evaluation mode, with autograd: they differentiate
+            with self._evaluating(graph=True):
+                parts = splits.objective.parts(self.forward, data.x)
             scores = [{**score, **{k: v for k, v in part.items() if k != "loss"}}
                       for score, part in zip(scores, parts, strict=True)]
-        self.prototype.train()
-        return scores, examples
+        return scores
 
-    def parts(self, data: SeedSet, splits: Splits) -> list[dict[str, float]]:
-        """Each seed's objective terms on a set with targets ``data`` (its training or validation points), by
-        ``splits.objective.parts`` (``yatbench/train/trainer.py``)."""
-        return splits.objective.parts(self.forward, data.x, data.target)
+    def score(self, data: SeedSet, splits: Splits, seeds: Sequence[int]) -> tuple[dict[str, list[float]],
+                                                                                   np.ndarray | None]:
+        """The metrics of the seeds ``seeds`` on ``data`` as columns (``yatbench.train.objective.metric_columns``),
+        and their outcome on each example (``per_example``) as an array (len(seeds), N), both in that order."""
+        at = self.positions(seeds)
+        with self._evaluating():
+            output = self.forward(data.x)
+        examples = per_example(output, data.y, splits)
+        if examples is not None:
+            examples = examples[torch.as_tensor(at, dtype=torch.long, device=examples.device)].cpu().numpy()
+        return metric_columns(output, data.y, splits, at), examples
+
+    @contextmanager
+    def _evaluating(self, graph: bool = False) -> Iterator[None]:
+        """The forward in evaluation mode, without a graph unless ``graph`` (read-only: training numbers do not
+        change)."""
+        self.prototype.eval()
+        try:
+            with torch.set_grad_enabled(graph and torch.is_grad_enabled()):
+                yield
+        finally:
+            self.prototype.train()
+
+    def parts(self, data: SeedSet, splits: Splits, seeds: Sequence[int] | None = None) -> list[dict[str, float]]:
+        """The objective terms on a set with targets ``data`` (its training or validation points), by
+        ``splits.objective.parts`` (``yatbench/train/trainer.py``): of each seed in the stack, or of ``seeds``."""
+        every = splits.objective.parts(self.forward, data.x, data.target)
+        return every if seeds is None else [every[p] for p in self.positions(seeds)]

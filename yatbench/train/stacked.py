@@ -38,6 +38,15 @@ class SeedSet:
         rows = torch.arange(index.shape[0], device=index.device).unsqueeze(-1)
         return self.x[rows, index], self.target[rows, index]
 
+    def select(self, seeds: Sequence[int]) -> SeedSet:
+        """The set of the seeds ``seeds`` only (seed indices, in that order): a compacted stack's data."""
+        if self.shared:
+            n = len(seeds)
+            return SeedSet(self.x[0].expand(n, *self.x.shape[1:]), self.y[0].expand(n, *self.y.shape[1:]),
+                           self.target[0].expand(n, *self.target.shape[1:]), True)
+        rows = torch.as_tensor(list(seeds), dtype=torch.long, device=self.x.device)
+        return SeedSet(self.x[rows], self.y[rows], self.target[rows], False)
+
 
 def seed_set(all_splits: Sequence[Splits], name: str, device: torch.device) -> SeedSet:
     """Set ``name`` (``train``, ``val``, ``test`` or an eval set) of every seed, stacked on ``device``."""

@@ -95,6 +95,9 @@ SEED_BATCHING = ("auto", "off")
 # 124 ms a step on two intra-op threads with the other core busy, 2.0 ms on one (torch 2.15, MNIST batch 64).
 # XOR and the compositional toy are far below.
 SMALL_WORK = 2**24
+# A stack is compacted to its running seeds once they are at most this fraction of it (replicas.py): each
+# compaction copies the stack's tensors once, and the seeds that stopped no longer cost a step.
+COMPACT_AT = 0.75
 
 
 # Adam's first step is lr / (1 − β₁) = 10 × lr, held by torch as a float32 scalar (at most 3.4e38): a larger
@@ -242,18 +245,23 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
     replicas = Replicas(models, stacked)
     objective = first.objective or default_objective(first)
     labelless = hasattr(first.objective, "parts")  # scored by its objective's terms on the train and val sets
-    train_set, test_set = seed_set(all_splits, "train", device), seed_set(all_splits, "test", device)
-    val_set = seed_set(all_splits, "val", device)
+    every_set = {name: seed_set(all_splits, name, device) for name in ("train", "val", "test")}
+    train_set, val_set, test_set = every_set["train"], every_set["val"], every_set["test"]
     n_train = train_set.x.shape[1]
     batch_size = cfg.batch_size if 0 < cfg.batch_size < n_train else n_train
+    # The stack shrinks to the seeds still training where a stack of any size rounds alike (one CPU thread, the
+    # model's own forward_stacked: yatbench/nn/stacked.py) and the optimizer's state is per entry.
+    compacting = (stacked and real > 1 and device.type == "cpu" and replicas.backend != "vmap"
+                  and torch.get_num_threads() == 1)
     generators = [torch.Generator().manual_seed(seed) for seed in seeds]
     histories: list[list[dict[str, float]]] = [[] for _ in range(size)]
-    outcomes: list[list[tuple[int, Tensor]]] = [[] for _ in range(size)]  # (epoch, per-test-example outcome)
+    outcomes: list[list[tuple[int, np.ndarray]]] = [[] for _ in range(size)]  # (epoch, per-test-example outcome)
     diverged: dict[int, tuple[int, int]] = {}  # seed index → (epoch, steps) when its loss or gradient went non-finite
     kept: dict[int, dict[str, Tensor] | None] = {}  # seed index → its weights then
     reasons: dict[int, str] = {}  # seed index → what was not finite (the run's notes)
     # Each seed's own clock: in a group, a seed that stopped early in one phase starts the next at its own epoch.
     epochs, steps = np.zeros(size, dtype=np.int64), np.zeros(size, dtype=np.int64)
+    train_loss, grads = np.full(size, np.nan), np.full(size, np.nan)  # by seed index: the last epoch's
     stopping = [Stopping(cfg) for _ in range(size)]
     best = replicas.copy()  # each seed's weights at its best validation evaluation so far (:class:`Stopping`)
     total = sum(p.epochs for p in phases)
@@ -270,11 +278,13 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
             optimizer = make_optimizer(replicas.leaves, phase)
             for phase_epoch in range(1, phase.epochs + 1):
                 group_epoch += 1
+                members = replicas.members  # the seed index at each position of the (maybe compacted) stack
                 if batch_size == n_train:
                     batches: Sequence[Tensor | None] = (None,)
                 else:  # a seed that has stopped draws no order: its generator is where it would be alone
-                    orders = torch.stack([torch.randperm(n_train, generator=g) if i in running
-                                          else torch.arange(n_train) for i, g in enumerate(generators)])
+                    drawing = set(running)
+                    orders = torch.stack([torch.randperm(n_train, generator=generators[i]) if i in drawing
+                                          else torch.arange(n_train) for i in members.tolist()])
                     batches = orders.to(device).split(batch_size, dim=1)
                 epoch_loss = _step(optimizer, objective, replicas.forward, *train_set.batch(batches[0]))
                 epoch_grad = replicas.gradient_norms()
@@ -283,7 +293,7 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
                     epoch_grad = torch.maximum(epoch_grad, replicas.gradient_norms())  # NaN stays NaN
                 # One device read; float64 as Python's floats (each seed's loss / batches, as a float divides).
                 values = torch.stack([epoch_loss, epoch_grad.to(epoch_loss.dtype)]).cpu().numpy().astype(np.float64)
-                train_loss, grads = values[0] / len(batches), values[1]
+                train_loss[members], grads[members] = values[0] / len(batches), values[1]
                 # The seeds' clocks and checks as arrays: a group of a thousand seeds pays no Python loop per epoch.
                 ticking = np.array(running, dtype=np.int64)
                 epochs[ticking] += 1
@@ -297,26 +307,26 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
                 due = running if phase_epoch == phase.epochs else \
                     np.asarray(running, dtype=np.int64)[epochs[running] % cfg.eval_every == 0].tolist()
                 if due:
-                    # Every set is scored for all seeds at once (read-only); only the seeds due record it, and
-                    # only theirs are made into dicts (by seed index: few of a thousand seeds are still running).
-                    val = replicas.parts(val_set, first) if labelless else \
-                        dict(zip(due, replicas.evaluate(val_set, first, seeds=due), strict=True))
-                    terms = replicas.parts(train_set, first) if labelless else None
-                    test_due, examples = replicas.evaluate_examples(test_set, first, seeds=due)
-                    test = dict(zip(due, test_due, strict=True))
-                    due_epochs, due_steps, due_losses = (epochs[due].tolist(), steps[due].tolist(),
-                                                         train_loss[due].tolist())
-                    for i, epoch, step, loss in zip(due, due_epochs, due_steps, due_losses, strict=True):
-                        row = {"epoch": epoch, "step": step, "train_loss": loss}
-                        if terms is not None:
-                            row.update({f"train_{k}": v for k, v in terms[i].items() if k != "loss"})
-                        row.update({f"val_{k}": v for k, v in val[i].items()})
-                        row.update({f"test_{k}": v for k, v in test[i].items()})
-                        histories[i].append(row)
+                    # Each set is scored for the whole stack at once (read-only); only the seeds due are read out,
+                    # as columns, and each of their history rows is made in one go (a thousand seeds' rows at every
+                    # evaluation cost more in Python than the step itself when made key by key).
+                    val = _columns(replicas.parts(val_set, first, seeds=due)) if labelless else \
+                        replicas.score(val_set, first, due)[0]
+                    test, examples = replicas.score(test_set, first, due)
+                    due_epochs = epochs[due].tolist()
+                    columns = {"epoch": due_epochs, "step": steps[due].tolist(), "train_loss": train_loss[due].tolist()}
+                    if labelless:
+                        columns.update({f"train_{k}": v for k, v in
+                                        _columns(replicas.parts(train_set, first, seeds=due)).items() if k != "loss"})
+                    columns.update({f"val_{k}": v for k, v in val.items()})
+                    columns.update({f"test_{k}": v for k, v in test.items()})
+                    keys = tuple(columns)
+                    for j, (i, values) in enumerate(zip(due, zip(*columns.values(), strict=True), strict=True)):
+                        histories[i].append(dict(zip(keys, values, strict=True)))
                         if examples is not None:
-                            outcomes[i].append((epoch, examples[i].cpu()))
-                    replicas.keep(best, [i for i, epoch in zip(due, due_epochs, strict=True)
-                                         if stopping[i].observe(epoch, val[i]["loss"])])
+                            outcomes[i].append((values[0], examples[j]))
+                    replicas.keep(best, [i for i, epoch, loss in zip(due, due_epochs, val["loss"], strict=True)
+                                         if stopping[i].observe(epoch, loss)])
                     running = [i for i in running if not stopping[i].exhausted(int(epochs[i]))]
                 if cfg.progress and group_epoch % update_every == 0 and running:
                     mean = sum(train_loss[i] for i in running) / len(running)
@@ -324,8 +334,16 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
                             f"{len(running)}/{size} seeds · mean loss {mean:.4g}")
                 if not running:
                     break
+                if compacting and phase.optimizer in ELEMENTWISE and len(running) <= COMPACT_AT * len(members):
+                    # Most of the stack has stopped (or diverged): train on with the running seeds only.
+                    old_leaves, kept_rows = replicas.compact(running)
+                    optimizer = _moved_optimizer(optimizer, old_leaves, replicas.leaves, kept_rows, phase)
+                    train_set, val_set, test_set = (every_set[name].select(running)
+                                                    for name in ("train", "val", "test"))
             for i in running:
                 stopping[i].reason = "max_epochs"
+            replicas.expand()  # every seed back in the stack, in seed order
+            train_set, val_set, test_set = every_set["train"], every_set["val"], every_set["test"]
             # The next phase (and the final scores) start from each seed's best weights, alone or in any group.
             replicas.restore(best, [i for i in range(size) if i not in diverged and stopping[i].best_epoch])
     group_time = time.perf_counter() - start
@@ -350,12 +368,31 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
             for i in range(real)]
 
 
-def _outcome_arrays(rows: list[tuple[int, Tensor]], task: str) -> dict[str, np.ndarray] | None:
+def _moved_optimizer(optimizer: torch.optim.Optimizer, old: Sequence[Tensor], new: Sequence[Tensor],
+                     rows: Tensor, phase: Phase) -> torch.optim.Optimizer:
+    """A fresh optimizer of ``phase`` over the leaves ``new`` of a compacted stack, holding the state ``optimizer``
+    kept for ``old``: per-entry tensors (Adam's moments, SGD's momentum) at the kept stack positions ``rows``,
+    scalars (Adam's step count, the same for every seed of a phase) as they are."""
+    moved = make_optimizer(list(new), phase)
+    for before, after in zip(old, new, strict=True):
+        state = optimizer.state.get(before)
+        if state:
+            moved.state[after] = {k: (v[rows.to(v.device)] if v.dim() and v.shape[0] == before.shape[0] else v.clone())
+                                  if isinstance(v, Tensor) else v for k, v in state.items()}
+    return moved
+
+
+def _columns(rows: list[dict[str, float]]) -> dict[str, list[float]]:
+    """Rows of metrics (one dict per seed, the same keys) as columns, name → one value per seed."""
+    return {key: [row[key] for row in rows] for key in rows[0]} if rows else {}
+
+
+def _outcome_arrays(rows: list[tuple[int, np.ndarray]], task: str) -> dict[str, np.ndarray] | None:
     """A seed's per-evaluation, per-test-example outcomes as the ``test_outcomes`` artifact's arrays (run.py)."""
     if not rows:
         return None
     name = "correct" if task == "classification" else "sq_error"
-    values = torch.stack([row for _, row in rows]).numpy()
+    values = np.stack([row for _, row in rows])
     return {"epochs": np.array([epoch for epoch, _ in rows], dtype=np.int64),
             name: values.astype(np.uint8 if name == "correct" else np.float32)}
 

@@ -38,6 +38,12 @@ class SeedSet:
         rows = torch.arange(index.shape[0], device=index.device).unsqueeze(-1)
         return self.x[rows, index], self.target[rows, index]
 
+    def same_as(self, other: SeedSet) -> bool:
+        """Whether ``other`` holds the very same tensors (the same memory, shape and layout): the same scores."""
+        return all(a.data_ptr() == b.data_ptr() and a.shape == b.shape and a.stride() == b.stride()
+                   and a.dtype == b.dtype and a.device == b.device
+                   for a, b in ((self.x, other.x), (self.y, other.y)))
+
     def select(self, seeds: Sequence[int]) -> SeedSet:
         """The set of the seeds ``seeds`` only (seed indices, in that order): a compacted stack's data."""
         if self.shared:

@@ -275,6 +275,8 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
                 break
             for i in running:
                 stopping[i].start_phase(int(epochs[i]))
+            # The running seeds as an array too (the clocks tick by it), remade only when ``running`` changes.
+            ticking = np.asarray(running, dtype=np.int64)
             optimizer = make_optimizer(replicas.leaves, phase)
             for phase_epoch in range(1, phase.epochs + 1):
                 group_epoch += 1
@@ -295,24 +297,27 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
                 values = torch.stack([epoch_loss, epoch_grad.to(epoch_loss.dtype)]).cpu().numpy().astype(np.float64)
                 train_loss[members], grads[members] = values[0] / len(batches), values[1]
                 # The seeds' clocks and checks as arrays: a group of a thousand seeds pays no Python loop per epoch.
-                ticking = np.array(running, dtype=np.int64)
                 epochs[ticking] += 1
                 steps[ticking] += len(batches)
-                for i in ticking[~(np.isfinite(train_loss[ticking]) & np.isfinite(grads[ticking]))].tolist():
+                failing = ticking[~(np.isfinite(train_loss[ticking]) & np.isfinite(grads[ticking]))].tolist()
+                for i in failing:
                     diverged[i], kept[i] = (int(epochs[i]), int(steps[i])), replicas.snapshot(i)
                     reasons[i] = (f"diverged at epoch {diverged[i][0]}: training loss {float(train_loss[i]):.3g}, "
                                   f"largest gradient norm of the epoch {float(grads[i]):.3g}")
                     stopping[i].reason = "diverged"
-                running = [i for i in running if i not in diverged] if diverged else running
+                if failing:
+                    running = [i for i in running if i not in diverged]
+                    ticking = np.asarray(running, dtype=np.int64)
                 due = running if phase_epoch == phase.epochs else \
-                    np.asarray(running, dtype=np.int64)[epochs[running] % cfg.eval_every == 0].tolist()
+                    ticking[epochs[ticking] % cfg.eval_every == 0].tolist()
                 if due:
                     # Each set is scored for the whole stack at once (read-only); only the seeds due are read out,
                     # as columns, and each of their history rows is made in one go (a thousand seeds' rows at every
                     # evaluation cost more in Python than the step itself when made key by key).
-                    val = _columns(replicas.parts(val_set, first, seeds=due)) if labelless else \
-                        replicas.score(val_set, first, due)[0]
                     test, examples = replicas.score(test_set, first, due)
+                    # The validation set may be the test set's very points (XOR without noise): scored once then.
+                    val = _columns(replicas.parts(val_set, first, seeds=due)) if labelless else \
+                        test if val_set.same_as(test_set) else replicas.score(val_set, first, due)[0]
                     due_epochs = epochs[due].tolist()
                     columns = {"epoch": due_epochs, "step": steps[due].tolist(), "train_loss": train_loss[due].tolist()}
                     if labelless:
@@ -328,6 +333,7 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
                     replicas.keep(best, [i for i, epoch, loss in zip(due, due_epochs, val["loss"], strict=True)
                                          if stopping[i].observe(epoch, loss)])
                     running = [i for i in running if not stopping[i].exhausted(int(epochs[i]))]
+                    ticking = np.asarray(running, dtype=np.int64)
                 if cfg.progress and group_epoch % update_every == 0 and running:
                     mean = sum(train_loss[i] for i in running) / len(running)
                     advance(group_epoch, info=f"loss {mean:.4g}" if size == 1 else

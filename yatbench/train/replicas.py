@@ -140,8 +140,8 @@ class Replicas:
 
     def gradient_norms(self) -> Tensor:
         """The gradient norm of each seed in the stack (stack order) over all its parameters after the last
-        backward, (S,): float32, so inf when
-        the sum of squares overflows, NaN when a gradient is. Read-only: the training numbers do not change."""
+        backward, (S,): float32, so inf when the sum of squares overflows, NaN when a gradient is. Read-only: the
+        training numbers do not change."""
         grads = [leaf.grad for leaf in self.leaves if leaf.grad is not None]
         if not grads:
             return torch.zeros(len(self.members) if self.tensors else 1, device=self.leaves[0].device)

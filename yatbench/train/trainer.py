@@ -21,9 +21,9 @@ How it trains:
   per seed is stacked per seed (``yatbench/train/stacked.py``).
 - A seed is ``diverged`` at the first epoch whose training loss is NaN/inf or at one of whose steps the
   gradient norm over all its parameters is (the float32 2-norm: an overflowing norm counts, as a loss of
-  3.7e34 with gradients past 1.8e19 does); its weights are kept as they were then, and it keeps computing in
-  its own slice, which cannot reach the others. ``yatbench/run/execute.py`` also calls a run diverged whose final
-  losses or gradient norms are not finite (:func:`non_finite_outcome`).
+  3.7e34 with gradients past 1.8e19 does); its weights are kept as they were then, and it computes on in
+  its own slice (which cannot reach the others) until the stack is compacted. ``yatbench/run/execute.py``
+  also calls a run diverged whose final losses or gradient norms are not finite (:func:`non_finite_outcome`).
 
 Selection and stopping (README "Validation split and the convergence rule"):
 
@@ -31,9 +31,13 @@ Selection and stopping (README "Validation split and the convergence rule"):
   validation set (``val_<metric>`` history columns) beside the test set. Selection reads the validation loss
   only: the test scores are recorded, never used to stop or to choose weights.
 - ``epochs`` is the maximum budget. Each seed stops on its own by :class:`Stopping` (``patience``,
-  ``min_delta``, ``loss_floor``); a seed that has stopped is frozen as a diverged one is: its slice of a stack
-  keeps computing (which cannot reach the others), but it draws no batch order, records nothing and keeps its
-  own epoch and step counts. A group's phase ends when every seed in it has stopped.
+  ``min_delta``, ``loss_floor``); a seed that has stopped is frozen as a diverged one is: it draws no batch
+  order, records nothing and keeps its own epoch and step counts. Its slice of the stack computes on (which
+  cannot reach the others) until the running seeds are at most ``COMPACT_AT`` of the stack; then the stack is
+  compacted to them (``Replicas.compact``: on one CPU thread, with the model's own ``forward_stacked``, in a
+  phase of an elementwise optimizer, whose state moves with it), so a thousand-seed group whose last seed runs
+  to the budget pays for that seed, not for all. A group's phase ends when every seed in it has stopped, and
+  every seed is back in the stack for the next phase and the final scores.
 - At the end of each phase, each seed's weights are set back to its best validation evaluation; the next
   phase starts from there and the final metrics are measured there (so they equal the history row at
   ``best_epoch``). ``converged``: the last phase stopped by the rule (not cut off by its epochs).

@@ -102,7 +102,7 @@ def stacked_metrics(output: Tensor, y: Tensor, splits: Splits,
 
 
 def metric_columns(output: Tensor, y: Tensor, splits: Splits,
-                   seeds: Sequence[int] | None = None) -> dict[str, list[float]]:
+                   seeds: Sequence[int] | Tensor | None = None) -> dict[str, list[float]]:
     """Per-seed metrics of one set as columns, name → one float per seed (of the seeds ``seeds`` only, in that
     order, when given: every seed is computed, only theirs are read out). The names and their order are
     :func:`set_metrics`'s, or for a PDE ``loss``, ``mse``, ``rel_l2``, ``max_error``.
@@ -110,7 +110,7 @@ def metric_columns(output: Tensor, y: Tensor, splits: Splits,
     For several classes the loss (mean cross-entropy) and ``max_prob`` come from one log softmax
     (:func:`class_log_probs`); otherwise the loss is the training criterion's (:func:`per_seed_loss`).
     """
-    rows = None if seeds is None else torch.as_tensor(list(seeds), dtype=torch.long, device=output.device)
+    rows = None if seeds is None else torch.as_tensor(seeds, dtype=torch.long, device=output.device)
 
     def read(values: Tensor) -> list[float]:
         return (values if rows is None else values[rows]).tolist()

@@ -175,12 +175,12 @@ class Replicas:
                                                                                    np.ndarray | None]:
         """The metrics of the seeds ``seeds`` on ``data`` as columns (``yatbench.train.objective.metric_columns``),
         and their outcome on each example (``per_example``) as an array (len(seeds), N), both in that order."""
-        at = self.positions(seeds)
         with self._evaluating():
             output = self.forward(data.x)
+        at = torch.as_tensor(self.positions(seeds), dtype=torch.long, device=output.device)  # one index, read twice
         examples = per_example(output, data.y, splits)
         if examples is not None:
-            examples = examples[torch.as_tensor(at, dtype=torch.long, device=examples.device)].cpu().numpy()
+            examples = examples[at].cpu().numpy()
         return metric_columns(output, data.y, splits, at), examples
 
     @contextmanager

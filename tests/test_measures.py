@@ -17,13 +17,14 @@ import pytest
 import torch
 
 import yatbench.measures
-from yatbench.config.compose import compose_config
+from yatbench.config.compose import compose_config, option_names
 from yatbench.config.spec import RunSpec, validate
 from yatbench.core.record import ARTIFACTS
 from yatbench.measures import measurements
 from yatbench.measures.base import NEEDS, Measured, Measurement, UndeclaredNeed
 from yatbench.measures.labour import is_gated_experts
-from yatbench.run.execute import build_model, execute, load_data
+from yatbench.nn.stacked import backend_of
+from yatbench.run.execute import build_model, execute, load_data, run_values, state_copy
 from yatbench.train.trainer import train
 
 TESTS = Path(__file__).resolve().parent
@@ -48,10 +49,10 @@ def finished(run: RunSpec) -> dict[str, Any]:
     device = torch.device("cpu")
     splits = load_data(run)
     model = build_model(run, splits, device)
+    initial_state = state_copy(model)
     [result] = train([model], [splits], run.trainer, device, [run.seed], label="test")
     assert result.status == "ok"
-    return {"spec": run, "data": splits, "model": model, "initial": lambda: build_model(run, splits, device),
-            "history": result.history, "metrics": result.metrics}
+    return run_values(run, splits, model, initial_state, result)
 
 
 @pytest.fixture(scope="module")
@@ -161,3 +162,29 @@ def test_labour_tells_gated_experts_by_their_parts_as_the_class_would(name: str,
 
     model = spec(tmp_path, ["dataset=compositional", f"model={name}"]).model.build(2, 1)
     assert is_gated_experts(model) == isinstance(model, GatedExperts)
+
+
+@pytest.mark.parametrize("settings", [[f"model={name}"] for name in option_names("model")]
+                         + [["model=relu", "model.norm=batch"], ["model=yat", "model.hidden=[3,3]"]],
+                         ids=" ".join)
+def test_seeds_measured_together_get_what_each_gets_alone(settings: list[str], tmp_path: Path) -> None:
+    """Every model of the registry: a measurement's ``measure_group`` over three seeds trained together records
+    what ``measure`` records for each alone (beyond rounding); a model it cannot stack is measured one by one."""
+    device = torch.device("cpu")
+    runs = [spec(tmp_path, ["dataset=xor", "dataset.noise=0.3", "dataset.n_train=40", *settings,
+                            "trainer.epochs=5", f"seed={seed}"]) for seed in range(3)]
+    all_splits = [load_data(run) for run in runs]
+    models = [build_model(run, splits, device) for run, splits in zip(runs, all_splits, strict=True)]
+    initial = [state_copy(model) for model in models]
+    results = train(models, all_splits, runs[0].trainer, device, [run.seed for run in runs], label="test")
+    values = [run_values(*run) for run in zip(runs, all_splits, models, initial, results, strict=True)]
+    grouped = [m for m in measurements() if m.needs_model and m.measure_group is not None]
+    assert grouped, "no measurement measures a group at once"
+    for m in grouped:
+        together = m.run_group(values)
+        stackable = backend_of(models[0]) == "stacked" and not list(models[0].buffers())
+        assert (together is not None) == stackable, (m.name, settings)
+        for one, alone in zip(together or [], [m.run(v) for v in values], strict=False):
+            assert one.metrics.keys() == alone.metrics.keys()
+            for name, value in alone.metrics.items():
+                assert one.metrics[name] == pytest.approx(value, rel=1e-5, abs=1e-7), (m.name, name)

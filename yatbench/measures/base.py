@@ -7,10 +7,16 @@ measurement's declaration is what it really reads. Its ``measure`` returns the m
 names matching its ``records`` patterns (``fnmatch``: ``grad_norm_init_*``), and the arrays it saved under
 the names in ``artifacts`` (:data:`yatbench.core.record.ARTIFACTS`).
 
-When it runs: a measurement that needs the trained model (``model``, or ``initial``, the model rebuilt as
+When it runs: a measurement that needs the trained model (``model``, or ``initial_state``, its tensors as
 initialised) measures only a run that trained to the end (status ``ok``); the run is then checked for
 non-finite training quantities (a diverged run keeps no metrics). A measurement that needs neither
 measures every run after that, from what is left (the data, the history, the metrics so far).
+
+A group of seeds trained together (``yatbench/train/trainer.py``) may be measured together too: a
+measurement may also give ``measure_group``, which takes the group's :class:`Given` objects and returns
+each run's result in their order, or ``None`` when it cannot measure that group at once (the runs are then
+measured one by one). It must record what ``measure`` would, beyond rounding: a 1 000-seed XOR group is
+measured in one stacked pass instead of 1 000 small ones.
 """
 
 from __future__ import annotations
@@ -25,12 +31,12 @@ NEEDS: dict[str, str] = {
     "spec": "the run's validated config (RunSpec: its dataset and model configs, seed)",
     "data": "the run's Splits: training, validation and test tensors",
     "model": "the trained model (with early stopping: the weights of its best validation evaluation)",
-    "initial": "a callable that rebuilds the model as initialised (same config, same seed)",
+    "initial_state": "the model's parameters and buffers as initialised, before training (state_dict name → tensor)",
     "history": "the run's history rows (history.csv), one per evaluation",
     "metrics": "the metrics recorded so far: the training's, then those of the measurements before",
 }
 # Needing one of these makes a measurement one of the trained model's: it measures only a run whose status is ok.
-MODEL_NEEDS = frozenset({"model", "initial"})
+MODEL_NEEDS = frozenset({"model", "initial_state"})
 
 
 class UndeclaredNeed(AttributeError):
@@ -69,7 +75,8 @@ class Measurement:
     ``needs``: keys of :data:`NEEDS`; ``records``: ``fnmatch`` patterns of the metric names it may record;
     ``artifacts``: names of :data:`yatbench.core.record.ARTIFACTS` it may save; ``applies``: whether the run
     calls for it at all, from what it needs (decided before it measures, whatever the run's status);
-    ``measure``: the measurement, returning a :class:`Measured` or a plain dict of metrics.
+    ``measure``: the measurement, returning a :class:`Measured` or a plain dict of metrics; ``measure_group``:
+    optionally, the same for several runs at once (the module doc).
     """
 
     name: str
@@ -78,6 +85,7 @@ class Measurement:
     measure: Callable[[Given], Measured | dict[str, Any]]
     applies: Callable[[Given], bool] = lambda given: True
     artifacts: tuple[str, ...] = ()
+    measure_group: Callable[[list[Given]], list[Measured | dict[str, Any]] | None] | None = None
 
     def __post_init__(self) -> None:
         unknown = set(self.needs) - set(NEEDS)
@@ -99,7 +107,20 @@ class Measurement:
 
     def run(self, values: Mapping[str, Any]) -> Measured:
         """Measure; a metric or artifact it did not declare is a bug in the measurement (ValueError)."""
-        got = self.measure(self.given(values))
+        return self._checked(self.measure(self.given(values)))
+
+    def run_group(self, runs: list[Mapping[str, Any]]) -> list[Measured] | None:
+        """Measure several runs at once (``measure_group``), checked as :meth:`run` is; ``None`` when it cannot."""
+        if self.measure_group is None:
+            return None
+        got = self.measure_group([self.given(values) for values in runs])
+        if got is None:
+            return None
+        if len(got) != len(runs):
+            raise ValueError(f"measurement {self.name!r} measured {len(got)} of a group of {len(runs)} runs")
+        return [self._checked(one) for one in got]
+
+    def _checked(self, got: Measured | dict[str, Any]) -> Measured:
         measured = got if isinstance(got, Measured) else Measured(dict(got))
         stray = [m for m in measured.metrics if not self.records_name(m)]
         stray += [a for a in measured.artifacts if a not in self.artifacts]
@@ -109,12 +130,13 @@ class Measurement:
 
 
 def measurement(name: str, needs: tuple[str, ...] | frozenset[str], records: tuple[str, ...], *,
-                applies: Callable[[Given], bool] | None = None,
-                artifacts: tuple[str, ...] = ()) -> Callable[[Callable[[Given], Any]], Measurement]:
-    """Decorator: the function becomes the ``measure`` of a :class:`Measurement` named ``name``."""
+                applies: Callable[[Given], bool] | None = None, artifacts: tuple[str, ...] = (),
+                group: Callable[[list[Given]], Any] | None = None) -> Callable[[Callable[[Given], Any]], Measurement]:
+    """Decorator: the function becomes the ``measure`` of a :class:`Measurement` named ``name`` (``group``: its
+    ``measure_group``)."""
 
     def wrap(function: Callable[[Given], Any]) -> Measurement:
         return Measurement(name, frozenset(needs), tuple(records), function,
-                           applies if applies is not None else (lambda given: True), tuple(artifacts))
+                           applies if applies is not None else (lambda given: True), tuple(artifacts), group)
 
     return wrap

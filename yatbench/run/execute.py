@@ -26,7 +26,7 @@ from yatbench.core.progress import note, progress_line, warn
 from yatbench.core.record import ARTIFACTS, DataFacts, RunRecord
 from yatbench.data.base import Splits
 from yatbench.measures import measurements
-from yatbench.measures.base import Measurement
+from yatbench.measures.base import Measured, Measurement
 from yatbench.run.known import update_finished_run
 from yatbench.rundir.export import write_exports
 from yatbench.rundir.provenance import provenance, versions
@@ -105,7 +105,7 @@ def make_record(spec: RunSpec, splits: Splits, model: nn.Module, device: torch.d
     facts say whether the weight-negation and solved measurements did.
     """
     if measured is None:
-        measured = [m.name for m in applying(run_values(spec, splits, model, device, result))]
+        measured = [m.name for m in applying(run_values(spec, splits, model, None, result))]
     measured = set(measured)
     data = DataFacts.from_splits(splits, weight_negation="weight_negation" in measured,
                                  track_solved="solved" in measured)
@@ -175,11 +175,17 @@ def save_run(spec: RunSpec, splits: Splits, model: nn.Module, record: dict[str, 
     return write_run(spec.results_dir, spec.run_id, contents, replace=replace)
 
 
-def run_values(spec: RunSpec, splits: Splits, model: nn.Module, device: torch.device,
+def run_values(spec: RunSpec, splits: Splits, model: nn.Module, initial_state: dict[str, torch.Tensor] | None,
                result: TrainResult) -> dict[str, Any]:
-    """What a finished run offers its measurements (:data:`yatbench.measures.base.NEEDS`)."""
-    return {"spec": spec, "data": splits, "model": model, "initial": lambda: build_model(spec, splits, device),
-            "history": result.history, "metrics": result.metrics}
+    """What a finished run offers its measurements (:data:`yatbench.measures.base.NEEDS`); ``initial_state``
+    ``None``: not known (deciding which measurements apply needs none)."""
+    values = {"spec": spec, "data": splits, "model": model, "history": result.history, "metrics": result.metrics}
+    return values if initial_state is None else {**values, "initial_state": initial_state}
+
+
+def state_copy(model: nn.Module) -> dict[str, torch.Tensor]:
+    """A detached copy of the model's ``state_dict`` (kept from before training for the measurements)."""
+    return {name: tensor.detach().clone() for name, tensor in model.state_dict().items()}
 
 
 def applying(values: dict[str, Any]) -> list[Measurement]:
@@ -187,22 +193,41 @@ def applying(values: dict[str, Any]) -> list[Measurement]:
     return [m for m in measurements() if m.applies(m.given(values))]
 
 
-def measure(spec: RunSpec, splits: Splits, model: nn.Module, device: torch.device,
-            result: TrainResult) -> tuple[list[str], dict[str, np.ndarray]]:
+def measure_together(values: list[dict[str, Any]], results: list[TrainResult]) -> list[dict[str, Measured]]:
+    """Per run, what the measurements of the trained model that measure a group at once
+    (``Measurement.measure_group``) found for the seeds of a group that trained to the end; :func:`measure`
+    measures the rest one by one."""
+    found: list[dict[str, Measured]] = [{} for _ in values]
+    for m in measurements():
+        if not m.needs_model or m.measure_group is None:
+            continue
+        members = [i for i, (v, r) in enumerate(zip(values, results, strict=True))
+                   if r.status == "ok" and m.applies(m.given(v))]
+        if len(members) < 2:
+            continue
+        measured = m.run_group([{**values[i], "metrics": results[i].metrics} for i in members])
+        for i, one in zip(members, measured or (), strict=False):
+            found[i][m.name] = one
+    return found
+
+
+def measure(spec: RunSpec, splits: Splits, model: nn.Module, initial_state: dict[str, torch.Tensor],
+            result: TrainResult, done: dict[str, Measured] | None = None) -> tuple[list[str], dict[str, np.ndarray]]:
     """Every discovered measurement (:func:`yatbench.measures.measurements`) that applies to the run, into
-    ``result.metrics``; the names of those that apply, and the arrays they saved.
+    ``result.metrics``; the names of those that apply, and the arrays they saved. ``done``: what measurements
+    found for this run with its group (:func:`measure_together`), taken as found.
 
     Those of the trained model measure a run that trained to the end, before the check for non-finite
     training quantities (a gradient norm that overflows makes the run diverged and blanks its metrics);
     the others measure every run, after it (``yatbench/measures/base.py``).
     """
-    values = run_values(spec, splits, model, device, result)
+    values = run_values(spec, splits, model, initial_state, result)
     chosen = applying(values)
     arrays: dict[str, np.ndarray] = {}
 
     def run(chosen: list[Measurement]) -> None:
         for m in chosen:
-            measured = m.run({**values, "metrics": result.metrics})
+            measured = (done or {}).get(m.name) or m.run({**values, "metrics": result.metrics})
             result.metrics.update(measured.metrics)
             arrays.update(measured.artifacts)
 
@@ -217,13 +242,14 @@ def measure(spec: RunSpec, splits: Splits, model: nn.Module, device: torch.devic
     return [m.name for m in chosen], arrays
 
 
-def finish(spec: RunSpec, splits: Splits, model: nn.Module, device: torch.device, result: TrainResult,
-           started: float, seed_batched: bool = False, replace: bool = False) -> RunOutcome:
+def finish(spec: RunSpec, splits: Splits, model: nn.Module, initial_state: dict[str, torch.Tensor],
+           device: torch.device, result: TrainResult, started: float, seed_batched: bool = False,
+           replace: bool = False, done: dict[str, Measured] | None = None) -> RunOutcome:
     """Post-training measurements (:func:`measure`), then the run folder. Shared by single and seed-batched runs.
 
     ``started`` is the ``time.perf_counter()`` reading when the run began (data loading included).
     """
-    applied, arrays = measure(spec, splits, model, device, result)
+    applied, arrays = measure(spec, splits, model, initial_state, result, done)
     artifacts = [*arrays, *(["test_outcomes"] if result.outcomes is not None else [])]
     record = make_record(spec, splits, model, device, result, seed_batched, artifacts=artifacts, measured=applied)
     record["total_time_s"] = round(time.perf_counter() - started, 4)
@@ -306,8 +332,12 @@ def _train_and_save(specs: list[RunSpec], device: torch.device, started: float,
     first = specs[0]
     label = (f"{first.dataset.name} · {first.model.name} · seed {first.seed}" if len(specs) == 1
              else f"{first.dataset.name} · {first.model.name} · {len(specs)} seeds")
+    initial_states = [state_copy(model) for model in models]
     results = train(models, all_splits, first.trainer, device, [spec.seed for spec in specs], label=label)
+    values = [run_values(*run) for run in zip(specs, all_splits, models, initial_states, results, strict=True)]
+    done = measure_together(values, results) if len(specs) > 1 else [{}]
     share = (time.perf_counter() - started) / len(specs)
-    return [finish(spec, splits, model, device, result, time.perf_counter() - share,
-                   seed_batched=len(specs) > 1, replace=force)
-            for spec, splits, model, result in zip(specs, all_splits, models, results, strict=True)]
+    return [finish(spec, splits, model, initial, device, result, time.perf_counter() - share,
+                   seed_batched=len(specs) > 1, replace=force, done=found)
+            for spec, splits, model, initial, result, found
+            in zip(specs, all_splits, models, initial_states, results, done, strict=True)]

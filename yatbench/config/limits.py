@@ -28,7 +28,7 @@ from yatbench.core.errors import UserError
 if TYPE_CHECKING:
     from torch import nn
 
-BYTES_PER_PARAM = 16  # weight, gradient, two Adam moments, fp32
+BYTES_PER_PARAM = 24  # weight, gradient, two Adam moments, the best weights, the weights as initialised; fp32
 BYTES_PER_ACTIVATION = 12  # forward value, its gradient, one temporary, fp32
 FALLBACK_RAM = 8 * 2**30
 

@@ -164,15 +164,22 @@ def test_labour_tells_gated_experts_by_their_parts_as_the_class_would(name: str,
     assert is_gated_experts(model) == isinstance(model, GatedExperts)
 
 
-@pytest.mark.parametrize("settings", [[f"model={name}"] for name in option_names("model")]
-                         + [["model=relu", "model.norm=batch"], ["model=yat", "model.hidden=[3,3]"]],
-                         ids=" ".join)
+NOISY_XOR = ["dataset=xor", "dataset.noise=0.3", "dataset.n_train=40"]
+
+
+@pytest.mark.parametrize("settings", [[*NOISY_XOR, f"model={name}"] for name in option_names("model")] + [
+    [*NOISY_XOR, "model=relu", "model.norm=batch"], [*NOISY_XOR, "model=yat", "model.hidden=[3,3]"],
+    ["dataset=compositional", "dataset.n=120", "model=attention", "model.experts=3"],  # regression
+    ["dataset=poisson1d", "dataset.n_interior=32", "model=tanh"],  # a PDE's collocation points
+    ["dataset=mnist", "dataset.source=bundled", "dataset.max_train=60", "dataset.max_test=20", "model=yat",
+     "model.hidden=[4]"],  # ten classes
+], ids=" ".join)
 def test_seeds_measured_together_get_what_each_gets_alone(settings: list[str], tmp_path: Path) -> None:
-    """Every model of the registry: a measurement's ``measure_group`` over three seeds trained together records
-    what ``measure`` records for each alone (beyond rounding); a model it cannot stack is measured one by one."""
+    """Every model of the registry and every kind of task: a measurement's ``measure_group`` over three seeds
+    trained together records what ``measure`` records for each alone (beyond rounding); a model it cannot stack
+    is measured one by one."""
     device = torch.device("cpu")
-    runs = [spec(tmp_path, ["dataset=xor", "dataset.noise=0.3", "dataset.n_train=40", *settings,
-                            "trainer.epochs=5", f"seed={seed}"]) for seed in range(3)]
+    runs = [spec(tmp_path, [*settings, "trainer.epochs=5", f"seed={seed}"]) for seed in range(3)]
     all_splits = [load_data(run) for run in runs]
     models = [build_model(run, splits, device) for run, splits in zip(runs, all_splits, strict=True)]
     initial = [state_copy(model) for model in models]

@@ -33,7 +33,7 @@ from yatbench.data.base import Splits
 from yatbench.measures.base import Given, measurement
 from yatbench.nn.stacked import backend_of, stacked_forward
 from yatbench.train.objective import loss_function, loss_target, per_seed_loss
-from yatbench.train.stacked import same_shapes
+from yatbench.train.stacked import same_shapes, seed_set
 
 SAMPLES = 2048
 STACK_WORK = 2**26  # at most this many seeds × samples × parameters in one stacked pass: bounds its memory
@@ -69,10 +69,9 @@ def stacked_layer_gradient_norms(prototype: nn.Module, states: Sequence[Mapping[
     with torch.no_grad():
         params = {name: torch.stack([state[name] for state in states]).to(device).requires_grad_(name in trained)
                   for name in states[0]}
-    x = torch.stack([s.x_train[:SAMPLES] for s in all_splits]).to(device)
-    target = torch.stack([loss_target(s.y_train[:SAMPLES], s) for s in all_splits]).to(device)
+    train = seed_set(all_splits, "train", device)  # as the trainer stacks it (one shared copy where seeds share data)
     forward, _ = stacked_forward(prototype)
-    losses = per_seed_loss(forward(params, x), target, all_splits[0])
+    losses = per_seed_loss(forward(params, train.x[:, :SAMPLES]), train.target[:, :SAMPLES], all_splits[0])
     grads = torch.autograd.grad(losses.sum(), [params[name] for name in matrices], allow_unused=True)
     zeros = torch.zeros(len(states), device=device)
     norms = torch.stack([g.flatten(1).norm(dim=1) if g is not None else zeros for g in grads], 1)

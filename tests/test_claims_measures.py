@@ -17,7 +17,7 @@ from torch import nn
 from yatbench.data.compositional import CompositionalConfig
 from yatbench.measures.labour import band_slopes, labour_metrics
 from yatbench.measures.onchip import SCHEMES, streamed, training_bytes
-from yatbench.models.attention import GatedExperts
+from yatbench.models.attention_net import GatedExperts
 from yatbench.models.relu import ReluConfig
 from yatbench.nn.yat import YatLayer
 from yatbench.report.claims.base import CONTRADICTED, NOT_ENOUGH, SUPPORTED

@@ -71,6 +71,20 @@ def test_help_and_list_answer_without_torch(tmp_path: Path, args: list[str]) -> 
     assert "yatbench" in out or "xor" in out
 
 
+PRESETS = sorted(p.stem for p in (Path(__file__).resolve().parent.parent / "conf" / "sweep").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_a_dry_run_answers_without_torch(tmp_path: Path, preset: str) -> None:
+    """Every preset's plan, parameter counts included, from the configs alone: torch is never imported."""
+    imported, out = cli_imports("sweep", preset, "--dry-run", f"results_dir={tmp_path / 'results'}", cwd=tmp_path)
+    assert not set(imported) & set(TORCH), out
+    assert "dry run: would run" in out and "params" in out, out
+    rows = [line.split("│") for line in out.splitlines() if line.startswith("│")]
+    assert rows and all("?" not in cell for row in rows for cell in row), out  # every count known
+    assert not (tmp_path / "results").exists()  # a plan writes nothing
+
+
 def test_a_finished_run_is_recognised_without_torch_and_a_new_one_is_not(tmp_path: Path) -> None:
     from yatbench.run.execute import execute
 

@@ -149,7 +149,7 @@ from yatbench.run.execute import execute
 loaded = []
 for model in ("linear", "attention"):
     execute(tiny_spec(Path({str(tmp_path)!r}), model))
-    loaded.append("yatbench.models.attention" in sys.modules)
+    loaded.append("yatbench.models.attention_net" in sys.modules)
 print(loaded)
 """
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=300)
@@ -158,7 +158,7 @@ print(loaded)
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in (TESTS.parent / "conf" / "model").glob("*.yaml")))
 def test_labour_tells_gated_experts_by_their_parts_as_the_class_would(name: str, tmp_path: Path) -> None:
-    from yatbench.models.attention import GatedExperts
+    from yatbench.models.attention_net import GatedExperts
 
     model = spec(tmp_path, ["dataset=compositional", f"model={name}"]).model.build(2, 1)
     assert is_gated_experts(model) == isinstance(model, GatedExperts)

@@ -27,7 +27,8 @@ import yatbench.train.trainer as trainer_module
 from tests import registry
 from yatbench.config.compose import compose_config
 from yatbench.config.spec import RunSpec, validate
-from yatbench.models.yat import YatConfig, _yat_stacked
+from yatbench.models.yat import YatConfig
+from yatbench.models.yat_net import _yat_stacked
 from yatbench.nn.stacked import addmatmul, backend_of, matmul, stack_models
 from yatbench.nn.yat import YatLayer, yat_product
 from yatbench.report.load import load_runs

@@ -1,8 +1,9 @@
 """Resource limits: a model too large for this machine is refused before it is allocated.
 
-The model is first built on PyTorch's ``meta`` device (shapes only, no memory), its
-parameters counted and its training memory estimated: 16 bytes per parameter (fp32 weights,
-gradients and two optimizer moments) plus 12 bytes per activation kept for backward (batch
+The model's parameter shapes come from its config (``param_shapes``; a model without one is built on
+PyTorch's ``meta`` device: shapes only, no memory), its parameters are counted and its training memory
+estimated: 24 bytes per parameter (fp32 weights, gradients, two optimizer moments, the best weights and the
+weights as initialised) plus 12 bytes per activation kept for backward (batch
 rows × the output width of every weight matrix). Limits come from the config's ``limits``
 block (``limits.max_params``, ``limits.max_memory_gb``; null = half this machine's RAM) and
 are execution settings: they never change a run id.
@@ -19,14 +20,13 @@ from __future__ import annotations
 import math
 import os
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 from yatbench.core.errors import UserError
 
 if TYPE_CHECKING:
-    from torch import nn
+    pass
 
 BYTES_PER_PARAM = 24  # weight, gradient, two Adam moments, the best weights, the weights as initialised; fp32
 BYTES_PER_ACTIVATION = 12  # forward value, its gradient, one temporary, fp32
@@ -66,21 +66,29 @@ class Limits:
         return int(self.max_memory_gb * 2**30)
 
 
-def estimate(build: Callable[[], nn.Module], batch: int) -> tuple[int, int]:
-    """(trainable parameters, estimated training bytes) of the model ``build()`` makes, allocating nothing.
+def model_shapes(model: Any, in_features: int, out_features: int) -> list[tuple[int, ...]]:
+    """The shapes of the trainable parameters of ``model.build(in_features, out_features)`` (``model`` a model
+    config), allocating nothing: the config's own ``param_shapes`` where it has one (every built-in model: no torch
+    needed, so ``sweep --dry-run`` sizes a grid without it), else the model built on the ``meta`` device.
 
-    Built on the ``meta`` device with its initialisation skipped: on a meta tensor, torch runs ``normal_`` and
-    ``uniform_`` through their Python references, whose first call imports ``torch._dynamo`` (about a second,
-    and most of a first run's start-up beyond ``import torch``). A meta tensor holds no values, so skipping
-    the in-place fills changes no shape and no count.
+    Built on ``meta`` with its initialisation skipped: on a meta tensor, torch runs ``normal_`` and ``uniform_``
+    through their Python references, whose first call imports ``torch._dynamo`` (about a second). A meta tensor
+    holds no values, so skipping the in-place fills changes no shape and no count.
     """
-    import torch  # here, not at the top: `yatbench list` reads configs without torch
+    own = getattr(model, "param_shapes", None)
+    if callable(own):
+        return [tuple(int(n) for n in shape) for shape in own(in_features, out_features)]
+    import torch  # here, not at the top: `yatbench list` and `sweep --dry-run` read configs without torch
 
     with torch.device("meta"), _skip_meta_fills():
-        model = build()
-    params = [p for p in model.parameters() if p.requires_grad]
-    count = sum(p.numel() for p in params)
-    widths = sum(p.shape[0] for p in params if p.ndim >= 2)
+        built = model.build(in_features, out_features)
+    return [tuple(p.shape) for p in built.parameters() if p.requires_grad]
+
+
+def estimate(shapes: list[tuple[int, ...]], batch: int) -> tuple[int, int]:
+    """(trainable parameters, estimated training bytes) of a model whose parameters have these ``shapes``."""
+    count = sum(math.prod(shape) for shape in shapes)
+    widths = sum(shape[0] for shape in shapes if len(shape) >= 2)
     return count, BYTES_PER_PARAM * count + BYTES_PER_ACTIVATION * batch * widths
 
 
@@ -102,10 +110,12 @@ def _skip_meta_fills() -> Any:
     return SkipMetaFills()
 
 
-def check_model_size(build: Callable[[], nn.Module], batch: int, limits: Limits, what: str) -> None:
-    """Raise one :class:`UserError` line when the model ``build()`` makes exceeds ``limits``."""
+def check_model_size(model: Any, in_features: int, out_features: int, batch: int, limits: Limits,
+                     what: str) -> None:
+    """Raise one :class:`UserError` line when ``model.build(in_features, out_features)`` (``model`` a model config)
+    would exceed ``limits``, before anything is allocated."""
     try:
-        count, needed = estimate(build, batch)
+        count, needed = estimate(model_shapes(model, in_features, out_features), batch)
     except (OverflowError, RuntimeError, TypeError, ValueError) as exc:  # a width torch cannot even describe
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise UserError(f"{what} cannot be built with these sizes ({reason[:120]}); make it smaller") from None

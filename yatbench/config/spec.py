@@ -183,7 +183,7 @@ def validate(cfg: DictConfig) -> RunSpec:
     check_budget(dataset, trainer, limits)
     # Refuse a model that cannot fit before anything is allocated (a lower bound: one input, one
     # output, one row; run.build_model checks again with the data's real sizes).
-    check_model_size(lambda: model.build(1, 1), 1, limits, f"model {model.name}")
+    check_model_size(model, 1, 1, 1, limits, f"model {model.name}")
     export = str(cfg.get("export", "none"))
     if export not in EXPORTS:
         raise UserError(f"export={export!r} is not valid; choose one of {', '.join(EXPORTS)}")

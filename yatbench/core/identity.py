@@ -27,8 +27,10 @@ EXECUTION_ONLY: dict[str, tuple[str, ...] | None] = {
 
 # A config class that moved keeps, in a run's identity, the name runs were first recorded under, so
 # that the run ids of existing results folders survive the move (the training loop's config class was
-# yatbench/trainer.py before the tree took the shape of its layers).
-IDENTITY_NAMES: dict[str, str] = {"yatbench.train.trainer.TrainerConfig": "yatbench.trainer.TrainerConfig"}
+# yatbench/trainer.py before the tree took the shape of its layers, then yatbench/train/trainer.py until it
+# moved beside it to be read without torch).
+IDENTITY_NAMES: dict[str, str] = {"yatbench.train.trainer.TrainerConfig": "yatbench.trainer.TrainerConfig",
+                                  "yatbench.train.config.TrainerConfig": "yatbench.trainer.TrainerConfig"}
 
 
 def identity_name(target: object) -> object:

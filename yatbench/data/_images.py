@@ -12,10 +12,11 @@ import importlib.util
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
-import torch
-
 from yatbench.core.errors import UserError
+from yatbench.core.lazy import lazy
+
+np = lazy("numpy")
+torch = lazy("torch")
 
 # torchvision's names for the four files, the same for MNIST and FashionMNIST (also Debian's).
 IDX_FILES = {

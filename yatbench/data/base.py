@@ -6,9 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import torch
-
+from yatbench.core.lazy import lazy
 from yatbench.core.record import VAL_KINDS
+
+torch = lazy("torch")
 
 Task = Literal["classification", "regression", "pde"]
 # What a dataset's validation set is (``Splits.val_kind``, one of ``VAL_KINDS``, recorded in the run's data facts):

@@ -26,14 +26,18 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-
-import numpy as np
-import torch
-from torch import Tensor
+from typing import TYPE_CHECKING
 
 from yatbench.core.errors import UserError
+from yatbench.core.lazy import lazy
 from yatbench.data.base import Splits
 from yatbench.data.pde import CollocationConfig, Points, grad, pde_splits, uniform, validation_generator
+
+if TYPE_CHECKING:
+    from torch import Tensor
+
+np = lazy("numpy")
+torch = lazy("torch")
 
 NU = 0.01 / math.pi
 N_X, N_T, T_LAST = 256, 100, 0.99
@@ -88,6 +92,10 @@ class BurgersConfig(CollocationConfig):
         boundary = torch.cat([initial, torch.stack([wall_x, wall_t], dim=1)])
         boundary_u = torch.cat([-torch.sin(math.pi * initial[:, :1]), torch.zeros(n_wall, 1)])
         return interior, boundary, boundary_u
+
+    def feature_counts(self) -> tuple[int, int]:
+        """(in_features, out_features) of the splits :meth:`load` makes, known without making them."""
+        return 2, 1  # (x, t) ↦ u
 
     def load(self, seed: int) -> Splits:
         x, t, u = reference_solution(float(self.nu))

@@ -21,10 +21,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-import torch
-
 from yatbench.core.errors import UserError
+from yatbench.core.lazy import lazy
 from yatbench.data.base import Splits
+
+torch = lazy("torch")
 
 DEFAULT_SLOPES = (-2.0, -1.0, 0.5, 1.5, 3.0)
 X_RANGE = 5.0  # x and y are both drawn from U(0, X_RANGE)
@@ -87,6 +88,10 @@ class CompositionalConfig:
         """The band index k of each y (int64): ⌊K·y/5⌋ clamped to K − 1; ⌊y⌋ for five slopes."""
         k = len(self.slopes)
         return torch.floor(y * (k / X_RANGE)).long().clamp_(0, k - 1)
+
+    def feature_counts(self) -> tuple[int, int]:
+        """(in_features, out_features) of the splits :meth:`load` makes, known without making them."""
+        return 2, 1
 
     def load(self, seed: int) -> Splits:
         gen = torch.Generator().manual_seed(seed)

@@ -7,7 +7,10 @@ configuration sees the same images (see :mod:`yatbench.data.mnist`).
 
 from __future__ import annotations
 
-import torch
+from yatbench.core.lazy import lazy
+
+torch = lazy("torch")
+
 
 SUBSET_SEED = 1234  # fixed shuffle for the bundled split and max_train/max_test; never the run seed
 BUNDLED_TRAIN_FRACTION = 0.8  # 400 of the 500 bundled images per class go to training

@@ -50,14 +50,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
-import torch
-
 from yatbench.core.errors import UserError
+from yatbench.core.lazy import lazy
 from yatbench.core.record import PREPROCESS
 from yatbench.data._images import BUNDLED_SOURCE, IDX_FILES, read_bundled_mnist, read_idx_set
 from yatbench.data.base import Splits
 from yatbench.data.image_sources import DATA_DIR_ENV, download, find_idx_files, resolve_data_dir
 from yatbench.data.image_subsets import split_bundled, split_validation, take_subset
+
+torch = lazy("torch")
 
 SIDE = 28
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081  # over all 60 000 MNIST training pixels, in [0, 1]
@@ -235,6 +236,10 @@ class MnistConfig:
                            x_val=transform(raw.x_val), y_val=raw.y_val,
                            image_shape=(SIDE, SIDE), notes=list(raw.notes), preprocess=self.preprocess,
                            transform=transform)
+
+    def feature_counts(self) -> tuple[int, int]:
+        """(in_features, out_features) of the splits :meth:`load` makes, known without making them."""
+        return SIDE * SIDE, 10
 
     def load(self, seed: int) -> ImageSplits:
         """The splits; ``seed`` is accepted for the common interface but does not change the data."""

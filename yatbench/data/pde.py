@@ -33,20 +33,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-
-import numpy as np
-import torch
-from torch import Tensor
+from typing import TYPE_CHECKING
 
 from yatbench.core.errors import UserError
+from yatbench.core.lazy import lazy
 from yatbench.data.base import Splits
 
+if TYPE_CHECKING:
+    from torch import Tensor
+
+np = lazy("numpy")
+torch = lazy("torch")
+
 # (x, u) → residual, where x (…, n, d) requires grad and u = net(x) (…, n, 1); result (…, n, 1).
-Residual = Callable[[Tensor, Tensor], Tensor]
+Residual = Callable[["Tensor", "Tensor"], "Tensor"]  # names, not the class: torch is imported at first use
 # The networks of S seeds: x (S, n, d) → u (S, n, 1), each seed's rows through its own weights.
-Forward = Callable[[Tensor], Tensor]
+Forward = Callable[["Tensor"], "Tensor"]
 # One draw of a problem's points: interior (collocation) points, boundary points and the boundary values there.
-Points = tuple[Tensor, Tensor, Tensor]
+Points = tuple["Tensor", "Tensor", "Tensor"]
 VAL_STREAM = 0x7A11D  # mixed with the run seed into the validation points' generator (any constant would do)
 
 

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-
-import torch
-from torch import Tensor
+from typing import TYPE_CHECKING
 
 from yatbench.core.errors import UserError
+from yatbench.core.lazy import lazy
 from yatbench.data.base import Splits
 from yatbench.data.pde import CollocationConfig, Points, laplacian, pde_splits, uniform, validation_generator
+
+if TYPE_CHECKING:
+    from torch import Tensor
+
+torch = lazy("torch")
 
 
 @dataclass
@@ -52,6 +56,10 @@ class Poisson2dConfig(CollocationConfig):
         boundary = torch.stack([torch.where(on_x, fixed.float(), along),
                                 torch.where(on_x, along, fixed.float())], dim=1)
         return interior, boundary, self.exact(boundary)
+
+    def feature_counts(self) -> tuple[int, int]:
+        """(in_features, out_features) of the splits :meth:`load` makes, known without making them."""
+        return 2, 1  # (x, y) ↦ u
 
     def load(self, seed: int) -> Splits:
         side = torch.linspace(0.0, 1.0, self.n_test)

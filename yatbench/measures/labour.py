@@ -114,7 +114,7 @@ def labour_metrics(model: nn.Module, splits) -> dict[str, float]:
 
 
 def is_gated_experts(model: nn.Module) -> bool:
-    """Whether ``model`` is a gate over experts (:class:`yatbench.models.attention.GatedExperts`), by what it has:
+    """Whether ``model`` is a gate over experts (:class:`yatbench.models.attention_net.GatedExperts`), by what it has:
     asked without importing the attention model, which a run of any other model need not load."""
     return all(hasattr(model, part) for part in ("gate", "expert", "experts", "out_features"))
 

@@ -1,31 +1,16 @@
-"""One Linear layer: the dot-product classifier every other model must beat."""
+"""One Linear layer: the dot-product classifier every other model must beat.
+
+The options live here, read without torch (``yatbench sweep --dry-run`` validates and sizes a grid before torch
+is imported); the network is ``yatbench/models/linear_net.py``.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import torch
-from torch import nn
-
-from yatbench.nn.stacked import Params, linear
-
-
-class LinearNet(nn.Module):
-    """ŷ = W x + b. With one output per class this is multinomial logistic regression."""
-
-    def __init__(self, in_features: int, out_features: int) -> None:
-        super().__init__()
-        self.linear = nn.Linear(in_features, out_features)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.linear(x)
-
-    def forward_stacked(self, p: Params, x: torch.Tensor) -> torch.Tensor:
-        """S seeds at once (``yatbench/nn/stacked.py``): x (S, N, in) → (S, N, out)."""
-        return linear(x, p["linear.weight"], p["linear.bias"])
-
-    def input_weights(self) -> list[nn.Parameter]:
-        return [self.linear.weight]
+if TYPE_CHECKING:
+    from yatbench.models.linear_net import LinearNet
 
 
 @dataclass
@@ -34,5 +19,11 @@ class LinearConfig:
 
     name: str = "linear"
 
+    def param_shapes(self, in_features: int, out_features: int) -> list[tuple[int, ...]]:
+        """The shapes of ``build(in_features, out_features)``'s trainable parameters: W (out, in), b (out,)."""
+        return [(out_features, in_features), (out_features,)]
+
     def build(self, in_features: int, out_features: int) -> LinearNet:
+        from yatbench.models.linear_net import LinearNet
+
         return LinearNet(in_features, out_features)

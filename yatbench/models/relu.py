@@ -1,28 +1,19 @@
-"""Linear → ReLU blocks, then a Linear readout: the ordinary multilayer perceptron."""
+"""Linear → ReLU blocks, then a Linear readout: the ordinary multilayer perceptron.
+
+The options live here, read without torch (``yatbench sweep --dry-run`` validates and sizes a grid before torch
+is imported); the network is ``yatbench/models/relu_net.py``.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from yatbench.core.errors import UserError
-from yatbench.models.mlp import NORMS, MlpNet
+from yatbench.models.mlp import NORMS, block_shapes
 
-
-class ReluNet(MlpNet):
-    """x → [Linear → ReLU] × len(hidden) → Linear, with torch's default Linear initialisation.
-
-    ReLU composes half-planes: every unit is max(0, w·x + b), so the network is piecewise
-    linear in its input and can only *add* features of x — an x·y product has to be
-    approximated by many such pieces. Its second derivative is zero almost everywhere, which
-    makes it the known-bad control on the PDE problems.
-
-    With ``norm`` (``layer`` | ``batch``) each block is Linear → LayerNorm/BatchNorm1d → ReLU: the
-    normalised deep baseline that the depth claim (seeds/004, "without the need of … normalization
-    layers") is judged against.
-    """
-
-    def __init__(self, in_features: int, out_features: int, hidden: list[int], norm: str = "none") -> None:
-        super().__init__(in_features, out_features, hidden, "relu", xavier_init=False, norm=norm)
+if TYPE_CHECKING:
+    from yatbench.models.relu_net import ReluNet
 
 
 @dataclass
@@ -44,5 +35,12 @@ class ReluConfig:
         """The override sizing this model by one number: one hidden block of ``width`` units."""
         return f"model.hidden=[{width}]"
 
+    def param_shapes(self, in_features: int, out_features: int) -> list[tuple[int, ...]]:
+        """The shapes of ``build(in_features, out_features)``'s trainable parameters (a norm's running
+        statistics are buffers, not parameters)."""
+        return block_shapes(in_features, out_features, list(self.hidden), self.norm)
+
     def build(self, in_features: int, out_features: int) -> ReluNet:
+        from yatbench.models.relu_net import ReluNet
+
         return ReluNet(in_features, out_features, list(self.hidden), self.norm)

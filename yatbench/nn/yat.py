@@ -111,10 +111,11 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from yatbench.core.errors import UserError, UserValueError
+from yatbench.core.yat_options import BIAS_MODES, KERNELS, parse_alpha, parse_epsilon
 from yatbench.nn.cancellation import transforms_active, vmapped
 from yatbench.nn.kernel_impl import fused_applies, kernel_impl
 from yatbench.nn.yat_function import YatFunction, YatFunctionTransformable, yat_forward
-from yatbench.nn.yat_reference import BIAS_MODES, KERNELS, yat_reference
+from yatbench.nn.yat_reference import yat_reference
 
 __all__ = ["BIAS_MODES", "KERNELS", "YatLayer", "inverse_softplus", "learned_epsilon", "yat_product", "yat_reference"]
 
@@ -216,40 +217,6 @@ def _dispatch(
 
 def _as(t: Tensor | None, dtype: torch.dtype) -> Tensor | None:
     return t if t is None or t.dtype == dtype else t.to(dtype)
-
-
-def parse_alpha(alpha: str | float) -> str | float:
-    """'learnable' | 'none' | a finite float (numbers may arrive as strings from configs)."""
-    if isinstance(alpha, str):
-        key = alpha.strip().lower()
-        if key in ("learnable", "none"):
-            return key
-        try:
-            value = float(key)
-        except ValueError:
-            value = None
-    elif isinstance(alpha, (int, float)) and not isinstance(alpha, bool):
-        value = float(alpha)
-    else:
-        value = None
-    if value is None or not math.isfinite(value) or abs(value) > torch.finfo(torch.float32).max:
-        raise UserError(f"invalid alpha {alpha!r}; choose one of: learnable, none, or a finite (float32) number")
-    return value
-
-
-def parse_epsilon(epsilon: object, learnable: bool = True) -> float | str:
-    """'learnable' (where ``learnable`` allows it) or a finite ε > 0 (numbers may arrive as strings from configs);
-    else a ``UserValueError`` (a ``ValueError`` too) whose one line says why."""
-    if learnable and isinstance(epsilon, str) and epsilon.strip().lower() == "learnable":
-        return "learnable"
-    try:
-        value = float(epsilon) if not isinstance(epsilon, bool) else math.nan
-    except (TypeError, ValueError):
-        value = math.nan
-    if not (math.isfinite(value) and value > 0):
-        raise UserValueError(f"epsilon must be positive and finite{' (or learnable)' if learnable else ''}, "
-                             f"got {epsilon!r}")
-    return value
 
 
 class YatLayer(nn.Module):

@@ -11,11 +11,9 @@ import torch
 from torch import Tensor
 
 from yatbench.core.errors import UserError
+from yatbench.core.yat_options import KERNELS
 from yatbench.nn.cancellation import KAPPA, cancelled, direct_distance, eps_at, vmapped
 from yatbench.nn.stacked import matmul
-
-BIAS_MODES = ("inside", "outside", "none")
-KERNELS = ("yat", "square", "distance")
 
 
 def yat_reference(

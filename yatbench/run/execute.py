@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -27,18 +26,16 @@ from yatbench.core.record import ARTIFACTS, DataFacts, RunRecord
 from yatbench.data.base import Splits
 from yatbench.measures import measurements
 from yatbench.measures.base import Measured, Measurement
-from yatbench.run.known import update_finished_run
+from yatbench.run.known import RunOutcome, completed_outcome, update_finished
 from yatbench.rundir.export import write_exports
 from yatbench.rundir.provenance import provenance, versions
 from yatbench.rundir.results import (
     CONFIG_FILE,
-    DAMAGED_DIR,
     config_text,
     damage,
     ensure_writable,
     is_complete,
     move_damaged,
-    read_metrics,
     write_history,
     write_json,
     write_run,
@@ -46,16 +43,6 @@ from yatbench.rundir.results import (
 from yatbench.rundir.tags import write_tags
 from yatbench.train.device import intra_op_threads, resolve_device, seed_everything
 from yatbench.train.trainer import TrainResult, non_finite_outcome, stackable, train, work
-
-
-@dataclass
-class RunOutcome:
-    """Where a run's folder is, its metrics record, and whether it was skipped as already done."""
-
-    run_dir: Path
-    record: dict[str, Any]
-    skipped: bool
-    messages: list[str] = field(default_factory=list)  # what was done to a finished run (tags, exports)
 
 
 def count_params(model: nn.Module) -> int:
@@ -88,7 +75,7 @@ def build_model(spec: RunSpec, splits: Splits, device: torch.device) -> nn.Modul
     # The check builds the model on the meta device: once per model, shapes and limits, not once per seed.
     checked = (repr(spec.model), splits.in_features, splits.out_features, batch, repr(spec.limits))
     if checked not in _SIZE_CHECKED:
-        check_model_size(lambda: spec.model.build(splits.in_features, splits.out_features), batch, spec.limits,
+        check_model_size(spec.model, splits.in_features, splits.out_features, batch, spec.limits,
                          f"model {spec.model.name} on {spec.dataset.name}")
         _SIZE_CHECKED.add(checked)
     seed_everything(spec.seed)
@@ -256,31 +243,6 @@ def finish(spec: RunSpec, splits: Splits, model: nn.Module, initial_state: dict[
     run_dir = save_run(spec, splits, model, record, result.history, replace=replace, arrays=arrays,
                        outcomes=result.outcomes)
     return RunOutcome(run_dir, record, skipped=False)
-
-
-def completed_outcome(spec: RunSpec, force: bool = False) -> RunOutcome | None:
-    """The finished folder of this exact run, read back, unless ``force`` asks to redo it.
-
-    A folder that is complete but damaged (:func:`yatbench.rundir.results.damage`) is not trusted: it is
-    reported on stderr and the run counts as not done; :func:`save_run` moves it aside when the rerun
-    is written.
-    """
-    existing = spec.results_dir / spec.run_id
-    if force or not is_complete(existing):
-        return None
-    problem = damage(existing)
-    if problem is not None:
-        warn(f"run folder {existing} is damaged ({problem}); it will be run again and the damaged folder "
-             f"moved to {existing.parent / DAMAGED_DIR}/")
-        return None
-    return RunOutcome(existing, read_metrics(existing), skipped=True)
-
-
-def update_finished(spec: RunSpec, outcome: RunOutcome) -> RunOutcome:
-    """What a command may still do to a finished run without training it: add ``spec.tags``, write the
-    export ``spec`` asks for when the folder lacks it (:func:`yatbench.run.known.update_finished_run`)."""
-    outcome.messages += update_finished_run(outcome.run_dir, spec.tags, str(spec.resolved.get("export", "none")))
-    return outcome
 
 
 # At most this much work (seeds × parameters × batch) per stacked step: bounds a group's memory.

@@ -1,9 +1,9 @@
 """Recognise a finished run without importing torch: `yatbench run` answers "already complete" at once.
 
-A run's id comes from its *validated* config (:func:`yatbench.config.spec.validate`), and validating
-imports the config dataclasses, which live beside the torch code they configure (``yatbench/data``,
-``yatbench/models``), and builds the model on the meta device for the size check. That is seconds
-of imports before a finished run can be recognised. So the first time ``yatbench run`` validates a
+A run's id comes from its *validated* config (:func:`yatbench.config.spec.validate`). Validating imports no
+torch now (the config dataclasses are read apart from the networks they build), but it composes with Hydra
+and builds every dataclass through OmegaConf: about half a second before a finished run can be recognised.
+So the first time ``yatbench run`` validates a
 composed config it remembers which run it is, in ``<results_dir>/.known/<key>.json``, where the key
 is a hash of
 
@@ -43,8 +43,9 @@ from typing import TYPE_CHECKING, Any
 from yatbench.config.confdir import search_dirs
 from yatbench.core.errors import UserError
 from yatbench.core.identity import identity_name
+from yatbench.core.progress import warn
 from yatbench.core.safe_paths import atomic_write_text
-from yatbench.rundir.results import damage, is_complete, read_metrics
+from yatbench.rundir.results import DAMAGED_DIR, damage, is_complete, read_metrics
 
 if TYPE_CHECKING:
     from omegaconf import DictConfig
@@ -294,3 +295,38 @@ def update_finished_run(run_dir: Path, tags: tuple[str, ...], export: str) -> li
     if said:
         messages.append(said)
     return messages
+
+
+@dataclass
+class RunOutcome:
+    """Where a run's folder is, its metrics record, and whether it was skipped as already done."""
+
+    run_dir: Path
+    record: dict[str, Any]
+    skipped: bool
+    messages: list[str] = field(default_factory=list)  # what was done to a finished run (tags, exports)
+
+
+def completed_outcome(spec: RunSpec, force: bool = False) -> RunOutcome | None:
+    """The finished folder of this exact run, read back, unless ``force`` asks to redo it.
+
+    A folder that is complete but damaged (:func:`yatbench.rundir.results.damage`) is not trusted: it is
+    reported on stderr and the run counts as not done; :func:`yatbench.run.execute.save_run` moves it aside
+    when the rerun is written.
+    """
+    existing = spec.results_dir / spec.run_id
+    if force or not is_complete(existing):
+        return None
+    problem = damage(existing)
+    if problem is not None:
+        warn(f"run folder {existing} is damaged ({problem}); it will be run again and the damaged folder "
+             f"moved to {existing.parent / DAMAGED_DIR}/")
+        return None
+    return RunOutcome(existing, read_metrics(existing), skipped=True)
+
+
+def update_finished(spec: RunSpec, outcome: RunOutcome) -> RunOutcome:
+    """What a command may still do to a finished run without training it: add ``spec.tags``, write the
+    export ``spec`` asks for when the folder lacks it (:func:`update_finished_run`)."""
+    outcome.messages += update_finished_run(outcome.run_dir, spec.tags, str(spec.resolved.get("export", "none")))
+    return outcome

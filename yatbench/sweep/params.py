@@ -11,11 +11,13 @@ one (``linear``) has its size fixed by the data. A model in a user's config fold
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from yatbench.config.compose import compose_config, option_names
+from yatbench.config.limits import model_shapes
 from yatbench.config.spec import RunSpec, validate
 from yatbench.core.errors import UserError
 
@@ -33,14 +35,18 @@ def param_count(overrides: list[str], user_dir: str | Path | None = None) -> int
 
 
 def spec_param_count(spec: RunSpec) -> int:
-    """Trainable parameters of a validated run's model (its data is read once per dataset setting)."""
-    from yatbench.run.execute import count_params  # imports torch: only when counting
-
+    """Trainable parameters of a validated run's model, without torch where its configs say their sizes: the
+    dataset's ``feature_counts()`` (else its data is read, once per dataset setting) and the model's ``param_shapes``
+    (else it is built on the meta device, :func:`yatbench.config.limits.model_shapes`)."""
     key = repr(spec.dataset)  # the data's shape depends on its settings, not on the seed
     if key not in _SHAPES:
-        splits = spec.dataset.load(spec.seed)
-        _SHAPES[key] = (splits.in_features, splits.out_features)
-    return count_params(spec.model.build(*_SHAPES[key]))
+        counts = getattr(spec.dataset, "feature_counts", None)
+        if callable(counts):
+            _SHAPES[key] = counts()
+        else:
+            splits = spec.dataset.load(spec.seed)
+            _SHAPES[key] = (splits.in_features, splits.out_features)
+    return sum(math.prod(shape) for shape in model_shapes(spec.model, *_SHAPES[key]))
 
 
 def within_budget(params: int, budget: int, tolerance: float = TOLERANCE) -> bool:

@@ -23,6 +23,7 @@ from rich.console import Console
 from yatbench.config.spec import RunSpec
 from yatbench.core.errors import Interrupted, UserError
 from yatbench.core.safe_paths import own_subdir
+from yatbench.run.known import completed_outcome, update_finished
 from yatbench.rundir.results import ensure_writable, is_complete, remove_leftovers
 from yatbench.sweep.executor_base import Executor, ExecutorConfig
 from yatbench.sweep.executors import load_executor_config, make_executor
@@ -115,7 +116,6 @@ def run_sweep(preset: str, overrides: list[str], *, force: bool = False, dry_run
 def _sweep(preset: Preset, overrides: list[str], pool: Executor, force: bool, dry_run: bool,
            user_dir: str | Path | None, console: Console, todo: list[RunSpec],
            verbose: bool = False) -> SweepResult:
-    from yatbench.run.execute import completed_outcome, update_finished  # imports torch: after the pool has started
 
     grid = build_grid(preset, overrides, user_dir)
     result = SweepResult(grid, pool.description)

@@ -11,6 +11,7 @@ once; ``hydra.*`` overrides and top-level keys the primary config does not have 
 
 from __future__ import annotations
 
+import copy
 import re
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,12 @@ def compose_config(overrides: list[str], user_dir: str | Path | None = None) -> 
     The user's folder goes *before* yatbench's own on Hydra's search path (``hydra.searchpath``
     would append it after, so a packaged file would win over the user's file of the same name).
     """
+    cfg, choices = _compose_unresolved(overrides, user_dir)
+    return _finish(cfg, choices, search_dirs(user_dir))
+
+
+def _compose_unresolved(overrides: list[str], user_dir: str | Path | None) -> tuple[DictConfig, dict[str, Any]]:
+    """Hydra's composition, its ``hydra`` node removed, interpolations not yet resolved; and the group choices."""
     from hydra._internal.hydra import Hydra
     from hydra._internal.utils import create_config_search_path
 
@@ -96,10 +103,57 @@ def compose_config(overrides: list[str], user_dir: str | Path | None = None) -> 
     choices = dict(cfg.hydra.runtime.choices)
     with open_dict(cfg):
         del cfg["hydra"]
+    return cfg, choices
+
+
+def _finish(cfg: DictConfig, choices: dict[str, Any], dirs: list[Path]) -> DictConfig:
+    """Resolve the composed config's interpolations and check its top-level keys and names."""
     _resolve(cfg)
     _check_top_keys(cfg, dirs)
     _check_names(cfg, choices)
     return cfg
+
+
+# A plain setting on the command line: a dotted key into the config (``model.hidden=[2]``), nothing that adds,
+# deletes or places a config file (``+``, ``~``, ``@``, ``/``).
+_PLAIN = re.compile(r"^[A-Za-z_]\w*(\.\w+)+=")
+
+
+class Composer:
+    """Compose many override lists against one search path, running Hydra once per distinct choice of files.
+
+    Hydra composes in two steps: the defaults list (which config files: ``dataset=xor``, ``model=yat`` and what
+    they choose in turn) merged into one config, then the command line's plain settings (``model.hidden=[2]``)
+    applied to it one by one (``ConfigLoaderImpl._apply_overrides_to_config``, in struct mode, so an unknown key
+    fails). A sweep's points differ mostly in plain settings: the first step is done once per distinct set of
+    the other overrides, the second by that same Hydra function on a copy of its result. Anything it refuses is
+    composed whole, so that the error is the one :func:`compose_config` gives. ``tests/test_compose_reuse.py``
+    holds every preset's points equal to composing each whole.
+    """
+
+    def __init__(self, user_dir: str | Path | None = None) -> None:
+        self.user_dir = user_dir
+        self.dirs = search_dirs(user_dir)
+        self._bases: dict[tuple[str, ...], tuple[DictConfig, dict[str, Any]]] = {}
+
+    def __call__(self, overrides: list[str]) -> DictConfig:
+        from hydra._internal.config_loader_impl import ConfigLoaderImpl
+        from hydra.core.override_parser.overrides_parser import OverridesParser
+
+        plain = [o for o in overrides if _PLAIN.match(o)]
+        rest = tuple(o for o in overrides if not _PLAIN.match(o))
+        if not plain:
+            return compose_config(list(overrides), self.user_dir)
+        _refuse_hydra_overrides(plain)
+        try:
+            if rest not in self._bases:
+                self._bases[rest] = _compose_unresolved(list(rest), self.user_dir)
+            base, choices = self._bases[rest]
+            cfg = copy.deepcopy(base)
+            ConfigLoaderImpl._apply_overrides_to_config(OverridesParser.create().parse_overrides(plain), cfg)
+        except Exception:  # a bad override, a bad file: composing it whole says which, in one line
+            return compose_config(list(overrides), self.user_dir)
+        return _finish(cfg, choices, self.dirs)
 
 
 def _override_key(override: str) -> str:

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from yatbench.config.compose import compose_config, option_names, read_config_text, search_dirs
+from yatbench.config.compose import Composer, option_names, read_config_text, search_dirs
 from yatbench.config.spec import RunSpec, check_seed, validate
 from yatbench.core.errors import UserError
 
@@ -297,12 +297,13 @@ def compose_points(points: list[dict[str, str]], user_dir: str | Path | None = N
     """Compose + validate every point (once per point without its seed); unique runs in order."""
     composed: dict[tuple[str, ...], tuple[Any, RunSpec]] = {}
     specs: dict[str, RunSpec] = {}
+    compose = Composer(user_dir)  # Hydra once per distinct choice of config files, not once per point
     for point in points:
         rest = tuple(f"{k}={v}" for k, v in point.items() if k != "seed")
         seed_text = point.get("seed")
         try:
             if rest not in composed:
-                cfg = compose_config([*rest, *SWEEP_OVERRIDES], user_dir)
+                cfg = compose([*rest, *SWEEP_OVERRIDES])
                 if seed_text is not None:
                     cfg.seed = seed_text
                 composed[rest] = (cfg, validate(cfg))

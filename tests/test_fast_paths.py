@@ -85,6 +85,16 @@ def test_a_dry_run_answers_without_torch(tmp_path: Path, preset: str) -> None:
     assert not (tmp_path / "results").exists()  # a plan writes nothing
 
 
+def test_a_sweeps_main_process_never_imports_torch(tmp_path: Path) -> None:
+    """The workers train; the process that composes, schedules and summarises reads configs and records only (a
+    record's versions are plain strings: torch's own TorchVersion would import torch where it is unpickled)."""
+    results = tmp_path / "results"
+    imported, out = cli_imports("sweep", "xor", "seed=range(2)", "model=linear,yat", "trainer.epochs=30",
+                                f"results_dir={results}", cwd=tmp_path)
+    assert not set(imported) & set(TORCH), out
+    assert "run now: ok / diverged / failed" in out and len(list(results.glob("xor-*"))) == 20, out  # 10 × 2 seeds
+
+
 def test_a_finished_run_is_recognised_without_torch_and_a_new_one_is_not(tmp_path: Path) -> None:
     from yatbench.run.execute import execute
 

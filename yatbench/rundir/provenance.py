@@ -97,7 +97,9 @@ def versions() -> dict[str, str]:
 
     from yatbench import __version__
 
-    return {"yatbench": __version__, "torch": torch.__version__, "numpy": numpy.__version__,
+    # Plain strings: torch's is a TorchVersion (a str subclass), which a record sent to the sweep's main process
+    # would unpickle by importing torch there.
+    return {"yatbench": str(__version__), "torch": str(torch.__version__), "numpy": str(numpy.__version__),
             "python": platform.python_version()}
 
 

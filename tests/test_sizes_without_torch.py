@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from yatbench.config.compose import compose_config
+from yatbench.config.compose import Composer, compose_config
 from yatbench.config.limits import _skip_meta_fills, model_shapes
 from yatbench.config.spec import validate
 from yatbench.core.errors import UserError
@@ -38,12 +38,15 @@ def built_shapes(model: object, in_features: int, out_features: int) -> list[tup
     return [tuple(p.shape) for p in net.parameters() if p.requires_grad]
 
 
+COMPOSE = Composer()  # Hydra once per model, its plain settings applied on a copy (tests/test_compose_reuse.py)
+
+
 def model_config(name: str, overrides: list[str]) -> object:
-    return validate(compose_config(["dataset=xor", f"model={name}", *overrides])).model
+    return validate(COMPOSE(["dataset=xor", f"model={name}", *overrides])).model
 
 
 @pytest.mark.parametrize("name", MODELS)
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=12, deadline=None)
 @given(in_features=st.integers(1, 40), out_features=st.integers(1, 12), width=st.integers(1, 30),
        variant=st.integers(0, 8))
 def test_param_shapes_are_the_built_networks(name: str, in_features: int, out_features: int, width: int,

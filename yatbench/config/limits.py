@@ -21,12 +21,9 @@ import math
 import os
 import re
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from yatbench.core.errors import UserError
-
-if TYPE_CHECKING:
-    pass
 
 BYTES_PER_PARAM = 24  # weight, gradient, two Adam moments, the best weights, the weights as initialised; fp32
 BYTES_PER_ACTIVATION = 12  # forward value, its gradient, one temporary, fp32

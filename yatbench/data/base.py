@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from yatbench.core.lazy import lazy
 from yatbench.core.record import VAL_KINDS
 
-torch = lazy("torch")
+if TYPE_CHECKING:  # for annotations only: nothing here calls torch
+    import torch
 
 Task = Literal["classification", "regression", "pde"]
 # What a dataset's validation set is (``Splits.val_kind``, one of ``VAL_KINDS``, recorded in the run's data facts):

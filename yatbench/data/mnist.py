@@ -48,17 +48,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from yatbench.core.errors import UserError
-from yatbench.core.lazy import lazy
 from yatbench.core.record import PREPROCESS
 from yatbench.data._images import BUNDLED_SOURCE, IDX_FILES, read_bundled_mnist, read_idx_set
 from yatbench.data.base import Splits
 from yatbench.data.image_sources import DATA_DIR_ENV, download, find_idx_files, resolve_data_dir
 from yatbench.data.image_subsets import split_bundled, split_validation, take_subset
 
-torch = lazy("torch")
+if TYPE_CHECKING:  # for annotations only: nothing here calls torch
+    import torch
 
 SIDE = 28
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081  # over all 60 000 MNIST training pixels, in [0, 1]

@@ -71,12 +71,11 @@ class YatConfig:
         per Yat layer W (out, in), b (out,) unless ``bias: none``, a learnable α (1,) and a learnable ε's raw
         value (1,); then the readout's W and b (a fixed α is a buffer)."""
         widths = [in_features, *self.hidden] if self.readout == "linear" else [in_features, *self.hidden, out_features]
+        # Per layer after W and b: a learnable α, then a learnable ε's raw value, each (1,).
+        scalars = [(1,)] * ((parse_alpha(self.alpha) == "learnable") + (self.epsilon == "learnable"))
         shapes: list[tuple[int, ...]] = []
         for fan_in, fan_out in pairwise(widths):
-            shapes.append((fan_out, fan_in))
-            shapes += [(fan_out,)] if self.bias != "none" else []
-            shapes += [(1,)] if parse_alpha(self.alpha) == "learnable" else []
-            shapes += [(1,)] if self.epsilon == "learnable" else []
+            shapes += [(fan_out, fan_in), *([(fan_out,)] if self.bias != "none" else []), *scalars]
         return shapes + ([(out_features, widths[-1]), (out_features,)] if self.readout == "linear" else [])
 
     def build(self, in_features: int, out_features: int) -> YatNet:

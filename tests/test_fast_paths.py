@@ -399,6 +399,35 @@ def test_history_of_full_rows_is_the_bytes_dict_writer_wrote(tmp_path: Path) -> 
         assert (tmp_path / "history.csv").read_bytes() == expected.getvalue().encode()
 
 
+_FLOATS = st.one_of(st.sampled_from([0.0, -0.0, 1.0, 0.25, float("nan"), float("inf")]), st.floats())
+_CELLS = {"floats": _FLOATS, "ints": st.integers(-3, 3), "numbers": st.one_of(_FLOATS, st.integers(-3, 3)),
+          "anything": st.one_of(_FLOATS, st.integers(), st.booleans(), st.none(), st.text(max_size=3))}
+
+
+@settings(max_examples=150, deadline=None)
+@given(width=st.integers(1, 5), data=st.data())
+def test_history_of_numbers_is_the_bytes_dict_writer_wrote(tmp_path_factory, width: int, data) -> None:
+    """The column-by-column path for numeric rows (and its reuse of a repeated float column) writes exactly what
+    ``csv.DictWriter`` writes: ints beside equal floats, 0.0 beside -0.0, NaN, bools and text fall back or differ
+    where they must."""
+    length = data.draw(st.integers(1, 6))
+    kinds = [data.draw(st.sampled_from(sorted(_CELLS))) for _ in range(width)]
+    columns = [data.draw(st.lists(_CELLS[kind], min_size=length, max_size=length)) for kind in kinds]
+    for _ in range(data.draw(st.integers(0, 2))):  # repeated columns, as XOR's test columns repeat its validation's
+        source = data.draw(st.sampled_from(columns))
+        columns.append(data.draw(st.sampled_from([list(source), [-v if isinstance(v, float) else v for v in source],
+                                                  [int(v) if isinstance(v, float) and v.is_integer() else v
+                                                   for v in source]])))
+    rows = [{f"c{j}": column[i] for j, column in enumerate(columns)} for i in range(length)]
+    path = tmp_path_factory.mktemp("history") / "history.csv"
+    write_history(path, rows)
+    expected = io.StringIO(newline="")
+    writer = csv.DictWriter(expected, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    assert path.read_bytes() == expected.getvalue().encode()
+
+
 def test_history_is_the_bytes_dict_writer_wrote(tmp_path: Path) -> None:
     rows = [{"epoch": 1, "step": 3, "train_loss": 0.1234567890123, "note": "a,b"},
             {"epoch": 2, "step": 6, "train_loss": float("nan"), "test_accuracy": 0.5, "x": None}, {"epoch": 3}]

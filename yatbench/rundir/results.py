@@ -15,6 +15,7 @@ config.yaml was truncated or edited is reported, moved aside to ``results/.damag
 
 from __future__ import annotations
 
+import array
 import csv
 import json
 import operator
@@ -172,18 +173,46 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
 def write_history(path: Path, rows: list[dict[str, Any]]) -> None:
     """history.csv: one row per evaluation, the union of the rows' keys as columns (a missing cell is empty).
 
-    Rows are written as lists by ``csv.writer`` (the same bytes as ``csv.DictWriter``, a fraction of its
-    time: a sweep writes thousands of these).
+    The bytes are ``csv.DictWriter``'s, in a fraction of its time (a sweep writes thousands of these): rows that
+    all hold the same keys (the trainer's) are read by one C getter, and where every cell is a number they are
+    written column by column (:func:`_number_lines`); anything else goes through ``csv.writer`` as lists.
     """
-    columns = list(dict.fromkeys(key for row in rows for key in row))
-    # Rows that all hold every column (the trainer's do) are read by one C getter; others cell by cell.
-    full = len(columns) > 1 and all(len(row) == len(columns) for row in rows)
-    cells = map(operator.itemgetter(*columns), rows) if full else ([row.get(key, "") for key in columns]
-                                                                     for row in rows)
+    keys = rows[0].keys() if rows else {}
+    full = all(row.keys() == keys for row in rows)
+    columns = list(keys) if full else list(dict.fromkeys(key for row in rows for key in row))
+    if full and len(columns) > 1:
+        table = list(map(operator.itemgetter(*columns), rows))
+        lines = _number_lines(table)
+        if lines is not None:
+            with path.open("w", newline="") as handle:
+                handle.write(",".join(columns) + "\r\n" + "".join(line + "\r\n" for line in lines))
+            return
+    cells = table if full and len(columns) > 1 else ([row.get(key, "") for key in columns] for row in rows)
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(columns)
         writer.writerows(cells)
+
+
+def _number_lines(table: list[tuple[Any, ...]]) -> list[str] | None:
+    """The CSV lines of rows whose cells are all ints and floats (exactly those types), or None.
+
+    A number's cell is its ``repr``, as ``csv.writer`` writes it, and never needs quoting. A float column
+    identical bit for bit to an earlier one (XOR's test columns repeat its validation columns: the same
+    points) reuses that column's text: formatting floats is most of the time.
+    """
+    columns = list(zip(*table, strict=True))
+    texts: list[list[str]] = []
+    bits: list[bytes | None] = []
+    for column in columns:
+        kinds = set(map(type, column))
+        if not kinds <= {int, float}:
+            return None
+        packed = array.array("d", column).tobytes() if kinds == {float} else None
+        same = next((i for i, earlier in enumerate(bits) if packed is not None and earlier == packed), None)
+        texts.append(texts[same] if same is not None else list(map(repr, column)))
+        bits.append(packed)
+    return list(map(",".join, zip(*texts, strict=True)))
 
 
 def config_text(resolved: dict[str, Any]) -> str:

@@ -44,6 +44,9 @@ from yatbench.rundir.tags import write_tags
 from yatbench.train.device import intra_op_threads, resolve_device, seed_everything
 from yatbench.train.trainer import TrainResult, non_finite_outcome, stackable, train, work
 
+# test_outcomes.npz is deflated above this many bytes of arrays (np.load reads either form).
+OUTCOMES_DEFLATE_BYTES = 64 * 1024
+
 
 def count_params(model: nn.Module) -> int:
     """Trainable parameters: what comparisons are matched on."""
@@ -132,8 +135,12 @@ def save_run(spec: RunSpec, splits: Splits, model: nn.Module, record: dict[str, 
         for name, array in (arrays or {}).items():  # inside the folder write_run renames into place: atomic
             np.save(folder / record["artifacts"][name], array)
         if "test_outcomes" in record["artifacts"]:  # inside the folder write_run renames into place: atomic
+            # Compressed where it pays: MNIST's 10 000 examples per evaluation shrink ~8×; XOR's few kilobytes
+            # cost more to deflate (0.5 ms, thousands of runs a sweep) than they would save.
+            deflate = sum(array.nbytes for array in outcomes.values()) > OUTCOMES_DEFLATE_BYTES
+            save = np.savez_compressed if deflate else np.savez
             with (folder / record["artifacts"]["test_outcomes"]).open("wb") as handle:
-                np.savez_compressed(handle, **outcomes)
+                save(handle, **outcomes)
         if splits.image_shape is not None and record["status"] == "ok":
             from yatbench.rundir.artifacts import save_weight_grid
 

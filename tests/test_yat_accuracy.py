@@ -215,3 +215,26 @@ def test_jacrev_goes_through_the_fast_path() -> None:
     x64 = x[:1].double()
     jac64 = torch.autograd.functional.jacobian(lambda xi: direct64(xi, w.double(), b.double(), a.double()), x64)
     assert ((jac.double() - jac64).norm() / jac64.norm()).item() <= 1e-3
+
+
+@pytest.mark.parametrize("name", ["x=w", "noise1e-4", "times1e3", "batch1"])
+@pytest.mark.parametrize("stacked", [False, True])
+def test_backward_reusing_forwards_repair_equals_searching_again(name: str, stacked: bool) -> None:
+    """Backward puts forward's repaired entries back (kept on ctx) instead of searching and recomputing them: the
+    same bits as the transformable Function, which always searches again."""
+    from yatbench.nn.yat_function import YatFunction, YatFunctionTransformable, yat_forward
+
+    x, w, b, a = make_case(name, 16)
+    if stacked:  # a stack of three seeds, as seed batching trains them
+        x, w, b, a = (torch.stack([t, t * 0.5, t * 2.0]) for t in (x, w, b, a))
+        a = a.reshape(3, 1)
+    assert yat_forward(x, w, b, a, 1e-5, False, inplace=True)[4] is not None  # repairs happen in this case
+    g = torch.randn(*x.shape[:-1], w.shape[-2], generator=torch.Generator().manual_seed(2))
+    results = []
+    for function in (YatFunction, YatFunctionTransformable):
+        leaves = [t.clone().requires_grad_() for t in (x, w, b, a)]
+        out = function.apply(*leaves, 1e-5, False)
+        y = out if isinstance(out, torch.Tensor) else out[0]
+        results.append([y.detach(), *torch.autograd.grad((y * g).sum(), leaves)])
+    for kept, searched in zip(*results, strict=True):
+        assert torch.equal(kept, searched)

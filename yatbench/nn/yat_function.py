@@ -22,6 +22,11 @@ from yatbench.nn.stacked import addmatmul, matmul
 
 # ε is a Python number (fixed) or a tensor, (1,) or per seed (S, 1), when it is learned.
 Eps = float | Tensor
+# The repaired entries of a denominator: their index tuple, and their D + ε computed from the difference.
+Repair = tuple[tuple[Tensor, ...], Tensor]
+# Backward reuses forward's repaired entries (rather than searching and recomputing them again) when there are at
+# most this many, or at most a quarter of the entries: a bounded keep (indices and values, ≤ 28 bytes an entry).
+KEEP_REPAIRED = 2**16
 
 
 def _prepare(x: Tensor, weight: Tensor, bias: Tensor | None, eps: Eps, inside: bool) -> tuple[Tensor, ...]:
@@ -41,25 +46,32 @@ def _prepare(x: Tensor, weight: Tensor, bias: Tensor | None, eps: Eps, inside: b
 
 
 def _denominator(
-    z: Tensor, xx: Tensor, wb: Tensor, x: Tensor, weight: Tensor, eps: Eps, inplace: bool, scale: Tensor | None
-) -> tuple[Tensor, tuple[Tensor, ...] | None]:
-    """D + ε (…, N, m) by expansion, its cancelled entries recomputed directly; and their positions.
+    z: Tensor, xx: Tensor, wb: Tensor, x: Tensor, weight: Tensor, eps: Eps, inplace: bool, scale: Tensor | None,
+    known: Repair | None = None,
+) -> tuple[Tensor, Repair | None]:
+    """D + ε (…, N, m) by expansion, its cancelled entries recomputed directly; and those entries'
+    (positions, D + ε).
 
     ``scale`` (…, m) is ‖w‖² (+ 2|b|), the cancellation scale; None skips the search (backward,
-    when forward found nothing on the same numbers).
+    when forward found nothing on the same numbers). ``known``: the entries forward found and their
+    values, put in place without searching or recomputing (the same numbers either way).
     """
     den = torch.add(wb.unsqueeze(-2), z, alpha=-2.0)
     den = den.add_(xx.unsqueeze(-1)) if inplace else den + xx.unsqueeze(-1)
-    if scale is None:
+    if known is not None:
+        pos, exact = known
+    elif scale is None:
         pos = None
     elif torch.is_grad_enabled():  # building a graph (double backward): search on plain values
         pos = cancelled(den.detach(), xx.detach(), scale.detach())
     else:
         pos = cancelled(den, xx, scale)
-    if pos is not None:
+    if pos is None:
+        return den, None
+    if known is None:
         exact = direct_distance(x, weight, pos) + eps_at(eps, pos)
-        den = den.index_put_(pos, exact) if inplace else den.index_put(pos, exact)
-    return den, pos
+    den = den.index_put_(pos, exact) if inplace else den.index_put(pos, exact)
+    return den, (pos, exact)
 
 
 def _scale(ww: Tensor, bias: Tensor | None) -> Tensor:
@@ -79,12 +91,12 @@ def _minus_scaled(acc: Tensor, t: Tensor, scale: Tensor, inplace: bool) -> Tenso
 
 def yat_forward(
     x: Tensor, weight: Tensor, bias: Tensor | None, alpha: Tensor | None, eps: Eps, outside: bool, inplace: bool
-) -> tuple[Tensor, Tensor, Tensor, Tensor, bool]:
-    """y = α z² / (D + ε) (+ b outside), and what backward keeps: z, ‖x‖², wb, and whether any
-    entry was repaired (so that backward screens again only then)."""
+) -> tuple[Tensor, Tensor, Tensor, Tensor, Repair | None]:
+    """y = α z² / (D + ε) (+ b outside), and what backward keeps: z, ‖x‖², wb, and the repaired entries
+    (:data:`Repair`, None when none were: backward screens again only when some were)."""
     inside = bias is not None and not outside
     z, xx, ww, wb = _prepare(x, weight, bias, eps, inside)
-    den, pos = _denominator(z, xx, wb, x, weight, eps, inplace, _scale(ww, bias if inside else None))
+    den, repair = _denominator(z, xx, wb, x, weight, eps, inplace, _scale(ww, bias if inside else None))
     y = torch.div(z, den, out=den).mul_(z) if inplace else z / den * z  # z² / (D + ε)
     if alpha is not None:
         a = _alpha_view(alpha, z)
@@ -92,7 +104,7 @@ def yat_forward(
     if outside and bias is not None:
         b = bias.unsqueeze(-2)
         y = y.add_(b) if inplace else y + b
-    return y, z, xx, wb, pos is not None
+    return y, z, xx, wb, repair
 
 
 def yat_backward(
@@ -103,9 +115,11 @@ def yat_backward(
     outside: bool,
     screen: bool,
     inplace: bool,
+    known: Repair | None = None,
 ) -> tuple[Tensor | None, ...]:
     """Gradients wrt x, weight, bias, alpha and ε (None where not needed) from ``saved`` =
-    (x, weight, bias, alpha, z, ‖x‖², wb). ``screen``: search for cancelled entries again.
+    (x, weight, bias, alpha, z, ‖x‖², wb). ``screen``: search for cancelled entries again, unless
+    ``known`` brings those forward found (used only without a graph to build).
     With grad enabled (``create_graph=True``) the intermediates are rebuilt from the inputs and
     everything is out of place, so the result is itself differentiable."""
     # Notation (per element n, j; G = ∂L/∂y):
@@ -132,10 +146,14 @@ def yat_backward(
     if torch.is_grad_enabled():  # create_graph: rebuild the intermediates differentiably, screen again
         z, xx, ww, wb = _prepare(x, weight, bias, eps, inside)
         inplace, scale = False, _scale(ww, bias if inside else None)
+    elif known is not None:
+        scale = None
     elif screen:
         ww = torch.linalg.vector_norm(weight, dim=-1).square()
         scale = _scale(ww, bias if inside else None)
-    den, pos = _denominator(z, xx, wb, x, weight, eps, inplace, scale)
+    den, repair = _denominator(z, xx, wb, x, weight, eps, inplace, scale,
+                               None if torch.is_grad_enabled() else known)
+    pos = None if repair is None else repair[0]
     u = torch.div(z, den, out=den) if inplace else z / den  # u = z / (D + ε)
     gu = g * u
     a = None if alpha is None else _alpha_view(alpha, z)
@@ -186,14 +204,22 @@ def _accumulate(acc: Tensor, index: tuple[Tensor, ...], values: Tensor, inplace:
 
 
 def save_for_yat_backward(ctx: Any, tensors: tuple[Tensor | None, ...], epsilon: Eps, outside: bool,
-                          repaired: bool) -> None:
+                          repaired: bool | Repair | None) -> None:
     """What a forward keeps for :func:`yat_backward`: x, weight, bias, alpha, z, ‖x‖², wb (``tensors``), a learned
     ε as a tensor (so it gets a gradient) or a fixed one on ctx, and the flags. Read back by
-    :func:`saved_for_yat_backward`; shared by the eager and the fused Functions."""
+    :func:`saved_for_yat_backward`; shared by the eager and the fused Functions.
+
+    ``repaired``: whether forward repaired entries, or which (:data:`Repair`): then ``ctx.known`` keeps them for
+    backward when they are few (:data:`KEEP_REPAIRED`; plain tensors made without a graph, not saved tensors).
+    """
     learned = isinstance(epsilon, Tensor)
     ctx.save_for_backward(*tensors, *((epsilon,) if learned else ()))
     ctx.epsilon = None if learned else epsilon
-    ctx.outside, ctx.repaired, ctx.learned = outside, repaired, learned
+    known = repaired if isinstance(repaired, tuple) else None
+    z = tensors[4]
+    if known is not None and known[1].numel() > max(KEEP_REPAIRED, z.numel() // 4):
+        known = None  # many: backward finds them again (same arithmetic, same entries) rather than hold them
+    ctx.outside, ctx.repaired, ctx.learned, ctx.known = outside, bool(repaired), learned, known
 
 
 def saved_for_yat_backward(ctx: Any) -> tuple[tuple[Tensor | None, ...], Eps]:
@@ -209,8 +235,9 @@ class YatFunction(torch.autograd.Function):
     is learned: it then gets a gradient), outside (bool: bias added after the ratio). Output: y (…, N, m).
 
     Memory: backward keeps x and weight (as Linear does), z (…, N, m) and two vectors; the
-    positions of cancelled entries are found again in backward (same arithmetic, same entries)
-    rather than kept, and only when forward found any. Time: one GEMM forward, two backward
+    cancelled entries forward repaired are kept with their values when few (:data:`KEEP_REPAIRED`:
+    XOR's units sit on a data point, one entry in four, every step), else found again in backward
+    (same arithmetic, same entries) — only when forward found any. Time: one GEMM forward, two backward
     (one when the input needs no gradient), a handful of N×m elementwise passes in place and
     one row-minimum for the cancellation screen.
 
@@ -230,7 +257,8 @@ class YatFunction(torch.autograd.Function):
     @staticmethod
     def backward(ctx: Any, g: Tensor) -> tuple[Tensor | None, ...]:
         saved, eps = saved_for_yat_backward(ctx)
-        grads = yat_backward(g, saved, ctx.needs_input_grad[:5], eps, ctx.outside, screen=ctx.repaired, inplace=True)
+        grads = yat_backward(g, saved, ctx.needs_input_grad[:5], eps, ctx.outside, screen=ctx.repaired, inplace=True,
+                             known=ctx.known)
         return (*grads, None)
 
 
@@ -250,7 +278,7 @@ class YatFunctionTransformable(torch.autograd.Function):
         x: Tensor, weight: Tensor, bias: Tensor | None, alpha: Tensor | None, epsilon: Eps, outside: bool
     ) -> tuple[Tensor, ...]:
         y, z, xx, wb, repaired = yat_forward(x, weight, bias, alpha, epsilon, outside, plain(x, weight, bias, alpha))
-        return y, z, xx, wb, torch.tensor(repaired)
+        return y, z, xx, wb, torch.tensor(repaired is not None)
 
     @staticmethod
     def setup_context(ctx: Any, inputs: tuple[Any, ...], output: tuple[Tensor, ...]) -> None:

@@ -21,8 +21,8 @@ def solved(given: Given) -> dict[str, Any]:
     if "test_accuracy" not in given.metrics:
         return {}
     done = given.metrics["test_accuracy"] == 1.0
-    solved_at = [row["step"] for row in given.history if row["test_accuracy"] == 1.0]
-    return {"solved": done, "steps_to_solve": solved_at[0] if done and solved_at else None}
+    first = next((row["step"] for row in given.history if row["test_accuracy"] == 1.0), None) if done else None
+    return {"solved": done, "steps_to_solve": first}
 
 
 MEASUREMENTS = (solved,)

@@ -145,14 +145,11 @@ def yat_backward(
     scale = None
     if torch.is_grad_enabled():  # create_graph: rebuild the intermediates differentiably, screen again
         z, xx, ww, wb = _prepare(x, weight, bias, eps, inside)
-        inplace, scale = False, _scale(ww, bias if inside else None)
-    elif known is not None:
-        scale = None
-    elif screen:
+        inplace, scale, known = False, _scale(ww, bias if inside else None), None
+    elif screen and known is None:
         ww = torch.linalg.vector_norm(weight, dim=-1).square()
         scale = _scale(ww, bias if inside else None)
-    den, repair = _denominator(z, xx, wb, x, weight, eps, inplace, scale,
-                               None if torch.is_grad_enabled() else known)
+    den, repair = _denominator(z, xx, wb, x, weight, eps, inplace, scale, known)
     pos = None if repair is None else repair[0]
     u = torch.div(z, den, out=den) if inplace else z / den  # u = z / (D + ε)
     gu = g * u

@@ -180,14 +180,13 @@ def write_history(path: Path, rows: list[dict[str, Any]]) -> None:
     keys = rows[0].keys() if rows else {}
     full = all(row.keys() == keys for row in rows)
     columns = list(keys) if full else list(dict.fromkeys(key for row in rows for key in row))
-    if full and len(columns) > 1:
-        table = list(map(operator.itemgetter(*columns), rows))
-        lines = _number_lines(table)
-        if lines is not None:
-            with path.open("w", newline="") as handle:
-                handle.write(",".join(columns) + "\r\n" + "".join(line + "\r\n" for line in lines))
-            return
-    cells = table if full and len(columns) > 1 else ([row.get(key, "") for key in columns] for row in rows)
+    table = list(map(operator.itemgetter(*columns), rows)) if full and len(columns) > 1 else None
+    lines = _number_lines(table) if table is not None else None
+    if lines is not None:
+        with path.open("w", newline="") as handle:
+            handle.write(",".join(columns) + "\r\n" + "".join(line + "\r\n" for line in lines))
+        return
+    cells = table if table is not None else ([row.get(key, "") for key in columns] for row in rows)
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(columns)

@@ -27,6 +27,7 @@ import yatbench.train.trainer as trainer_module
 from tests import registry
 from yatbench.config.compose import compose_config
 from yatbench.config.spec import RunSpec, validate
+from yatbench.core.history import History
 from yatbench.models.yat import YatConfig
 from yatbench.models.yat_net import _yat_stacked
 from yatbench.nn.stacked import addmatmul, backend_of, matmul, stack_models
@@ -66,7 +67,7 @@ def close(a: Any, b: Any) -> bool:
     """Equal for everything discrete; within RTOL/ATOL for floats; the same structure for dicts and lists."""
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(close(a[k], b[k]) for k in a)
-    if isinstance(a, list) and isinstance(b, list):
+    if isinstance(a, list | History) and isinstance(b, list | History):  # History: the trainer's rows
         return len(a) == len(b) and all(close(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, float) and isinstance(b, float):
         return (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=RTOL, abs_tol=ATOL)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from yatbench.core.history import column
 from yatbench.measures.base import Given, measurement
 
 
@@ -21,7 +22,11 @@ def solved(given: Given) -> dict[str, Any]:
     if "test_accuracy" not in given.metrics:
         return {}
     done = given.metrics["test_accuracy"] == 1.0
-    first = next((row["step"] for row in given.history if row["test_accuracy"] == 1.0), None) if done else None
+    if not done:
+        return {"solved": done, "steps_to_solve": None}
+    accuracies = column(given.history, "test_accuracy")
+    first = next((step for step, accuracy in zip(column(given.history, "step"), accuracies, strict=True)
+                  if accuracy == 1.0), None)
     return {"solved": done, "steps_to_solve": first}
 
 

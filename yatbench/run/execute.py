@@ -8,7 +8,7 @@ Which seeds go together is the sweep's choice (``yatbench/sweep/jobs.py``).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -116,7 +116,7 @@ def make_record(spec: RunSpec, splits: Splits, model: nn.Module, device: torch.d
 
 
 def save_run(spec: RunSpec, splits: Splits, model: nn.Module, record: dict[str, Any],
-             history: list[dict[str, float]], replace: bool = False, arrays: dict[str, np.ndarray] | None = None,
+             history: Sequence[dict[str, Any]], replace: bool = False, arrays: dict[str, np.ndarray] | None = None,
              outcomes: dict[str, np.ndarray] | None = None) -> Path:
     """Write the run folder (config, metrics, history, weights, pictures) atomically.
 

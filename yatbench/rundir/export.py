@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ def _plain(value: Any) -> Any:
     return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
-def event_lines(record: dict[str, Any], config: dict[str, Any], history: list[dict[str, Any]]) -> list[str]:
+def event_lines(record: dict[str, Any], config: dict[str, Any], history: Sequence[dict[str, Any]]) -> list[str]:
     """The lines of events.jsonl for one run."""
     head = {"type": "run", **{k: record.get(k) for k in ("run_id", "dataset", "model", "seed", "params", "status")},
             "config": config}
@@ -54,7 +55,7 @@ def event_lines(record: dict[str, Any], config: dict[str, Any], history: list[di
 
 
 def write_exports(kind: str, folder: Path, record: dict[str, Any], config: dict[str, Any],
-                  history: list[dict[str, Any]]) -> list[Path]:
+                  history: Sequence[dict[str, Any]]) -> list[Path]:
     """Write the exports ``kind`` asks for into a run folder (still its temporary folder: atomic with it)."""
     if kind != "jsonl":
         return []

@@ -23,7 +23,7 @@ import os
 import re
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -170,21 +170,29 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
     path.write_text(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
 
 
-def write_history(path: Path, rows: list[dict[str, Any]]) -> None:
+def write_history(path: Path, rows: Sequence[dict[str, Any]]) -> None:
     """history.csv: one row per evaluation, the union of the rows' keys as columns (a missing cell is empty).
 
-    The bytes are ``csv.DictWriter``'s, in a fraction of its time (a sweep writes thousands of these): rows that
-    all hold the same keys (the trainer's) are read by one C getter, and where every cell is a number they are
-    written column by column (:func:`_number_lines`); anything else goes through ``csv.writer`` as lists.
+    The bytes are ``csv.DictWriter``'s, in a fraction of its time (a sweep writes thousands of these): the
+    trainer's :class:`~yatbench.core.history.History` is written from its columns, rows that all hold the same
+    keys are read into columns by one C getter, and where every cell is a number the lines are made column by
+    column (:func:`_number_lines`); anything else goes through ``csv.writer`` as lists.
     """
-    keys = rows[0].keys() if rows else {}
-    full = all(row.keys() == keys for row in rows)
-    columns = list(keys) if full else list(dict.fromkeys(key for row in rows for key in row))
-    table = list(map(operator.itemgetter(*columns), rows)) if full and len(columns) > 1 else None
-    lines = _number_lines(table) if table is not None else None
+    from yatbench.core.history import History
+
+    lines = None
+    if isinstance(rows, History) and len(rows):
+        columns = list(rows.columns)
+        lines = _number_lines(rows.columns.values())
+    if lines is None:
+        keys = rows[0].keys() if rows else {}
+        full = all(row.keys() == keys for row in rows)
+        columns = list(keys) if full else list(dict.fromkeys(key for row in rows for key in row))
+        table = list(map(operator.itemgetter(*columns), rows)) if full and len(columns) > 1 else None
+        lines = _number_lines(zip(*table, strict=True)) if table is not None else None
     if lines is not None:
         with path.open("w", newline="") as handle:
-            handle.write(",".join(columns) + "\r\n" + "".join(line + "\r\n" for line in lines))
+            handle.write(",".join(columns) + "\r\n" + "\r\n".join(lines) + "\r\n")
         return
     cells = table if table is not None else ([row.get(key, "") for key in columns] for row in rows)
     with path.open("w", newline="") as handle:
@@ -193,23 +201,31 @@ def write_history(path: Path, rows: list[dict[str, Any]]) -> None:
         writer.writerows(cells)
 
 
-def _number_lines(table: list[tuple[Any, ...]]) -> list[str] | None:
-    """The CSV lines of rows whose cells are all ints and floats (exactly those types), or None.
+def _number_lines(columns: Iterable[Sequence[Any]]) -> list[str] | None:
+    """The CSV lines of columns whose cells are all ints and floats (exactly those types), or None.
 
+    A column is a sequence of values or a numpy array (int64: ints, float64: floats, any other dtype: None).
     A number's cell is its ``repr``, as ``csv.writer`` writes it, and never needs quoting. A float column
     identical bit for bit to an earlier one (XOR's test columns repeat its validation columns: the same
     points) reuses that column's text: formatting floats is most of the time.
     """
-    columns = list(zip(*table, strict=True))
     texts: list[list[str]] = []
     bits: list[bytes | None] = []
     for column in columns:
-        kinds = set(map(type, column))
-        if not kinds <= {int, float}:
-            return None
-        packed = array.array("d", column).tobytes() if kinds == {float} else None
+        dtype = getattr(column, "dtype", None)
+        if dtype is not None:  # a numpy array: its dtype says what its cells are
+            if dtype.kind not in "if" or dtype.itemsize != 8:
+                return None
+            packed = column.tobytes() if dtype.kind == "f" else None
+            values = column.tolist()
+        else:
+            kinds = set(map(type, column))
+            if not kinds <= {int, float}:
+                return None
+            packed = array.array("d", column).tobytes() if kinds == {float} else None
+            values = column
         same = next((i for i, earlier in enumerate(bits) if packed is not None and earlier == packed), None)
-        texts.append(texts[same] if same is not None else list(map(repr, column)))
+        texts.append(texts[same] if same is not None else list(map(repr, values)))
         bits.append(packed)
     return list(map(",".join, zip(*texts, strict=True)))
 

@@ -77,6 +77,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from yatbench.core.history import History, HistoryBlocks
 from yatbench.core.progress import progress_bar
 from yatbench.data.base import Splits
 from yatbench.nn.stacked import backend_of
@@ -118,7 +119,7 @@ class TrainResult:
     """What a training run produced: its status, history rows and final metrics."""
 
     status: str
-    history: list[dict[str, float]]
+    history: Sequence[dict[str, Any]]  # a History (yatbench/core/history.py) from train; any rows elsewhere
     metrics: dict[str, Any]
     steps: int
     train_time_s: float
@@ -207,8 +208,8 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
     compacting = (stacked and real > 1 and device.type == "cpu" and replicas.backend != "vmap"
                   and torch.get_num_threads() == 1)
     generators = [torch.Generator().manual_seed(seed) for seed in seeds]
-    histories: list[list[dict[str, float]]] = [[] for _ in range(size)]
-    outcomes: list[list[tuple[int, np.ndarray]]] = [[] for _ in range(size)]  # (epoch, per-test-example outcome)
+    recorded = HistoryBlocks(size)  # the history rows, one block per evaluation (the seeds due, as columns)
+    outcomes: list[np.ndarray] = []  # beside each block: the due seeds' per-test-example outcomes, (due, N)
     diverged: dict[int, tuple[int, int]] = {}  # seed index → (epoch, steps) when its loss or gradient went non-finite
     kept: dict[int, dict[str, Tensor] | None] = {}  # seed index → its weights then
     reasons: dict[int, str] = {}  # seed index → what was not finite (the run's notes)
@@ -265,24 +266,22 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
                     ticking[epochs[ticking] % cfg.eval_every == 0].tolist()
                 if due:
                     # Each set is scored for the whole stack at once (read-only); only the seeds due are read out,
-                    # as columns, and each of their history rows is made in one go (a thousand seeds' rows at every
-                    # evaluation cost more in Python than the step itself when made key by key).
+                    # as columns, and kept as one block (a thousand seeds' rows at every evaluation cost more in
+                    # Python than the step itself when made as dicts: yatbench/core/history.py).
                     test, examples = replicas.score(test_set, first, due)
                     # The validation set may be the test set's very points (XOR without noise): scored once then.
                     val = _columns(replicas.parts(val_set, first, seeds=due)) if labelless else \
                         test if val_set.same_as(test_set) else replicas.score(val_set, first, due)[0]
-                    due_epochs = epochs[due].tolist()
-                    columns = {"epoch": due_epochs, "step": steps[due].tolist(), "train_loss": train_loss[due].tolist()}
+                    columns = {"epoch": epochs[due], "step": steps[due], "train_loss": train_loss[due]}
                     if labelless:
                         columns.update({f"train_{k}": v for k, v in
                                         _columns(replicas.parts(train_set, first, seeds=due)).items() if k != "loss"})
                     columns.update({f"val_{k}": v for k, v in val.items()})
                     columns.update({f"test_{k}": v for k, v in test.items()})
-                    keys = tuple(columns)
-                    for j, (i, values) in enumerate(zip(due, zip(*columns.values(), strict=True), strict=True)):
-                        histories[i].append(dict(zip(keys, values, strict=True)))
-                        if examples is not None:
-                            outcomes[i].append((values[0], examples[j]))
+                    recorded.add(due, columns)
+                    if examples is not None:
+                        outcomes.append(examples)
+                    due_epochs = columns["epoch"].tolist()
                     replicas.keep(best, [i for i, epoch, loss in zip(due, due_epochs, val["loss"], strict=True)
                                          if stopping[i].observe(epoch, loss)])
                     running = [i for i in running if not stopping[i].exhausted(int(epochs[i]))]
@@ -318,12 +317,14 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
         finals = {i: final_metrics(first, {k: v[i] for k, v in evaluated.items()}) for i in healthy}
     replicas.write_back(kept)
     info = {"seeds": real, "group_train_time_s": round(group_time, 4), "backend": replicas.backend}
+    histories = recorded.histories()
+    examples_of = recorded.per_seed(outcomes) if outcomes else [None] * size
     return [TrainResult("diverged" if i in diverged else "ok", histories[i], finals.get(i, {}),
                         diverged[i][1] if i in diverged else int(steps[i]), group_time / real,
                         diverged[i][0] if i in diverged else None, [reasons[i]] if i in reasons else [],
                         seed_batch=dict(info) if real > 1 else None, best_epoch=stopping[i].best_epoch,
                         converged=stopping[i].reason == "patience", stop_reason=stopping[i].reason,
-                        max_epochs=total, outcomes=_outcome_arrays(outcomes[i], first.task))
+                        max_epochs=total, outcomes=_outcome_arrays(histories[i], examples_of[i], first.task))
             for i in range(real)]
 
 
@@ -346,14 +347,14 @@ def _columns(rows: list[dict[str, float]]) -> dict[str, list[float]]:
     return {key: [row[key] for row in rows] for key in rows[0]} if rows else {}
 
 
-def _outcome_arrays(rows: list[tuple[int, np.ndarray]], task: str) -> dict[str, np.ndarray] | None:
-    """A seed's per-evaluation, per-test-example outcomes as the ``test_outcomes`` artifact's arrays (run.py)."""
-    if not rows:
+def _outcome_arrays(history: History, examples: np.ndarray | None, task: str) -> dict[str, np.ndarray] | None:
+    """A seed's per-evaluation, per-test-example outcomes (E, N) as the ``test_outcomes`` artifact's arrays
+    (run.py), with the epochs of its history rows."""
+    if examples is None or not len(examples):
         return None
     name = "correct" if task == "classification" else "sq_error"
-    values = np.stack([row for _, row in rows])
-    return {"epochs": np.array([epoch for epoch, _ in rows], dtype=np.int64),
-            name: values.astype(np.uint8 if name == "correct" else np.float32)}
+    return {"epochs": history.columns["epoch"].astype(np.int64),
+            name: examples.astype(np.uint8 if name == "correct" else np.float32)}
 
 
 class Stopping:

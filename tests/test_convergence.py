@@ -16,6 +16,8 @@ import re
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from yatbench.core.errors import UserError
 from yatbench.core.record import RunRecord
@@ -26,8 +28,9 @@ from yatbench.data.poisson2d import Poisson2dConfig
 from yatbench.data.xor import XorConfig
 from yatbench.report.load import load_runs
 from yatbench.run.execute import build_model, execute
+from yatbench.train.config import TrainerConfig
 from yatbench.train.objective import evaluate
-from yatbench.train.trainer import Phase, train
+from yatbench.train.trainer import Phase, Stopping, train
 
 from .test_trainer import assert_equivalent_runs, close, read_history, run_both, with_seed
 
@@ -229,3 +232,60 @@ def test_a_record_from_before_the_rule_still_reads(spec_for) -> None:
 def test_bad_rule_settings_are_one_clear_line(spec_for, override: str, said: str) -> None:
     with pytest.raises(UserError, match=re.escape(said)):
         spec_for("compositional", "relu", override)
+
+
+class _OneSeedRule:
+    """The convergence rule for one seed in plain Python floats, as the trainer's docstring states it."""
+
+    def __init__(self, patience: int, min_delta: float, floor: float) -> None:
+        self.patience, self.min_delta, self.floor = patience, min_delta, floor
+        self.ref = self.best = math.inf
+        self.best_epoch, self.last_gain, self.reason = None, 0, "max_epochs"
+
+    def observe(self, epoch: int, loss: float) -> bool:
+        if max(loss, self.floor) < max(self.ref, self.floor) * (1 - self.min_delta):
+            self.ref, self.last_gain = loss, epoch
+        if loss < self.best:
+            self.best, self.best_epoch = loss, epoch
+            return True
+        return False
+
+    def exhausted(self, epoch: int) -> bool:
+        if epoch - self.last_gain >= self.patience:
+            self.reason = "patience"
+            return True
+        return False
+
+
+_LOSSES = st.one_of(st.sampled_from([0.0, 0.5, 1.0, math.nan, math.inf]), st.floats(0, 2, allow_nan=False))
+
+
+@settings(max_examples=200, deadline=None)
+@given(size=st.integers(1, 4), patience=st.integers(1, 5), min_delta=st.sampled_from([0.0, 0.001, 0.3]),
+       floor=st.sampled_from([0.0, 0.5]), data=st.data())
+def test_stopping_as_arrays_is_the_rule_seed_by_seed(size: int, patience: int, min_delta: float, floor: float,
+                                                      data) -> None:
+    """The trainer's Stopping (arrays over a stack) keeps, stops and picks the best epoch of every seed exactly as
+    the rule applied to each seed alone: ties, NaN and infinite losses, the floor and new phases included."""
+    cfg = TrainerConfig(patience=patience, min_delta=min_delta, loss_floor=floor)
+    stack, alone = Stopping(cfg, size), [_OneSeedRule(patience, min_delta, floor) for _ in range(size)]
+    epochs, running = np.zeros(size, dtype=np.int64), list(range(size))
+    for _ in range(data.draw(st.integers(1, 12))):
+        if data.draw(st.booleans()) and not running:  # a new phase: every seed runs again from its own epoch
+            running = list(range(size))
+            stack.start_phase(np.asarray(running), epochs[running])
+            for i in running:
+                alone[i].last_gain, alone[i].reason = max(alone[i].last_gain, int(epochs[i])), "max_epochs"
+        if not running:
+            continue
+        ticking = np.asarray(running, dtype=np.int64)
+        epochs[ticking] += data.draw(st.integers(1, 3))
+        due = sorted(data.draw(st.sets(st.sampled_from(running), min_size=1)))
+        losses = [data.draw(_LOSSES) for _ in due]
+        kept = np.asarray(due)[stack.observe(np.asarray(due), epochs[due], np.asarray(losses))].tolist()
+        assert kept == [i for i, loss in zip(due, losses, strict=True) if alone[i].observe(int(epochs[i]), loss)]
+        stopped = stack.exhausted(ticking, epochs[ticking])
+        assert ticking[~stopped].tolist() == [i for i in running if not alone[i].exhausted(int(epochs[i]))]
+        running = ticking[~stopped].tolist()
+    assert [int(e) or None for e in stack.best_epoch] == [rule.best_epoch for rule in alone]
+    assert stack.reason == [rule.reason for rule in alone]

@@ -216,7 +216,7 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
     # Each seed's own clock: in a group, a seed that stopped early in one phase starts the next at its own epoch.
     epochs, steps = np.zeros(size, dtype=np.int64), np.zeros(size, dtype=np.int64)
     train_loss, grads = np.full(size, np.nan), np.full(size, np.nan)  # by seed index: the last epoch's
-    stopping = [Stopping(cfg) for _ in range(size)]
+    stopping = Stopping(cfg, size)
     best = replicas.copy()  # each seed's weights at its best validation evaluation so far (:class:`Stopping`)
     total = sum(p.epochs for p in phases)
     update_every = max(1, total // 200)
@@ -227,10 +227,9 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
             running = [i for i in range(size) if i not in diverged]
             if not running:
                 break
-            for i in running:
-                stopping[i].start_phase(int(epochs[i]))
             # The running seeds as an array too (the clocks tick by it), remade only when ``running`` changes.
             ticking = np.asarray(running, dtype=np.int64)
+            stopping.start_phase(ticking, epochs[ticking])
             optimizer = make_optimizer(replicas.leaves, phase)
             for phase_epoch in range(1, phase.epochs + 1):
                 group_epoch += 1
@@ -258,7 +257,7 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
                     diverged[i], kept[i] = (int(epochs[i]), int(steps[i])), replicas.snapshot(i)
                     reasons[i] = (f"diverged at epoch {diverged[i][0]}: training loss {float(train_loss[i]):.3g}, "
                                   f"largest gradient norm of the epoch {float(grads[i]):.3g}")
-                    stopping[i].reason = "diverged"
+                    stopping.reason[i] = "diverged"
                 if failing:
                     running = [i for i in running if i not in diverged]
                     ticking = np.asarray(running, dtype=np.int64)
@@ -281,11 +280,12 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
                     recorded.add(due, columns)
                     if examples is not None:
                         outcomes.append(examples)
-                    due_epochs = columns["epoch"].tolist()
-                    replicas.keep(best, [i for i, epoch, loss in zip(due, due_epochs, val["loss"], strict=True)
-                                         if stopping[i].observe(epoch, loss)])
-                    running = [i for i in running if not stopping[i].exhausted(int(epochs[i]))]
-                    ticking = np.asarray(running, dtype=np.int64)
+                    at = np.asarray(due, dtype=np.int64)
+                    replicas.keep(best, at[stopping.observe(at, columns["epoch"], np.asarray(val["loss"]))].tolist())
+                    stopped = stopping.exhausted(ticking, epochs[ticking])
+                    if stopped.any():
+                        running = ticking[~stopped].tolist()
+                        ticking = np.asarray(running, dtype=np.int64)
                 if cfg.progress and group_epoch % update_every == 0 and running:
                     mean = sum(train_loss[i] for i in running) / len(running)
                     advance(group_epoch, info=f"loss {mean:.4g}" if size == 1 else
@@ -299,11 +299,11 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
                     train_set, val_set, test_set = (every_set[name].select(running)
                                                     for name in ("train", "val", "test"))
             for i in running:
-                stopping[i].reason = "max_epochs"
+                stopping.reason[i] = "max_epochs"
             replicas.expand()  # every seed back in the stack, in seed order
             train_set, val_set, test_set = every_set["train"], every_set["val"], every_set["test"]
             # The next phase (and the final scores) start from each seed's best weights, alone or in any group.
-            replicas.restore(best, [i for i in range(size) if i not in diverged and stopping[i].best_epoch])
+            replicas.restore(best, [i for i in range(size) if i not in diverged and stopping.best_epoch[i]])
     group_time = time.perf_counter() - start
 
     finals: dict[int, dict[str, Any]] = {}
@@ -322,8 +322,8 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
     return [TrainResult("diverged" if i in diverged else "ok", histories[i], finals.get(i, {}),
                         diverged[i][1] if i in diverged else int(steps[i]), group_time / real,
                         diverged[i][0] if i in diverged else None, [reasons[i]] if i in reasons else [],
-                        seed_batch=dict(info) if real > 1 else None, best_epoch=stopping[i].best_epoch,
-                        converged=stopping[i].reason == "patience", stop_reason=stopping[i].reason,
+                        seed_batch=dict(info) if real > 1 else None, best_epoch=int(stopping.best_epoch[i]) or None,
+                        converged=stopping.reason[i] == "patience", stop_reason=stopping.reason[i],
                         max_epochs=total, outcomes=_outcome_arrays(histories[i], examples_of[i], first.task))
             for i in range(real)]
 
@@ -358,42 +358,47 @@ def _outcome_arrays(history: History, examples: np.ndarray | None, task: str) ->
 
 
 class Stopping:
-    """One seed's convergence rule (``trainer.patience``, ``min_delta``, ``loss_floor``) on its validation loss.
+    """The convergence rule (``trainer.patience``, ``min_delta``, ``loss_floor``) on each seed's validation loss, for
+    a stack of ``size`` seeds: arrays by seed index, so that a thousand seeds cost no Python loop per evaluation.
 
     An evaluation *improves* when its validation loss v satisfies max(v, floor) < max(ref, floor) · (1 − min_delta),
     ref being the last loss that improved (Keras' rule with a relative ``min_delta``); a loss at or below the floor
-    leaves nothing to gain. A phase ends for the seed once ``patience`` epochs have passed since the later of its
+    leaves nothing to gain. A phase ends for a seed once ``patience`` epochs have passed since the later of its
     last improvement and the phase's start (:meth:`exhausted`): ``reason`` "patience" then, "max_epochs" when the
     phase's epochs ran out first, "diverged". Independently of what counts as an improvement, ``best_epoch`` is
-    the evaluation with the lowest validation loss (the earliest of equals): the weights the run ends with.
+    the evaluation with the lowest validation loss (the earliest of equals; 0 before any): the weights the run
+    ends with. Every comparison is float64's, as Python's floats compare (NaN never improves nor is best).
     """
 
-    def __init__(self, cfg: TrainerConfig) -> None:
-        self.patience, self.min_delta, self.floor = cfg.patience, cfg.min_delta, cfg.loss_floor
-        self.ref, self.best = math.inf, math.inf
-        self.best_epoch: int | None = None
-        self.last_gain = 0
-        self.reason = "max_epochs"
+    def __init__(self, cfg: TrainerConfig, size: int) -> None:
+        self.patience, self.floor, self.factor = cfg.patience, cfg.loss_floor, 1 - cfg.min_delta
+        self.ref, self.best = np.full(size, math.inf), np.full(size, math.inf)
+        self.best_epoch = np.zeros(size, dtype=np.int64)
+        self.last_gain = np.zeros(size, dtype=np.int64)
+        self.reason = ["max_epochs"] * size
 
-    def start_phase(self, epoch: int) -> None:
-        """A new phase starts after ``epoch``: its patience counts from here."""
-        self.last_gain, self.reason = max(self.last_gain, epoch), "max_epochs"
+    def start_phase(self, seeds: np.ndarray, epochs: np.ndarray) -> None:
+        """A new phase starts for ``seeds`` after their ``epochs``: their patience counts from there."""
+        self.last_gain[seeds] = np.maximum(self.last_gain[seeds], epochs)
+        for i in seeds.tolist():
+            self.reason[i] = "max_epochs"
 
-    def observe(self, epoch: int, loss: float) -> bool:
-        """Record the validation loss of ``epoch``; whether it is the best so far (its weights are to be kept)."""
-        if max(loss, self.floor) < max(self.ref, self.floor) * (1 - self.min_delta):  # False for NaN
-            self.ref, self.last_gain = loss, epoch
-        if loss < self.best:
-            self.best, self.best_epoch = loss, epoch
-            return True
-        return False
+    def observe(self, seeds: np.ndarray, epochs: np.ndarray, losses: np.ndarray) -> np.ndarray:
+        """Record the validation ``losses`` of ``seeds`` at their ``epochs``; which are the best so far (a mask: their
+        weights are to be kept)."""
+        gains = np.maximum(losses, self.floor) < np.maximum(self.ref[seeds], self.floor) * self.factor
+        self.ref[seeds[gains]], self.last_gain[seeds[gains]] = losses[gains], epochs[gains]
+        best = losses < self.best[seeds]
+        self.best[seeds[best]], self.best_epoch[seeds[best]] = losses[best], epochs[best]
+        return best
 
-    def exhausted(self, epoch: int) -> bool:
-        """Whether ``patience`` epochs have passed without an improvement (then ``reason`` is "patience")."""
-        if epoch - self.last_gain >= self.patience:
-            self.reason = "patience"
-            return True
-        return False
+    def exhausted(self, seeds: np.ndarray, epochs: np.ndarray) -> np.ndarray:
+        """Which of ``seeds`` (at their ``epochs``) have had ``patience`` epochs without an improvement (a mask;
+        their ``reason`` becomes "patience")."""
+        done = epochs - self.last_gain[seeds] >= self.patience
+        for i in seeds[done].tolist():
+            self.reason[i] = "patience"
+        return done
 
 
 def non_finite_outcome(metrics: dict[str, Any]) -> list[str]:

@@ -110,10 +110,10 @@ class HistoryBlocks:
         order, bounds = self._order()
         pieces: dict[str, list[np.ndarray]] = {}
         for k, name in enumerate(self.names):
-            column = [block[k] for block in self._blocks]
-            if len({part.dtype for part in column}) > 1:  # say ints at one evaluation, floats at another
-                column = [part.astype(object) for part in column]
-            pieces[name] = np.split(np.concatenate(column)[order], bounds)
+            parts = [block[k] for block in self._blocks]
+            if len({part.dtype for part in parts}) > 1:  # say ints at one evaluation, floats at another
+                parts = [part.astype(object) for part in parts]
+            pieces[name] = np.split(np.concatenate(parts)[order], bounds)
         return [History({name: pieces[name][i] for name in self.names}) for i in range(self.size)]
 
     def _order(self) -> tuple[np.ndarray, np.ndarray]:

@@ -276,16 +276,16 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
                     # The validation set may be the test set's very points (XOR without noise): scored once then.
                     val = _columns(replicas.parts(val_set, first, seeds=due)) if labelless else \
                         test if val_set.same_as(test_set) else replicas.score(val_set, first, due)[0]
-                    columns = {"epoch": epochs[due], "step": steps[due], "train_loss": train_loss[due]}
+                    at = np.asarray(due, dtype=np.int64)  # the due seeds' indices, once for every read below
+                    columns = {"epoch": epochs[at], "step": steps[at], "train_loss": train_loss[at]}
                     if labelless:
                         columns.update({f"train_{k}": v for k, v in
                                         _columns(replicas.parts(train_set, first, seeds=due)).items() if k != "loss"})
                     columns.update({f"val_{k}": v for k, v in val.items()})
                     columns.update({f"test_{k}": v for k, v in test.items()})
-                    recorded.add(due, columns)
+                    recorded.add(at, columns)
                     if examples is not None:
                         outcomes.append(examples)
-                    at = np.asarray(due, dtype=np.int64)
                     replicas.keep(best, at[stopping.observe(at, columns["epoch"], np.asarray(val["loss"]))].tolist())
                     stopped = stopping.exhausted(ticking, epochs[ticking])
                     if stopped.any():

@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from torch import nn
 
 import yatbench.run.execute as run_module
@@ -30,16 +32,16 @@ from yatbench.config.spec import RunSpec, validate
 from yatbench.core.history import History
 from yatbench.models.yat import YatConfig
 from yatbench.models.yat_net import _yat_stacked
-from yatbench.nn.stacked import addmatmul, backend_of, matmul, stack_models
+from yatbench.nn.stacked import addmatmul, backend_of, matmul, stack_models, stacked_forward
 from yatbench.nn.yat import YatLayer, yat_product
 from yatbench.report.load import load_runs
 from yatbench.report.tables import summary_table
 from yatbench.run.execute import build_model
 from yatbench.sweep.jobs import execute_grouped
 from yatbench.train.device import intra_op_threads
-from yatbench.train.objective import per_seed_loss
+from yatbench.train.objective import loss_target, per_seed_loss
 from yatbench.train.replicas import Replicas
-from yatbench.train.trainer import Phase, train
+from yatbench.train.trainer import Phase, make_optimizer, train
 
 CPU = torch.device("cpu")
 
@@ -507,3 +509,74 @@ def test_a_group_shrinks_to_its_running_seeds_and_each_seed_gets_what_it_gets_al
         assert close(result.history, alone.history) and close(result.metrics, alone.metrics), seed
         same_weights(model_, alone_model)
     assert not shrunk  # a lone seed is never compacted
+
+
+@pytest.mark.parametrize("phase", [Phase("adam", 0.01, 1), Phase("adamw", 0.01, 1, weight_decay=0.1),
+                                   Phase("sgd", 0.05, 1, momentum=0.9, weight_decay=0.1)],
+                         ids=["adam", "adamw", "sgd"])
+@pytest.mark.parametrize("model", registry.models())
+def test_the_flat_buffer_steps_every_parameter_as_the_optimizer_steps_each(spec_for, model: str, phase: Phase) -> None:
+    # The stack's trained tensors are views of one flat buffer, their gradients views of another, and an elementwise
+    # optimizer steps the flat buffer as one tensor (replicas.py): the same numbers, bit for bit, as the optimizer
+    # over the tensors one by one, which is what the stack trained with before.
+    spec = spec_for("compositional", model)
+    seeds = [0, 1, 2]
+    data = [spec.dataset.load(s) for s in seeds]
+    models = [build_model(with_seed(spec, s), d, CPU) for s, d in zip(seeds, data, strict=True)]
+    replicas = Replicas(models, stacked=True)
+    assert replicas.flat is not None and replicas.parameters(elementwise=True) == [replicas.flat]
+    for leaf in replicas.leaves:  # each leaf is a stretch of the flat buffer, and its gradient of the flat gradient
+        assert leaf.is_leaf and leaf.untyped_storage().data_ptr() == replicas.flat.untyped_storage().data_ptr()
+        assert leaf.grad.untyped_storage().data_ptr() == replicas.flat.grad.untyped_storage().data_ptr()
+    names = [name for name, value in replicas.tensors.items() if any(value is leaf for leaf in replicas.leaves)]
+    separate = {k: v.detach().clone().requires_grad_(k in names) for k, v in replicas.tensors.items()}
+    forward, _ = stacked_forward(models[0])
+    x = torch.stack([d.x_train[:32] for d in data])
+    target = torch.stack([loss_target(d.y_train[:32], d) for d in data])
+    flat_optimizer = make_optimizer(replicas.parameters(elementwise=True), phase)
+    optimizer = make_optimizer([separate[k] for k in names], phase)
+    for _ in range(4):
+        replicas.zero_grad()
+        per_seed_loss(replicas.forward(x), target, data[0]).sum().backward()
+        flat_optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        per_seed_loss(forward(separate, x), target, data[0]).sum().backward()
+        for name in names:
+            assert torch.equal(replicas.tensors[name].grad, separate[name].grad), (model, name)
+        optimizer.step()
+    for name in names:
+        assert torch.equal(replicas.tensors[name], separate[name]), (model, phase.optimizer, name)
+
+
+class _Shapes(nn.Module):
+    """A module with parameters of the given shapes (a forward is not needed to compact a stack)."""
+
+    def __init__(self, shapes: list[tuple[int, ...]], seed: int) -> None:
+        super().__init__()
+        generator = torch.Generator().manual_seed(seed)
+        self.weights = nn.ParameterList(nn.Parameter(torch.randn(shape, generator=generator)) for shape in shapes)
+
+    def forward_stacked(self, p: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+        return x
+
+
+@settings(max_examples=60, deadline=None)
+@given(shapes=st.lists(st.lists(st.integers(1, 4), min_size=0, max_size=3).map(tuple), min_size=1, max_size=4),
+       data=st.data())
+def test_compaction_moves_per_entry_state_to_the_kept_seeds(shapes: list[tuple[int, ...]], data: Any) -> None:
+    # Replicas.compact's map takes a tensor laid out as the flat buffer (an optimizer's moments) to the compacted
+    # layout: each parameter's block, the kept seeds' rows in the order kept. Checked against the same selection made
+    # parameter by parameter, on the buffer itself and on a state tensor of other values.
+    size = data.draw(st.integers(2, 5))
+    keep = data.draw(st.permutations(range(size)).flatmap(lambda order: st.integers(1, size).map(lambda n: order[:n])))
+    replicas = Replicas([_Shapes(shapes, seed) for seed in range(size)], stacked=True)
+    before = {name: value.detach().clone() for name, value in replicas.tensors.items()}
+    state = torch.arange(replicas.flat.numel(), dtype=torch.float32)  # a per-entry state: every entry its own value
+    named_state = dict(zip(before, state.split([v.numel() for v in before.values()]), strict=True))
+    old, move = replicas.compact(list(keep))
+    assert old[0].shape == state.shape and replicas.parameters(elementwise=True) == [replicas.flat]
+    assert torch.equal(move(old[0].detach()), replicas.flat.detach())
+    expected = torch.cat([named_state[name].view(size, -1)[list(keep)].reshape(-1) for name in before])
+    assert torch.equal(move(state), expected)
+    for name, value in replicas.tensors.items():
+        assert torch.equal(value.detach(), before[name][list(keep)])

@@ -13,6 +13,7 @@ of ``models``) and finds each one's position in the stack; :meth:`Replicas.expan
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
@@ -36,16 +37,15 @@ class Replicas:
         self._parked: dict[str, Tensor] | None = None  # every seed's tensors once the stack has been compacted
         if stacked:
             params, buffers = stack_models(self.models)
-            self.tensors = {**params, **buffers}
             self._grad = {k: v.requires_grad for k, v in params.items()}  # parameter name → trained
-            self.leaves: list[Tensor] = list(params.values())
+            self._restack({**params, **buffers})
             own, self.backend = stacked_forward(self.prototype)
             self.forward: Callable[[Tensor], Tensor] = lambda x: own(self.tensors, x)
         else:
             if len(models) != 1:
                 raise ValueError("a group of several seeds trains stacked; this one cannot")
-            self.tensors, self.backend = {}, "module"
-            self.leaves = list(self.prototype.parameters())
+            self.tensors, self.backend, self.flat = {}, "module", None
+            self.leaves: list[Tensor] = list(self.prototype.parameters())
             self.forward = lambda x: self.prototype(x[0]).unsqueeze(0)
 
     def positions(self, seeds: Sequence[int]) -> list[int]:
@@ -94,10 +94,11 @@ class Replicas:
                 for name, value in self.state().items():
                     value[at.to(value.device)] = store[name][rows.to(value.device)]
 
-    def compact(self, keep: Sequence[int]) -> tuple[list[Tensor], Tensor]:
+    def compact(self, keep: Sequence[int]) -> tuple[list[Tensor], Callable[[Tensor], Tensor]]:
         """Shrink the stack to the seeds ``keep`` (seed indices, in the order they are to take), parking the others'
-        tensors as they are now. New leaves replace the old (an optimizer over the old ones must move its state:
-        ``yatbench/train/trainer.py``); returns the old leaves and the positions, in the old stack, of those kept.
+        tensors as they are now. New tensors replace the old (an optimizer over the old ones must move its state:
+        ``yatbench/train/trainer.py``); returns the old :meth:`parameters` of an elementwise optimizer and the map
+        that takes a tensor laid out as one of them (its per-entry state) to the compacted stack's layout.
 
         Every operation of a stacked forward is per seed, so a seed's numbers do not depend on which seeds train
         beside it (to the rounding a kernel's vector width allows, README "Seed batching").
@@ -105,14 +106,23 @@ class Replicas:
         if not self.tensors:
             raise ValueError("only a stack of seeds can be compacted")
         rows = torch.as_tensor(self.positions(keep), dtype=torch.long)
+        old = self.parameters(elementwise=True)
+        segments, size = self._segments, len(self.members)
         with torch.no_grad():
             self._park()
-            old = self.leaves
             self._restack({k: v.detach()[rows.to(v.device)] for k, v in self.tensors.items()})
         self.members = np.asarray(keep, dtype=np.int64)
         self._position = np.full(len(self.models), -1, dtype=np.int64)
         self._position[self.members] = np.arange(len(self.members))
-        return old, rows
+
+        def move(value: Tensor) -> Tensor:
+            at = rows.to(value.device)
+            if not segments:  # one tensor per parameter, seeds along the first dimension
+                return value[at]
+            return torch.cat([part.view(size, -1)[at].reshape(-1)  # each parameter's block: (S, entries per seed)
+                              for part in value.split([size * n for n in segments])])
+
+        return old, move
 
     def expand(self) -> None:
         """Put every seed back in the stack, in seed order (after :meth:`compact`; nothing to do otherwise)."""
@@ -134,14 +144,51 @@ class Replicas:
             self._parked[name][members.to(value.device)] = value.detach()
 
     def _restack(self, tensors: dict[str, Tensor]) -> None:
-        """New stacked tensors (leaves where they are parameters); the forward reads ``self.tensors`` at each call."""
-        self.tensors = {k: v.contiguous().requires_grad_(self._grad.get(k, False)) for k, v in tensors.items()}
+        """New stacked tensors (leaves where they are parameters); the forward reads ``self.tensors`` at each call.
+
+        The trained tensors (of one dtype and device) are laid end to end in one flat buffer, each a leaf that views
+        its stretch of it (seed dimension first, as before), and their gradients likewise in ``self.flat.grad``:
+        backward adds each leaf's gradient into its stretch, and an elementwise optimizer steps the flat buffer as
+        one tensor (:meth:`parameters`). torch's Adam runs the same ops on it as on each leaf, so every entry gets
+        the same numbers, in a quarter of the ops for XOR's five tensors (55 → 11): 136 against 55 µs a step
+        (torch 2.14, one thread).
+        """
+        trained = [k for k in tensors if self._grad.get(k, False)]
+        self.flat, self._segments = None, []
+        views: dict[str, Tensor] = {}
+        if trained and len({(tensors[k].dtype, tensors[k].device) for k in trained}) == 1:
+            flat = torch.cat([tensors[k].detach().reshape(-1) for k in trained])
+            grad = torch.zeros_like(flat)
+            for k, part, part_grad in zip(trained, flat.split([tensors[k].numel() for k in trained]),
+                                          grad.split([tensors[k].numel() for k in trained]), strict=True):
+                views[k] = part.view(tensors[k].shape).requires_grad_()
+                views[k].grad = part_grad.view(tensors[k].shape)
+            self.flat = flat.detach().requires_grad_()  # the optimizer's alias of the same storage
+            self.flat.grad = grad
+            self._segments = [math.prod(tensors[k].shape[1:]) for k in trained]  # entries per seed
+        self.tensors = {k: views[k] if k in views else v.contiguous().requires_grad_(self._grad.get(k, False))
+                        for k, v in tensors.items()}
         self.leaves = [v for k, v in self.tensors.items() if k in self._grad]
+
+    def parameters(self, elementwise: bool) -> list[Tensor]:
+        """What an optimizer steps: the flat buffer for an ``elementwise`` one (Adam, AdamW, SGD: each entry alone)
+        when there is one, else the leaves, one per parameter with seeds first (L-BFGS reads each seed's rows)."""
+        return [self.flat] if elementwise and self.flat is not None else self.leaves
+
+    def zero_grad(self) -> None:
+        """Clear the gradients before a backward: zero the flat buffer they are added into, or drop the leaves'."""
+        if self.flat is not None:
+            self.flat.grad.zero_()
+        else:
+            for leaf in self.leaves:
+                leaf.grad = None
 
     def gradient_norms(self) -> Tensor:
         """The gradient norm of each seed in the stack (stack order) over all its parameters after the last
         backward, (S,): float32, so inf when the sum of squares overflows, NaN when a gradient is. Read-only: the
         training numbers do not change."""
+        if self.flat is not None and len(self.members) == 1:  # one seed: its gradients are one row already
+            return torch.linalg.vector_norm(self.flat.grad.view(1, -1), dim=1)
         grads = [leaf.grad for leaf in self.leaves if leaf.grad is not None]
         if not grads:
             return torch.zeros(len(self.members) if self.tensors else 1, device=self.leaves[0].device)

@@ -155,7 +155,8 @@ def make_optimizer(params: Any, phase: Phase | TrainerConfig) -> torch.optim.Opt
     one thread) but rounds an entry by where it falls in the kernel's vector loop: a seed's weights after 200
     steps then differ between a stack of one and the same seed in a stack of 2 to 1 000, which the default's
     ops do not (and differ from the default's by up to 3.6e-7). Not used: a run's numbers must not depend on
-    its group.
+    its group. A stack's parameters reach it as one flat buffer instead (``Replicas.parameters``): the default's
+    ops once, not once per tensor.
     """
     if phase.optimizer == "sgd":
         return torch.optim.SGD(params, lr=phase.lr, momentum=phase.momentum, weight_decay=phase.weight_decay)
@@ -235,7 +236,7 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
             # The running seeds as an array too (the clocks tick by it), remade only when ``running`` changes.
             ticking = np.asarray(running, dtype=np.int64)
             stopping.start_phase(ticking, epochs[ticking])
-            optimizer = make_optimizer(replicas.leaves, phase)
+            optimizer = make_optimizer(replicas.parameters(phase.optimizer in ELEMENTWISE), phase)
             for phase_epoch in range(1, phase.epochs + 1):
                 group_epoch += 1
                 members = replicas.members  # the seed index at each position of the (maybe compacted) stack
@@ -246,10 +247,10 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
                     orders = torch.stack([torch.randperm(n_train, generator=generators[i]) if i in drawing
                                           else torch.arange(n_train) for i in members.tolist()])
                     batches = orders.to(device).split(batch_size, dim=1)
-                epoch_loss = _step(optimizer, objective, replicas.forward, *train_set.batch(batches[0]))
+                epoch_loss = _step(optimizer, objective, replicas, *train_set.batch(batches[0]))
                 epoch_grad = replicas.gradient_norms()
                 for index in batches[1:]:  # summed in batch order; starting from the first equals starting from 0
-                    epoch_loss = epoch_loss + _step(optimizer, objective, replicas.forward, *train_set.batch(index))
+                    epoch_loss = epoch_loss + _step(optimizer, objective, replicas, *train_set.batch(index))
                     epoch_grad = torch.maximum(epoch_grad, replicas.gradient_norms())  # NaN stays NaN
                 # One device read; float64 as Python's floats (each seed's loss / batches, as a float divides).
                 values = torch.stack([epoch_loss, epoch_grad.to(epoch_loss.dtype)]).cpu().numpy().astype(np.float64)
@@ -299,8 +300,8 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
                     break
                 if compacting and phase.optimizer in ELEMENTWISE and len(running) <= COMPACT_AT * len(members):
                     # Most of the stack has stopped (or diverged): train on with the running seeds only.
-                    old_leaves, kept_rows = replicas.compact(running)
-                    optimizer = _moved_optimizer(optimizer, old_leaves, replicas.leaves, kept_rows, phase)
+                    old_params, move = replicas.compact(running)
+                    optimizer = _moved_optimizer(optimizer, old_params, replicas.parameters(True), move, phase)
                     train_set, val_set, test_set = (every_set[name].select(running)
                                                     for name in ("train", "val", "test"))
             for i in running:
@@ -334,16 +335,16 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
 
 
 def _moved_optimizer(optimizer: torch.optim.Optimizer, old: Sequence[Tensor], new: Sequence[Tensor],
-                     rows: Tensor, phase: Phase) -> torch.optim.Optimizer:
-    """A fresh optimizer of ``phase`` over the leaves ``new`` of a compacted stack, holding the state ``optimizer``
-    kept for ``old``: per-entry tensors (Adam's moments, SGD's momentum) at the kept stack positions ``rows``,
-    scalars (Adam's step count, the same for every seed of a phase) as they are."""
+                     move: Callable[[Tensor], Tensor], phase: Phase) -> torch.optim.Optimizer:
+    """A fresh optimizer of ``phase`` over the parameters ``new`` of a compacted stack, holding the state ``optimizer``
+    kept for ``old``: per-entry tensors (Adam's moments, SGD's momentum) taken to the kept seeds by ``move``
+    (``Replicas.compact``), scalars (Adam's step count, the same for every seed of a phase) as they are."""
     moved = make_optimizer(list(new), phase)
     for before, after in zip(old, new, strict=True):
         state = optimizer.state.get(before)
         if state:
-            moved.state[after] = {k: (v[rows.to(v.device)] if v.dim() and v.shape[0] == before.shape[0] else v.clone())
-                                  if isinstance(v, Tensor) else v for k, v in state.items()}
+            moved.state[after] = {k: (move(v) if v.shape == before.shape else v.clone()) if isinstance(v, Tensor)
+                                  else v for k, v in state.items()}
     return moved
 
 
@@ -415,14 +416,14 @@ def non_finite_outcome(metrics: dict[str, Any]) -> list[str]:
             and isinstance(value, float) and not math.isfinite(value)]
 
 
-def _step(optimizer: torch.optim.Optimizer, objective: Callable[..., Tensor], forward: Callable[[Tensor], Tensor],
-          x: Tensor, target: Tensor) -> Tensor:
+def _step(optimizer: torch.optim.Optimizer, objective: Callable[..., Tensor], replicas: Replicas, x: Tensor,
+          target: Tensor) -> Tensor:
     """One optimizer step on one batch; returns each seed's loss at the weights the step started from, (S,),
     detached (L-BFGS evaluates the closure again along its line search: those trial points are not the loss)."""
 
     def loss_and_gradient() -> Tensor:
-        optimizer.zero_grad(set_to_none=True)
-        loss = objective(forward, x, target)
+        replicas.zero_grad()
+        loss = objective(replicas.forward, x, target)
         # The gradient of Σ_s loss_s (each seed's gradient is its own loss's). Not loss.backward(ones): a
         # gradient given as a tensor makes torch import sympy (0.6 s) to compare shapes; a sum passes the same
         # ones down.

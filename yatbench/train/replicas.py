@@ -77,7 +77,11 @@ class Replicas:
     def keep(self, store: dict[str, Tensor], indices: Sequence[int]) -> None:
         """Copy the current weights of the seeds ``indices`` into ``store`` (a :meth:`copy`); the others' entries
         stay as they were."""
-        if indices:
+        if len(indices) == len(self.members) == len(self.models):  # every seed, the stack whole: position = index
+            with torch.no_grad():
+                for name, value in self.state().items():
+                    store[name].copy_(value)
+        elif indices:
             rows = torch.as_tensor(list(indices), dtype=torch.long)  # one index tensor, not a list read per tensor
             at = torch.as_tensor(self.positions(indices), dtype=torch.long)
             with torch.no_grad():

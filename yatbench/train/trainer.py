@@ -258,7 +258,8 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
                 # The seeds' clocks and checks as arrays: a group of a thousand seeds pays no Python loop per epoch.
                 epochs[ticking] += 1
                 steps[ticking] += len(batches)
-                failing = ticking[~(np.isfinite(train_loss[ticking]) & np.isfinite(grads[ticking]))].tolist()
+                failing = [] if np.isfinite(values).all() else \
+                    ticking[~(np.isfinite(train_loss[ticking]) & np.isfinite(grads[ticking]))].tolist()
                 for i in failing:
                     diverged[i], kept[i] = (int(epochs[i]), int(steps[i])), replicas.snapshot(i)
                     reasons[i] = (f"diverged at epoch {diverged[i][0]}: training loss {float(train_loss[i]):.3g}, "

@@ -524,7 +524,7 @@ def test_the_flat_buffer_steps_every_parameter_as_the_optimizer_steps_each(spec_
     data = [spec.dataset.load(s) for s in seeds]
     models = [build_model(with_seed(spec, s), d, CPU) for s, d in zip(seeds, data, strict=True)]
     replicas = Replicas(models, stacked=True)
-    assert replicas.flat is not None and replicas.parameters(elementwise=True) == [replicas.flat]
+    assert replicas.flat is not None and replicas.parameters(elementwise=True)[0] is replicas.flat
     for leaf in replicas.leaves:  # each leaf is a stretch of the flat buffer, and its gradient of the flat gradient
         assert leaf.is_leaf and leaf.untyped_storage().data_ptr() == replicas.flat.untyped_storage().data_ptr()
         assert leaf.grad.untyped_storage().data_ptr() == replicas.flat.grad.untyped_storage().data_ptr()
@@ -562,21 +562,32 @@ class _Shapes(nn.Module):
 
 @settings(max_examples=60, deadline=None)
 @given(shapes=st.lists(st.lists(st.integers(1, 4), min_size=0, max_size=3).map(tuple), min_size=1, max_size=4),
-       data=st.data())
-def test_compaction_moves_per_entry_state_to_the_kept_seeds(shapes: list[tuple[int, ...]], data: Any) -> None:
-    # Replicas.compact's map takes a tensor laid out as the flat buffer (an optimizer's moments) to the compacted
-    # layout: each parameter's block, the kept seeds' rows in the order kept. Checked against the same selection made
-    # parameter by parameter, on the buffer itself and on a state tensor of other values.
+       mixed=st.booleans(), data=st.data())
+def test_compaction_moves_per_entry_state_to_the_kept_seeds(shapes: list[tuple[int, ...]], mixed: bool,
+                                                            data: Any) -> None:
+    # Replicas.compact's map takes a tensor laid out as an optimizer's parameter (its moments) to the compacted
+    # layout: for the flat buffer each parameter's block, the kept seeds' rows in the order kept; for parameters of
+    # mixed dtypes (no flat buffer: each its own leaf) the kept rows. Checked against the same selection made
+    # parameter by parameter, on the parameters themselves and on a state tensor of other values.
     size = data.draw(st.integers(2, 5))
-    keep = data.draw(st.permutations(range(size)).flatmap(lambda order: st.integers(1, size).map(lambda n: order[:n])))
-    replicas = Replicas([_Shapes(shapes, seed) for seed in range(size)], stacked=True)
+    keep = list(data.draw(st.permutations(range(size)).flatmap(lambda order: st.integers(1, size).map(
+        lambda n: order[:n]))))
+    modules = [_Shapes(shapes, seed) for seed in range(size)]
+    if mixed:  # the first parameter in float64, the others float32
+        for module in modules:
+            module.weights[0].data = module.weights[0].data.double()
+    replicas = Replicas(modules, stacked=True)
+    assert (replicas.flat is None) == (mixed and len(shapes) > 1)
     before = {name: value.detach().clone() for name, value in replicas.tensors.items()}
-    state = torch.arange(replicas.flat.numel(), dtype=torch.float32)  # a per-entry state: every entry its own value
-    named_state = dict(zip(before, state.split([v.numel() for v in before.values()]), strict=True))
-    old, move = replicas.compact(list(keep))
-    assert old[0].shape == state.shape and replicas.parameters(elementwise=True) == [replicas.flat]
-    assert torch.equal(move(old[0].detach()), replicas.flat.detach())
-    expected = torch.cat([named_state[name].view(size, -1)[list(keep)].reshape(-1) for name in before])
-    assert torch.equal(move(state), expected)
+    old, move = replicas.compact(keep)
+    new = replicas.parameters(elementwise=True)
+    assert len(old) == len(new)
+    for old_param, new_param in zip(old, new, strict=True):
+        assert torch.equal(move(old_param.detach()), new_param.detach())
+    if replicas.flat is not None:
+        state = torch.arange(old[0].numel(), dtype=torch.float32)  # every entry its own value
+        named = dict(zip(before, state.split([v.numel() for v in before.values()]), strict=True))
+        expected = torch.cat([named[name].view(size, -1)[keep].reshape(-1) for name in before])
+        assert new[0] is replicas.flat and torch.equal(move(state), expected)
     for name, value in replicas.tensors.items():
-        assert torch.equal(value.detach(), before[name][list(keep)])
+        assert torch.equal(value.detach(), before[name][keep])

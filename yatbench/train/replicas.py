@@ -3,7 +3,8 @@
 Stacked (``yatbench/nn/stacked.py``): the seeds' parameters are stacked along a leading seed dimension
 and the model's ``forward_stacked`` (or vmap) runs once for all; after training each seed's slice is
 copied back into its own module. Not stacked: the one module trains in place. ``yatbench/train/trainer.py``
-decides which and runs the loop.
+decides which and runs the loop. A stack's trained tensors are views of one flat buffer (and their gradients of
+another), which an elementwise optimizer steps as one tensor (:meth:`Replicas.parameters`).
 
 A stack may be *compacted* to the seeds still training (:meth:`Replicas.compact`): the others' tensors are
 parked, and the stack holds only the running seeds, so a group whose seeds stop at different epochs pays for

@@ -236,7 +236,7 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
             # The running seeds as an array too (the clocks tick by it), remade only when ``running`` changes.
             ticking = np.asarray(running, dtype=np.int64)
             stopping.start_phase(ticking, epochs[ticking])
-            optimizer = make_optimizer(replicas.parameters(phase.optimizer in ELEMENTWISE), phase)
+            optimizer = make_optimizer(replicas.parameters(elementwise=phase.optimizer in ELEMENTWISE), phase)
             for phase_epoch in range(1, phase.epochs + 1):
                 group_epoch += 1
                 members = replicas.members  # the seed index at each position of the (maybe compacted) stack
@@ -302,7 +302,8 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
                 if compacting and phase.optimizer in ELEMENTWISE and len(running) <= COMPACT_AT * len(members):
                     # Most of the stack has stopped (or diverged): train on with the running seeds only.
                     old_params, move = replicas.compact(running)
-                    optimizer = _moved_optimizer(optimizer, old_params, replicas.parameters(True), move, phase)
+                    optimizer = _moved_optimizer(optimizer, old_params, replicas.parameters(elementwise=True), move,
+                                                 phase)
                     train_set, val_set, test_set = (every_set[name].select(running)
                                                     for name in ("train", "val", "test"))
             for i in running:

@@ -178,7 +178,7 @@ def write_history(path: Path, rows: Sequence[dict[str, Any]]) -> None:
     keys are read into columns by one C getter, and where every cell is a number the lines are made column by
     column (:func:`_number_lines`); anything else goes through ``csv.writer`` as lists.
     """
-    from yatbench.core.history import History
+    from yatbench.core.history import History  # here: it imports NumPy, which a sweep's main process does not need
 
     lines = None
     if isinstance(rows, History) and len(rows):

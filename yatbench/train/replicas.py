@@ -164,8 +164,8 @@ class Replicas:
         if trained and len({(tensors[k].dtype, tensors[k].device) for k in trained}) == 1:
             flat = torch.cat([tensors[k].detach().reshape(-1) for k in trained])
             grad = torch.zeros_like(flat)
-            for k, part, part_grad in zip(trained, flat.split([tensors[k].numel() for k in trained]),
-                                          grad.split([tensors[k].numel() for k in trained]), strict=True):
+            sizes = [tensors[k].numel() for k in trained]
+            for k, part, part_grad in zip(trained, flat.split(sizes), grad.split(sizes), strict=True):
                 views[k] = part.view(tensors[k].shape).requires_grad_()
                 views[k].grad = part_grad.view(tensors[k].shape)
             self.flat = flat.detach().requires_grad_()  # the optimizer's alias of the same storage

@@ -110,10 +110,22 @@ def metric_columns(output: Tensor, y: Tensor, splits: Splits,
     For several classes the loss (mean cross-entropy) and ``max_prob`` come from one log softmax
     (:func:`class_log_probs`); otherwise the loss is the training criterion's (:func:`per_seed_loss`).
     """
+    return set_scores(output, y, splits, seeds)[0]
+
+
+def set_scores(output: Tensor, y: Tensor, splits: Splits, seeds: Sequence[int] | Tensor | None = None,
+               target: Tensor | None = None) -> tuple[dict[str, list[float]], Tensor | None]:
+    """:func:`metric_columns` and :func:`per_example` of one set at once, for the seeds ``seeds`` (all when None):
+    the columns, and those seeds' outcomes on each example (len(seeds), N), or None for a PDE. A classifier's
+    predictions are made once for both. ``target``: y in the loss's form when the caller has it already
+    (:func:`loss_target`)."""
     rows = None if seeds is None else torch.as_tensor(seeds, dtype=torch.long, device=output.device)
 
+    def pick(values: Tensor) -> Tensor:
+        return values if rows is None else values[rows]
+
     def read(values: Tensor) -> list[float]:
-        return (values if rows is None else values[rows]).tolist()
+        return pick(values).tolist()
 
     if splits.task == "classification":
         log_probs = None
@@ -121,22 +133,24 @@ def metric_columns(output: Tensor, y: Tensor, splits: Splits,
             log_probs = class_log_probs(output)
             losses = -log_probs.gather(-1, y.unsqueeze(-1)).squeeze(-1).mean(-1)
         else:
-            losses = per_seed_loss(output, loss_target(y, splits), splits)
+            losses = per_seed_loss(output, loss_target(y, splits) if target is None else target, splits)
         sharp = max_prob(output, log_probs).mean(-1)
-        accuracy = (predict_classes(output) == y).float().mean(-1)
+        correct = predict_classes(output) == y
+        accuracy = correct.float().mean(-1)
         # The three columns in one read (each read is a device sync and a list); float32 widens exactly.
         columns = torch.stack([losses, accuracy, sharp])  # (3, S)
         loss, acc, prob = (columns if rows is None else columns[:, rows]).tolist()
-        return {"loss": loss, "accuracy": acc, "max_prob": prob}
+        return {"loss": loss, "accuracy": acc, "max_prob": prob}, pick(correct).to(torch.uint8)
     losses = read(per_seed_loss(output, y, splits))
     if splits.task == "pde":  # the exact solution on a grid: relative L2 error and the largest pointwise error
         error = (output - y).flatten(1)
         return {"loss": losses, "mse": losses, "rel_l2": read(error.norm(dim=1) / y.flatten(1).norm(dim=1)),
-                "max_error": read(error.abs().amax(1))}
+                "max_error": read(error.abs().amax(1))}, None
     variance = read(y.float().flatten(1).var(1, unbiased=False))
     return {"loss": losses, "mse": losses,
             "r2": [set_metrics(splits.task, loss, variance=var)["r2"] for loss, var in zip(losses, variance,
-                                                                                          strict=True)]}
+                                                                                          strict=True)]}, \
+        pick(per_example(output, y, splits))
 
 
 def per_example(output: Tensor, y: Tensor, splits: Splits) -> Tensor | None:

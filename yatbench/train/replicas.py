@@ -24,7 +24,7 @@ from torch import Tensor, nn
 
 from yatbench.data.base import Splits
 from yatbench.nn.stacked import load_slice, stack_models, stacked_forward
-from yatbench.train.objective import metric_columns, per_example, stacked_metrics
+from yatbench.train.objective import set_scores, stacked_metrics
 from yatbench.train.stacked import SeedSet
 
 
@@ -36,6 +36,10 @@ class Replicas:
         self.members = np.arange(len(self.models))  # the seed index at each position of the stack
         self._position = np.arange(len(self.models))  # each seed's position in the stack (-1: parked)
         self._parked: dict[str, Tensor] | None = None  # every seed's tensors once the stack has been compacted
+        modules = list(self.prototype.modules())
+        plain = all(type(m).train is nn.Module.train and type(m).eval is nn.Module.eval
+                    and type(m).__setattr__ is nn.Module.__setattr__ for m in modules)
+        self._modules = modules if plain else None  # whose ``training`` flags :meth:`_mode` sets, when plain
         if stacked:
             params, buffers = stack_models(self.models)
             self._grad = {k: v.requires_grad for k, v in params.items()}  # parameter name → trained
@@ -230,21 +234,29 @@ class Replicas:
         with self._evaluating():
             output = self.forward(data.x)
         at = torch.as_tensor(self.positions(seeds), dtype=torch.long, device=output.device)  # one index, read twice
-        examples = per_example(output, data.y, splits)
-        if examples is not None:
-            examples = examples[at].cpu().numpy()
-        return metric_columns(output, data.y, splits, at), examples
+        columns, examples = set_scores(output, data.y, splits, at, data.target)
+        return columns, None if examples is None else examples.cpu().numpy()
 
     @contextmanager
     def _evaluating(self, graph: bool = False) -> Iterator[None]:
         """The forward in evaluation mode, without a graph unless ``graph`` (read-only: training numbers do not
         change)."""
-        self.prototype.eval()
+        self._mode(False)
         try:
             with torch.set_grad_enabled(graph and torch.is_grad_enabled()):
                 yield
         finally:
-            self.prototype.train()
+            self._mode(True)
+
+    def _mode(self, training: bool) -> None:
+        """``prototype.train(training)``. Where no module overrides ``train``, ``eval`` or ``__setattr__``, the flags
+        are set directly, as ``nn.Module.train`` would set them (its recursion costs a small network's evaluation
+        more than some of its arithmetic)."""
+        if self._modules is None:
+            self.prototype.train(training)
+        else:
+            for module in self._modules:
+                object.__setattr__(module, "training", training)
 
     def parts(self, data: SeedSet, splits: Splits, seeds: Sequence[int] | None = None) -> list[dict[str, float]]:
         """The objective terms on a set with targets ``data`` (its training or validation points), by

@@ -207,6 +207,8 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
     labelless = hasattr(first.objective, "parts")  # scored by its objective's terms on the train and val sets
     every_set = {name: seed_set(all_splits, name, device) for name in ("train", "val", "test")}
     train_set, val_set, test_set = every_set["train"], every_set["val"], every_set["test"]
+    # The validation set may be the test set's very points (XOR without noise): scored once then.
+    val_is_test = val_set.same_as(test_set)
     n_train = train_set.x.shape[1]
     batch_size = cfg.batch_size if 0 < cfg.batch_size < n_train else n_train
     # The stack shrinks to the seeds still training where a stack of any size rounds alike (one CPU thread, the
@@ -275,9 +277,8 @@ def train(models: Sequence[nn.Module], splits: Splits | Sequence[Splits], cfg: T
                     # as columns, and kept as one block (a thousand seeds' rows at every evaluation cost more in
                     # Python than the step itself when made as dicts: yatbench/core/history.py).
                     test, examples = replicas.score(test_set, first, due)
-                    # The validation set may be the test set's very points (XOR without noise): scored once then.
                     val = _columns(replicas.parts(val_set, first, seeds=due)) if labelless else \
-                        test if val_set.same_as(test_set) else replicas.score(val_set, first, due)[0]
+                        test if val_is_test else replicas.score(val_set, first, due)[0]
                     at = np.asarray(due, dtype=np.int64)  # the due seeds' indices, once for every read below
                     columns = {"epoch": epochs[at], "step": steps[at], "train_loss": train_loss[at]}
                     if labelless:

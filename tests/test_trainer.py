@@ -591,3 +591,73 @@ def test_compaction_moves_per_entry_state_to_the_kept_seeds(shapes: list[tuple[i
         assert new[0] is replicas.flat and torch.equal(move(state), expected)
     for name, value in replicas.tensors.items():
         assert torch.equal(value.detach(), before[name][keep])
+
+
+class _KeepsDropoutOff(nn.Module):
+    """A user's network whose ``train`` keeps its dropout in evaluation mode: scoring must call that override."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.drop, self.linear = nn.Dropout(0.5), nn.Linear(2, 1)
+
+    def train(self, mode: bool = True) -> _KeepsDropoutOff:
+        super().train(mode)
+        self.drop.eval()
+        return self
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.linear(self.drop(x))
+
+
+@pytest.mark.parametrize("model", registry.models())
+def test_scoring_sets_every_modules_mode_as_eval_and_train_would(spec_for, model: str) -> None:
+    # Replicas sets the modules' ``training`` flags directly while it scores (nn.Module.train's recursion cost a tiny
+    # network's evaluation more than some of its arithmetic): the flags must be those eval() and train() set.
+    spec = spec_for("xor", model)
+    data = spec.dataset.load(0)
+    net = build_model(spec, data, CPU)
+    twin = build_model(spec, data, CPU)
+    replicas = Replicas([net], stacked=True)
+    with replicas._evaluating():
+        assert [m.training for m in net.modules()] == [m.training for m in twin.eval().modules()]
+    assert [m.training for m in net.modules()] == [m.training for m in twin.train().modules()]
+    # A module that overrides train() gets its own train() called: its dropout stays off after scoring.
+    custom = _KeepsDropoutOff()
+    replicas = Replicas([custom], stacked=False)
+    with replicas._evaluating():
+        assert not any(m.training for m in custom.modules())
+    assert custom.training and not custom.drop.training
+
+
+@settings(max_examples=40, deadline=None)
+@given(task=st.sampled_from(["binary", "classes", "regression", "pde"]), size=st.integers(1, 4),
+       n=st.integers(1, 9), classes=st.integers(2, 5), data=st.data())
+def test_set_scores_and_outcomes_agree_seed_by_seed(task: str, size: int, n: int, classes: int, data: Any) -> None:
+    # set_scores makes a classifier's predictions once for the accuracy column and the per-example outcomes: each
+    # selected seed's outcomes are its own predictions' hits, its accuracy their mean, its loss the criterion on its
+    # own slice; the loss-form target, when given, changes nothing.
+    from types import SimpleNamespace
+
+    from yatbench.train.objective import predict_classes, set_scores
+
+    generator = torch.Generator().manual_seed(data.draw(st.integers(0, 2**16)))
+    width = 1 if task == "binary" else classes if task == "classes" else 2
+    splits = SimpleNamespace(task="classification" if task in ("binary", "classes") else task, out_features=width)
+    output = torch.randn(size, n, width, generator=generator)
+    y = torch.randint(0, 2 if task == "binary" else classes, (size, n), generator=generator) \
+        if splits.task == "classification" else torch.randn(size, n, width, generator=generator)
+    seeds = data.draw(st.lists(st.integers(0, size - 1), min_size=1, max_size=size, unique=True))
+    columns, outcomes = set_scores(output, y, splits, seeds)
+    again, outcomes_again = set_scores(output, y, splits, seeds, loss_target(y, splits))
+    assert again == columns
+    assert (outcomes is None) == (task == "pde") and (outcomes_again is None) == (task == "pde")
+    for row, s in enumerate(seeds):
+        loss = per_seed_loss(output[s:s + 1], loss_target(y[s:s + 1], splits), splits)
+        assert math.isclose(columns["loss"][row], float(loss), rel_tol=1e-5, abs_tol=1e-6)
+        if splits.task == "classification":
+            hits = (predict_classes(output[s]) == y[s]).to(torch.uint8)
+            assert torch.equal(outcomes[row], hits) and torch.equal(outcomes_again[row], hits)
+            assert columns["accuracy"][row] == float(hits.float().mean())
+        elif task == "regression":
+            assert torch.equal(outcomes[row], (output[s] - y[s]).square().mean(-1))
+            assert math.isclose(float(outcomes[row].mean()), columns["loss"][row], rel_tol=1e-5, abs_tol=1e-6)

@@ -172,6 +172,7 @@ def test_the_existing_tests_cover_the_model_unchanged(rbf, tmp_path: Path) -> No
                       "tests/test_trainer.py::test_minibatches_and_per_seed_data_on_compositional[rbf]",
                       *(f"tests/test_trainer.py::test_the_flat_buffer_steps_every_parameter_as_the_optimizer_steps_each"
                         f"[rbf-{optimizer}]" for optimizer in ("adam", "adamw", "sgd")),
+                      "tests/test_trainer.py::test_scoring_sets_every_modules_mode_as_eval_and_train_would[rbf]",
                       "tests/test_bad_input.py::test_every_model_refuses_bad_settings_in_one_line[rbf]",
                       "tests/test_run.py::test_every_model_trains_on_xor_and_writes_a_complete_folder[rbf]"}, run.stdout
 

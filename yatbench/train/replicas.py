@@ -39,7 +39,9 @@ class Replicas:
         modules = list(self.prototype.modules())
         plain = all(type(m).train is nn.Module.train and type(m).eval is nn.Module.eval
                     and type(m).__setattr__ is nn.Module.__setattr__ for m in modules)
-        self._modules = modules if plain else None  # whose ``training`` flags :meth:`_mode` sets, when plain
+        # Whose ``training`` flags :meth:`_mode` sets, when plain: the prototype's modules as they are now (a module
+        # added to it later would keep its flag; nothing in a run adds one, and a stacked forward could not use it).
+        self._modules = modules if plain else None
         if stacked:
             params, buffers = stack_models(self.models)
             self._grad = {k: v.requires_grad for k, v in params.items()}  # parameter name → trained

@@ -517,8 +517,8 @@ def test_a_group_shrinks_to_its_running_seeds_and_each_seed_gets_what_it_gets_al
 @pytest.mark.parametrize("model", registry.models())
 def test_the_flat_buffer_steps_every_parameter_as_the_optimizer_steps_each(spec_for, model: str, phase: Phase) -> None:
     # The stack's trained tensors are views of one flat buffer, their gradients views of another, and an elementwise
-    # optimizer steps the flat buffer as one tensor (replicas.py): the same numbers, bit for bit, as the optimizer
-    # over the tensors one by one, which is what the stack trained with before.
+    # optimizer steps the flat buffer as one tensor (replicas.py): the same numbers, bit for bit, as torch.optim's
+    # optimizer over the tensors one by one, which is what the stack trained with before.
     spec = spec_for("compositional", model)
     seeds = [0, 1, 2]
     data = [spec.dataset.load(s) for s in seeds]
@@ -533,8 +533,8 @@ def test_the_flat_buffer_steps_every_parameter_as_the_optimizer_steps_each(spec_
     forward, _ = stacked_forward(models[0])
     x = torch.stack([d.x_train[:32] for d in data])
     target = torch.stack([loss_target(d.y_train[:32], d) for d in data])
-    flat_optimizer = make_optimizer(replicas.parameters(elementwise=True), phase)
-    optimizer = make_optimizer([separate[k] for k in names], phase)
+    flat_optimizer = make_optimizer(replicas.parameters(elementwise=True), phase)  # Adam: yatbench's (train/adam.py)
+    optimizer = make_optimizer([separate[k] for k in names], phase, lean=False)  # torch.optim's own class
     for _ in range(4):
         replicas.zero_grad()
         per_seed_loss(replicas.forward(x), target, data[0]).sum().backward()

@@ -26,7 +26,8 @@ from yatbench.train.trainer import make_optimizer, stackable, train
 
 def hand_written_loop(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, epochs: int, batch_size: int,
                       optimizer: torch.optim.Optimizer, criterion: torch.nn.Module, seed: int) -> None:
-    """The loop a researcher would write by hand: shuffle, slice, forward, backward, step."""
+    """The loop a researcher would write by hand: shuffle, slice, forward, backward, ``optimizer.step()`` (of
+    ``torch.optim``'s own class; the trainer's Adam is yatbench's, the same numbers: yatbench/train/adam.py)."""
     order = torch.Generator().manual_seed(seed)
     for _ in range(epochs):
         for index in torch.randperm(len(x), generator=order).to(x.device).split(batch_size):
@@ -66,7 +67,7 @@ def trainer_throughput(dataset: str, model: str, overrides: list[str], repeats: 
             net = build_model(spec, splits, torch_device)
             trainer_s.append(timed(lambda net=net: train([net], splits, cfg, torch_device, [spec.seed])))
             net = build_model(spec, splits, torch_device)
-            optimizer = make_optimizer(net.parameters(), cfg)
+            optimizer = make_optimizer(net.parameters(), cfg, lean=False)  # torch.optim's own, as written by hand
             hand_s.append(timed(lambda net=net, opt=optimizer: hand_written_loop(
                 net, x, y, cfg.epochs, batch_size, opt, loss_function(splits), spec.seed)))
     trainer_median, hand_median = statistics.median(trainer_s), statistics.median(hand_s)

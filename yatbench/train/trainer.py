@@ -81,6 +81,7 @@ from yatbench.core.history import History, HistoryBlocks
 from yatbench.core.progress import progress_bar
 from yatbench.data.base import Splits
 from yatbench.nn.stacked import backend_of
+from yatbench.train.adam import LeanAdam
 from yatbench.train.config import TrainerConfig
 from yatbench.train.lbfgs import StackedLBFGS
 from yatbench.train.no_dynamo import plain_step
@@ -146,7 +147,7 @@ def phases_of(cfg: TrainerConfig, splits: Splits | None = None) -> list[Phase]:
     return [Phase(cfg.optimizer, cfg.lr, cfg.epochs, cfg.momentum, cfg.weight_decay), *extra]
 
 
-def make_optimizer(params: Any, phase: Phase | TrainerConfig) -> torch.optim.Optimizer:
+def make_optimizer(params: Any, phase: Phase | TrainerConfig, lean: bool = True) -> torch.optim.Optimizer:
     """The optimizer a phase (or a trainer config) names, over ``params``.
 
     PyTorch's default implementation on a CPU (one loop over the parameters): its ``foreach`` form gives
@@ -156,12 +157,16 @@ def make_optimizer(params: Any, phase: Phase | TrainerConfig) -> torch.optim.Opt
     steps then differ between a stack of one and the same seed in a stack of 2 to 1 000, which the default's
     ops do not (and differ from the default's by up to 3.6e-7). Not used: a run's numbers must not depend on
     its group. A stack's parameters reach it as one flat buffer instead (``Replicas.parameters``): the default's
-    ops once, not once per tensor.
+    ops once, not once per tensor. Adam and AdamW over CPU tensors are :class:`LeanAdam` (``lean``; False: torch's
+    own class): the default's ops, the same bits, without the Python torch runs around them (yatbench/train/adam.py).
     """
     if phase.optimizer == "sgd":
         return torch.optim.SGD(params, lr=phase.lr, momentum=phase.momentum, weight_decay=phase.weight_decay)
     if phase.optimizer == "lbfgs":
         return StackedLBFGS(params, lr=phase.lr)
+    params = list(params)
+    if lean and all(p.device.type == "cpu" and p.dtype.is_floating_point for p in params):
+        return LeanAdam(params, phase.lr, phase.weight_decay, decoupled=phase.optimizer == "adamw")
     cls = torch.optim.Adam if phase.optimizer == "adam" else torch.optim.AdamW
     return cls(params, lr=phase.lr, weight_decay=phase.weight_decay)
 

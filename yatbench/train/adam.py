@@ -9,7 +9,10 @@ arithmetic alone (one thread, torch 2.14): about a twelfth of the whole step.
 :class:`LeanAdam` *is* a ``torch.optim.Adam`` (its param groups, state and ``state_dict`` are torch's, and
 :meth:`LeanAdam.step` with a closure is torch's own); :meth:`LeanAdam.update` is the step of torch's default
 CPU path (``_single_tensor_adam`` without amsgrad, maximize, capturable or differentiable), operation for
-operation, so a parameter takes the same bits either way (``tests/test_adam.py`` compares them, step by step).
+operation as torch 2.14 runs them, so a parameter takes the same bits either way (``tests/test_adam.py`` compares
+them step by step against the installed torch). torch has changed these ops before (the first moment was
+``mul_(β₁).add_(g, 1 − β₁)`` before it was ``lerp_``); a torch that changes them again fails that test, and
+:class:`LeanAdam` is then still Adam, no longer torch's bits.
 For the t-th step, with g the gradient, β₁, β₂, ε, lr and weight decay λ of its group:
 
     t ← t + 1;  g ← g + λθ (Adam)  or  θ ← θ(1 − lr·λ) (AdamW: decoupled)

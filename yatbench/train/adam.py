@@ -40,9 +40,13 @@ class LeanAdam(torch.optim.Adam):
 
     def __init__(self, params: Iterable[Tensor], lr: float, weight_decay: float = 0.0, decoupled: bool = False) -> None:
         super().__init__(params, lr=lr, weight_decay=weight_decay, decoupled_weight_decay=decoupled)
-        for group in self.param_groups:
-            if any(p.device.type != "cpu" or not p.dtype.is_floating_point for p in group["params"]):
-                raise ValueError("LeanAdam steps real CPU tensors; torch.optim.Adam takes the others")
+        if not all(self.takes(group["params"]) for group in self.param_groups):
+            raise ValueError("LeanAdam steps real CPU tensors; torch.optim.Adam takes the others")
+
+    @staticmethod
+    def takes(params: Iterable[Tensor]) -> bool:
+        """Whether every tensor of ``params`` is one LeanAdam steps: real floating point, on the CPU."""
+        return all(p.device.type == "cpu" and p.dtype.is_floating_point for p in params)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """torch's ``step``: the closure's loss (evaluated first, with grad enabled), after :meth:`update`."""

@@ -165,7 +165,7 @@ def make_optimizer(params: Any, phase: Phase | TrainerConfig, lean: bool = True)
     if phase.optimizer == "lbfgs":
         return StackedLBFGS(params, lr=phase.lr)
     params = list(params)
-    if lean and all(p.device.type == "cpu" and p.dtype.is_floating_point for p in params):
+    if lean and LeanAdam.takes(params):
         return LeanAdam(params, phase.lr, phase.weight_decay, decoupled=phase.optimizer == "adamw")
     cls = torch.optim.Adam if phase.optimizer == "adam" else torch.optim.AdamW
     return cls(params, lr=phase.lr, weight_decay=phase.weight_decay)

@@ -69,3 +69,27 @@ def test_list_shows_every_group(tmp_path: Path) -> None:
     assert result.returncode == 0
     for name in ["xor", "compositional", "mnist", "inversion", "linear", "relu", "attention", "yat", "cuda"]:
         assert name in result.stdout
+
+
+@pytest.mark.parametrize("missing", ["hydra", "torch"])
+def test_a_missing_dependency_ends_in_one_line(missing: str, tmp_path: Path) -> None:
+    """An environment without one of yatbench's dependencies (a broken install): one line naming it, exit 1.
+
+    The environment is real: this Python's site-packages seen through links, that package's folder left out.
+    """
+    import sysconfig
+
+    site = Path(sysconfig.get_paths()["purelib"])
+    partial = tmp_path / "site-packages"
+    partial.mkdir()
+    for entry in site.iterdir():
+        if entry.name != missing and not entry.name.endswith(".pth"):
+            (partial / entry.name).symlink_to(entry)
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run([sys.executable, "-S", "-m", "yatbench", "run", "xor", "--model", "yat",
+                             f"results_dir={tmp_path / 'results'}"], cwd=tmp_path, capture_output=True, text=True,
+                            timeout=300, env={"PYTHONPATH": f"{root}:{partial}", "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"error: the package '{missing}' that this command needs is not installed")
+    assert not (tmp_path / "results").exists()

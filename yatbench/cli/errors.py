@@ -79,6 +79,14 @@ def run_guarded(app: Callable[[], Any]) -> None:
         _exit_interrupted(exc.interrupt)
     except KeyboardInterrupt as exc:
         _exit_interrupted(exc)
+    except ModuleNotFoundError as exc:
+        package = (exc.name or "").partition(".")[0]
+        if package in ("", "yatbench"):  # one of yatbench's own modules missing is a bug: keep its traceback
+            raise
+        sys.stderr.write(f"error: the package {package!r} that this command needs is not installed in the Python at "
+                         f"{sys.executable}; reinstall yatbench there (`make venv` in a clone, else "
+                         f"`pip install yatbench`)\n")
+        sys.exit(1)
     except OSError as exc:
         if exc.errno not in WRITE_ERRNOS:
             raise

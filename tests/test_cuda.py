@@ -2,7 +2,7 @@
 training, seed groups, a PINN with its L-BFGS phase, and the CLI with ``device=cuda``.
 
 CI has no GPU, so every test here is skipped there; on a machine with one, ``pytest tests/test_cuda.py``
-runs them (the README's "GPU" section gives the last such run). The CPU is the reference: the same runs
+runs them (the README's "On a GPU" gives the last such run). The CPU is the reference: the same runs
 on both devices must agree to the rounding that a different GEMM kernel and reduction order allow.
 """
 
@@ -34,7 +34,7 @@ GPU = torch.device("cuda")
 ROOT = Path(__file__).resolve().parents[1]
 # CPU against GPU after a short run: the GEMMs and reductions round differently (a few ulp per step), and
 # Adam's normalised steps carry that forward. 1e-3 relative is ~10^4 ulp of float32: over 50 steps the Yat,
-# Linear, ReLU and attention runs stayed inside it on an H200 (README, "GPU"), while a wrong formula or
+# Linear, ReLU and attention runs stayed inside it on an H200 (README, "On a GPU"), while a wrong formula or
 # a seed's data mixed up moves the loss by far more. Some runs are chaotic at this budget: on XOR, nudging
 # tanh's or sin's initial weights by one ulp moves their losses by 4-12 % within 50 CPU steps (Yat's by
 # 1e-7), and their GPU runs differed from the CPU's by 1e-3. Such a model is held to NUDGE_FACTOR times the

@@ -8,7 +8,7 @@ CONSTRAINTS := constraints.txt
 WORKERS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help venv demo test test-browser findings lint bench clean
+.PHONY: help venv demo test test-browser test-gpu findings lint bench clean
 
 help: ## Show the targets and what they do
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -33,6 +33,10 @@ test-browser: $(STAMP) ## The page in headless Chromium (installed with apt-get 
 	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
 		{ echo "installing chromium (apt-get; needs root)"; apt-get update && apt-get install -y chromium; }
 	$(BIN)/python -m pytest tests/test_browser.py tests/test_report.py -k "browser or chromium" -rs
+
+test-gpu: $(STAMP) ## On a CUDA machine: tests/test_cuda.py (GPU against CPU), then the layer bench with torch.compile
+	$(BIN)/python -m pytest tests/test_cuda.py -rs -n $(WORKERS)
+	$(BIN)/yatbench bench --device cuda --compile --shapes 256x784x256,1024x784x512,4096x784x512 --out results/bench-cuda
 
 findings: $(STAMP) ## Rebuild the report of results/ and put its claims' table between the README's findings markers
 	$(BIN)/yatbench report --findings README.md

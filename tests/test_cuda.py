@@ -11,19 +11,15 @@ from __future__ import annotations
 import csv
 import json
 import math
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import torch
 
 from tests import registry
+from tests.test_cli import yatbench
 from tests.test_trainer import read_history
-from tests.test_yat_accuracy import CASES, DIMS, direct64, make_case
-from yatbench.config.compose import compose_config
-from yatbench.config.spec import RunSpec, validate
+from tests.test_yat_accuracy import CASES, DIMS, direct64, errors, make_case
 from yatbench.nn import YatLayer, yat_product, yat_reference
 from yatbench.run import execute
 from yatbench.sweep.jobs import execute_grouped
@@ -31,7 +27,6 @@ from yatbench.sweep.jobs import execute_grouped
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 
 GPU = torch.device("cuda")
-ROOT = Path(__file__).resolve().parents[1]
 # CPU against GPU after a short run: the GEMMs and reductions round differently (a few ulp per step), and
 # Adam's normalised steps carry that forward. 1e-3 relative is ~10^4 ulp of float32: over 50 steps the Yat,
 # Linear, ReLU and attention runs stayed inside it on an H200 (README, "On a GPU"), while a wrong formula or
@@ -43,27 +38,9 @@ DEVICE_RTOL, DEVICE_ATOL = 1e-3, 1e-5
 NUDGE_FACTOR = 4
 
 
-def errors_on(device: torch.device, name: str, d: int) -> tuple[float, dict[str, float]]:
-    """(forward elementwise error, {input: gradient norm-wise error}) of ``yat_product`` on ``device``,
-    against the float64 direct oracle on the CPU (as in tests/test_yat_accuracy.py)."""
-    x, w, b, a = make_case(name, d)
-    leaves = [t.to(device).requires_grad_() for t in (x, w, b, a)]
-    leaves64 = [t.double().requires_grad_() for t in (x, w, b, a)]
-    y, truth = yat_product(*leaves), direct64(*leaves64)
-    x64, w64, b64 = (t.double() for t in (x, w, b))
-    well_conditioned = (x64 @ w64.t() + b64).abs() >= 1e-2 * (x64.norm(dim=1)[:, None] * w64.norm(dim=1)[None]
-                                                              + b64.abs())
-    fwd = ((y.double().cpu() - truth).abs() / truth.abs())[well_conditioned].max().item()
-    g = torch.randn(truth.shape, generator=torch.Generator().manual_seed(1))
-    grads = torch.autograd.grad((y * g.to(device)).sum(), leaves)
-    grads64 = torch.autograd.grad((truth * g.double()).sum(), leaves64)
-    return fwd, {n: ((p.double().cpu() - q).norm() / q.norm()).item()
-                 for n, p, q in zip(["x", "W", "b", "alpha"], grads, grads64, strict=True)}
-
-
 @pytest.mark.parametrize(("name", "d"), [(n, d) for n in CASES for d in DIMS])
 def test_the_layer_on_cuda_matches_float64_near_and_far_from_w(name: str, d: int) -> None:
-    fwd, grads = errors_on(GPU, name, d)
+    fwd, grads = errors(yat_product, *make_case(name, d), device=GPU)
     assert fwd <= 1e-4, fwd  # the CPU's bounds (tests/test_yat_accuracy.py): the repair works on the GPU too
     assert max(grads.values()) <= 1e-3, grads
 
@@ -114,11 +91,6 @@ def test_the_compiled_layer_on_cuda_matches_eager(near: bool) -> None:
         assert ((mine - truth[near_pairs, near_pairs]).abs() / truth[near_pairs, near_pairs]).max().item() <= 1e-4
 
 
-def spec(tmp_path: Path, folder: str, dataset: str, model: str, seed: int, *overrides: str) -> RunSpec:
-    return validate(compose_config([f"dataset={dataset}", f"model={model}", f"seed={seed}",
-                                    f"results_dir={tmp_path / folder}", "trainer.progress=false", *overrides]))
-
-
 def float_pairs(on_a, on_b):
     """(column, value in a, value in b) for every float of the histories and the metrics of two runs."""
     for row_a, row_b in zip(*(read_history(o.run_dir / "history.csv") for o in (on_a, on_b)), strict=True):
@@ -143,11 +115,12 @@ def assert_same_training(on_a, on_b, rtol: float = DEVICE_RTOL) -> None:
 
 
 @pytest.mark.parametrize("model", registry.models())  # every model of the config group
-def test_every_model_trains_on_cuda_as_on_the_cpu(tmp_path: Path, monkeypatch, model: str) -> None:
+def test_every_model_trains_on_cuda_as_on_the_cpu(spec_for, tmp_path: Path, monkeypatch, model: str) -> None:
     """Three XOR seeds as one seed group on each device: the GPU's runs are the CPU's, to rounding."""
     def group(folder: str, device: str) -> list:
-        return execute_grouped([spec(tmp_path, folder, "xor", model, s, f"device={device}", "trainer.epochs=50",
-                                     "trainer.eval_every=5") for s in range(3)])
+        return execute_grouped([spec_for("xor", model, f"seed={s}", f"results_dir={tmp_path / folder}",
+                                         f"device={device}", "trainer.epochs=50", "trainer.eval_every=5")
+                                for s in range(3)])
 
     on_cpu, on_gpu = group("cpu", "cpu"), group("gpu", "cuda")
     build = execute.build_model
@@ -168,38 +141,33 @@ def test_every_model_trains_on_cuda_as_on_the_cpu(tmp_path: Path, monkeypatch, m
         assert_same_training(cpu_run, gpu_run, rtol)
 
 
-def test_a_seed_group_on_cuda_equals_its_seeds_alone(tmp_path: Path) -> None:
+def test_a_seed_group_on_cuda_equals_its_seeds_alone(spec_for, tmp_path: Path) -> None:
     """Stacking seeds on the GPU keeps each seed's numbers its own (minibatches: per-seed batch orders)."""
     overrides = ("device=cuda", "trainer.epochs=20", "trainer.eval_every=5")
-    group = execute_grouped([spec(tmp_path, "group", "compositional", "yat", s, *overrides) for s in range(3)])
-    alone = execute_grouped([spec(tmp_path, "alone", "compositional", "yat", s, "trainer.seed_batching=off",
-                                  *overrides) for s in range(3)])
+    group = execute_grouped([spec_for("compositional", "yat", f"seed={s}", f"results_dir={tmp_path / 'group'}",
+                                      *overrides) for s in range(3)])
+    alone = execute_grouped([spec_for("compositional", "yat", f"seed={s}", f"results_dir={tmp_path / 'alone'}",
+                                      "trainer.seed_batching=off", *overrides) for s in range(3)])
     for in_group, by_itself in zip(group, alone, strict=True):
         assert_same_training(in_group, by_itself)
 
 
-def test_a_pinn_with_its_lbfgs_phase_trains_on_cuda_as_on_the_cpu(tmp_path: Path) -> None:
-    overrides = ("trainer.epochs=30", "dataset.lbfgs_steps=5")
-    on_cpu = execute_grouped([spec(tmp_path, "cpu", "poisson1d", "yat", 0, "device=cpu", *overrides)])
-    on_gpu = execute_grouped([spec(tmp_path, "gpu", "poisson1d", "yat", 0, "device=cuda", *overrides)])
+def test_a_pinn_with_its_lbfgs_phase_trains_on_cuda_as_on_the_cpu(spec_for, tmp_path: Path) -> None:
+    overrides = ("seed=0", "trainer.epochs=30", "dataset.lbfgs_steps=5")
+    on_cpu, on_gpu = (execute_grouped([spec_for("poisson1d", "yat", f"results_dir={tmp_path / device}",
+                                                 f"device={device}", *overrides)]) for device in ("cpu", "cuda"))
     assert on_gpu[0].record["status"] == "ok"
     assert_same_training(on_cpu[0], on_gpu[0])
 
 
-def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    return subprocess.run([sys.executable, "-m", "yatbench", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=600)
-
-
 def test_the_cli_runs_and_benches_on_cuda(tmp_path: Path) -> None:
-    done = cli("run", "xor", "--model", "yat", "device=cuda", f"results_dir={tmp_path / 'results'}", cwd=tmp_path)
+    done = yatbench("run", "xor", "--model", "yat", "device=cuda", f"results_dir={tmp_path / 'results'}", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     (record_file,) = (tmp_path / "results").glob("*/metrics.json")
     record = json.loads(record_file.read_text())
     assert record["device"].startswith("cuda") and record["status"] == "ok"
 
-    bench = cli("bench", "--device", "cuda", "--compile", "--shapes", "256x784x256", "--repeats", "3",
+    bench = yatbench("bench", "--device", "cuda", "--compile", "--shapes", "256x784x256", "--repeats", "3",
                 "--no-throughput", "--out", str(tmp_path / "bench"), cwd=tmp_path)
     assert bench.returncode == 0, bench.stderr
     with (tmp_path / "bench" / "layer.csv").open(newline="") as handle:

@@ -53,21 +53,23 @@ def make_case(name: str, d: int, m: int = 8, seed: int = 0) -> tuple[torch.Tenso
     return x, w, b, torch.tensor([1.3])
 
 
-def errors(fn, x, w, b, a) -> tuple[float, dict[str, float]]:
-    """(forward elementwise error, {input: gradient norm-wise error}) of fp32 ``fn`` vs the oracle."""
-    leaves = [t.clone().requires_grad_() for t in (x, w, b, a)]
+def errors(fn, x, w, b, a, device: torch.device | str = "cpu") -> tuple[float, dict[str, float]]:
+    """(forward elementwise error, {input: gradient norm-wise error}) of fp32 ``fn`` on ``device`` vs the oracle
+    (float64, on the CPU)."""
+    leaves = [t.to(device, copy=True).requires_grad_() for t in (x, w, b, a)]
     leaves64 = [t.double().requires_grad_() for t in (x, w, b, a)]
     y, truth = fn(*leaves), direct64(*leaves64)
     x64, w64, b64 = (t.double() for t in (x, w, b))
     num = (x64 @ w64.t() + b64).abs()
     scale = x64.norm(dim=1)[:, None] * w64.norm(dim=1)[None] + b64.abs()
     ok = num >= 1e-2 * scale
-    fwd = ((y.double() - truth).abs() / truth.abs())[ok].max().item()
+    fwd = ((y.double().cpu() - truth).abs() / truth.abs())[ok].max().item()
     g = torch.randn(y.shape, generator=torch.Generator().manual_seed(1))
-    grads = torch.autograd.grad((y * g).sum(), leaves)
+    grads = torch.autograd.grad((y * g.to(device)).sum(), leaves)
     grads64 = torch.autograd.grad((truth * g.double()).sum(), leaves64)
     names = ["x", "W", "b", "alpha"]
-    return fwd, {n: ((p.double() - q).norm() / q.norm()).item() for n, p, q in zip(names, grads, grads64, strict=True)}
+    return fwd, {n: ((p.double().cpu() - q).norm() / q.norm()).item()
+                 for n, p, q in zip(names, grads, grads64, strict=True)}
 
 
 def _ours(x, w, b, a):
